@@ -1,0 +1,487 @@
+//! Configuration: the `[preprocessor.scholar]` table, validated, with paths
+//! resolved against the book root.
+//!
+//! Reading happens in two steps, as in mdBook's own preprocessors: the raw
+//! table (a JSON value, since mdBook hands it over untyped) is checked key by
+//! key, so a misspelt key or a value of the wrong kind is an error that names
+//! it. Nothing falls back to a default silently.
+
+use anyhow::{Context as _, Result, bail};
+use mdbook_preprocessor::config::Config as BookConfig;
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::suggest;
+
+/// The preprocessor's name: `[preprocessor.scholar]`, `mdbook-scholar`.
+pub const NAME: &str = "scholar";
+const TABLE: &str = "preprocessor.scholar";
+
+/// Keys of our table, with what each takes (for messages).
+const KEYS: &[&str] = &[
+    "bibliography",
+    "style",
+    "locale",
+    "scope",
+    "section-level",
+    "title",
+    "on-missing",
+    "hover",
+    "backrefs",
+    "topics",
+    "cache",
+];
+/// Keys mdBook itself reads from every preprocessor table.
+const MDBOOK_KEYS: &[&str] = &["command", "before", "after", "optional", "renderers"];
+const TOPICS_KEYS: &[&str] = &["columns", "top-works"];
+
+/// Where per-section bibliographies go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// At the end of each chapter that cites something.
+    Chapter,
+    /// At the end of each section starting at a heading of `section-level`.
+    Section,
+    /// Only where a `{{#bibliography}}` directive stands.
+    None,
+}
+
+/// What an unknown citation key does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnMissing {
+    Warn,
+    Error,
+}
+
+/// Where the CSL style comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StyleSource {
+    /// A style bundled with hayagriva, by name (`ieee`, `apa`, …).
+    Bundled(String),
+    /// A `.csl` file; `shown` is the path as the user wrote it.
+    File { path: PathBuf, shown: String },
+}
+
+/// A bibliography file: where it is, and how the user wrote it (for messages).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BibFile {
+    pub path: PathBuf,
+    pub shown: String,
+}
+
+/// A column of the topic navigation table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TopicColumn {
+    /// The chapter, linked.
+    Topic,
+    /// Its level-2 sections, linked.
+    Sections,
+    /// How many distinct works it cites.
+    Works,
+    /// Its most-cited works, as short linked citations.
+    TopWorks,
+}
+
+impl TopicColumn {
+    const ALL: &'static [(&'static str, TopicColumn)] = &[
+        ("topic", TopicColumn::Topic),
+        ("sections", TopicColumn::Sections),
+        ("works", TopicColumn::Works),
+        ("top-works", TopicColumn::TopWorks),
+    ];
+}
+
+/// `[preprocessor.scholar.topics]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TopicsConfig {
+    pub columns: Vec<TopicColumn>,
+    /// How many most-cited works the `top-works` column shows.
+    pub top_works: usize,
+}
+
+impl Default for TopicsConfig {
+    fn default() -> Self {
+        TopicsConfig {
+            columns: TopicColumn::ALL.iter().map(|&(_, c)| c).collect(),
+            top_works: 3,
+        }
+    }
+}
+
+/// How mdBook parses Markdown for this book: markers must be found exactly
+/// where mdBook will see text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MarkdownFlavor {
+    pub smart_punctuation: bool,
+    pub definition_lists: bool,
+    pub admonitions: bool,
+}
+
+impl Default for MarkdownFlavor {
+    fn default() -> Self {
+        MarkdownFlavor { smart_punctuation: true, definition_lists: true, admonitions: true }
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Config {
+    pub bibliography: Vec<BibFile>,
+    pub style: StyleSource,
+    /// The CSL locale asked for (`locale`, else `book.language`, else `en-US`).
+    pub locale: String,
+    pub scope: Scope,
+    pub section_level: u8,
+    /// Heading of per-section lists; `None` means the localized default.
+    pub title: Option<String>,
+    pub on_missing: OnMissing,
+    pub hover: bool,
+    pub backrefs: bool,
+    pub topics: TopicsConfig,
+    /// Keep rendered references between runs in the build directory.
+    pub cache: bool,
+    pub markdown: MarkdownFlavor,
+    /// The book's source folder (`book.src`), resolved.
+    pub src_dir: PathBuf,
+    /// `book.src` as written, to show chapter paths relative to the book root.
+    pub src_shown: PathBuf,
+    /// Where mdBook writes the book (`build.build-dir`), resolved.
+    pub build_dir: PathBuf,
+}
+
+impl Config {
+    /// Reads `[preprocessor.scholar]` and the parts of `book.toml` that matter
+    /// (`book.src`, `book.language`, `build.build-dir`, `output.html` Markdown
+    /// switches). `root` is the book root; relative paths are resolved from it.
+    pub fn from_book(root: &Path, book: &BookConfig) -> Result<Config> {
+        let table: Option<Value> = book.get(TABLE)?;
+        let Some(table) = table else {
+            bail!(
+                "`[{TABLE}]` is missing from book.toml; add it with at least `bibliography = \"references.bib\"`"
+            );
+        };
+        let Value::Object(table) = table else {
+            bail!("`{TABLE}` must be a table");
+        };
+        let mut markdown = MarkdownFlavor::default();
+        for (key, slot) in [
+            ("output.html.smart-punctuation", &mut markdown.smart_punctuation),
+            ("output.html.definition-lists", &mut markdown.definition_lists),
+            ("output.html.admonitions", &mut markdown.admonitions),
+        ] {
+            if let Some(value) = book.get::<bool>(key)? {
+                *slot = value;
+            }
+        }
+        Config::from_table(root, &table, book.book.language.as_deref(), markdown)
+            .map(|mut config| {
+                config.src_shown = book.book.src.clone();
+                config.src_dir = root.join(&book.book.src);
+                config.build_dir = root.join(&book.build.build_dir);
+                config
+            })
+    }
+
+    /// The checks proper, on the table as a JSON object.
+    pub(crate) fn from_table(
+        root: &Path,
+        table: &Map<String, Value>,
+        book_language: Option<&str>,
+        markdown: MarkdownFlavor,
+    ) -> Result<Config> {
+        for key in table.keys() {
+            if !KEYS.contains(&key.as_str()) && !MDBOOK_KEYS.contains(&key.as_str()) {
+                let mut message = format!("unknown key `{TABLE}.{key}`");
+                if let Some(close) = suggest(key, KEYS.iter().copied()) {
+                    message.push_str(&format!("; did you mean `{close}`?"));
+                } else {
+                    message.push_str(&format!("; known keys: {}", KEYS.join(", ")));
+                }
+                bail!(message);
+            }
+        }
+
+        let bibliography = match table.get("bibliography") {
+            None => bail!(
+                "`{TABLE}.bibliography` is required: the path of a .bib, .yaml or .json file, relative to the book root"
+            ),
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(items)) if !items.is_empty() => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => Ok(s.clone()),
+                    other => bail!(
+                        "`{TABLE}.bibliography` must list paths as strings, found {}",
+                        describe(other)
+                    ),
+                })
+                .collect::<Result<_>>()?,
+            Some(other) => bail!(
+                "`{TABLE}.bibliography` must be a path or a list of paths, found {}",
+                describe(other)
+            ),
+        };
+        let bibliography = bibliography
+            .into_iter()
+            .map(|shown| BibFile { path: root.join(&shown), shown })
+            .collect();
+
+        let style = match string(table, "style")? {
+            None => StyleSource::Bundled("ieee".into()),
+            Some(s) if s.ends_with(".csl") || s.contains('/') || s.contains('\\') => {
+                StyleSource::File { path: root.join(&s), shown: s }
+            }
+            Some(s) => StyleSource::Bundled(s),
+        };
+
+        let locale = match string(table, "locale")? {
+            Some(l) => crate::style::resolve_locale(&l)
+                .with_context(|| format!("`{TABLE}.locale = \"{l}\"` is not a CSL locale"))?,
+            None => book_language
+                .and_then(crate::style::resolve_locale_lenient)
+                .unwrap_or_else(|| "en-US".to_string()),
+        };
+
+        let scope = match string(table, "scope")?.as_deref() {
+            None | Some("chapter") => Scope::Chapter,
+            Some("section") => Scope::Section,
+            Some("none") => Scope::None,
+            Some(other) => bail!(
+                "`{TABLE}.scope = \"{other}\"` is not a scope; use \"chapter\", \"section\" or \"none\""
+            ),
+        };
+
+        let section_level = match table.get("section-level") {
+            None => 2,
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|n| (1..=6).contains(&n)) => {
+                n.as_u64().unwrap_or(2) as u8
+            }
+            Some(other) => bail!(
+                "`{TABLE}.section-level` must be a heading level from 1 to 6, found {}",
+                describe(other)
+            ),
+        };
+
+        let on_missing = match string(table, "on-missing")?.as_deref() {
+            None | Some("warn") => OnMissing::Warn,
+            Some("error") => OnMissing::Error,
+            Some(other) => {
+                bail!("`{TABLE}.on-missing = \"{other}\"` is not allowed; use \"warn\" or \"error\"")
+            }
+        };
+
+        let topics = match table.get("topics") {
+            None => TopicsConfig::default(),
+            Some(Value::Object(t)) => topics(t)?,
+            Some(other) => bail!("`{TABLE}.topics` must be a table, found {}", describe(other)),
+        };
+
+        Ok(Config {
+            bibliography,
+            style,
+            locale,
+            scope,
+            section_level,
+            title: string(table, "title")?,
+            on_missing,
+            hover: boolean(table, "hover")?.unwrap_or(true),
+            backrefs: boolean(table, "backrefs")?.unwrap_or(true),
+            topics,
+            cache: boolean(table, "cache")?.unwrap_or(true),
+            markdown,
+            src_dir: root.join("src"),
+            src_shown: PathBuf::from("src"),
+            build_dir: root.join("book"),
+        })
+    }
+
+    /// The path to show for a chapter's source file: relative to the book root,
+    /// as the user knows it (`book/intro.md`).
+    pub fn shown_chapter_path(&self, source_path: &Path) -> PathBuf {
+        self.src_shown.join(source_path)
+    }
+}
+
+fn topics(table: &Map<String, Value>) -> Result<TopicsConfig> {
+    let mut config = TopicsConfig::default();
+    for key in table.keys() {
+        if !TOPICS_KEYS.contains(&key.as_str()) {
+            bail!(
+                "unknown key `{TABLE}.topics.{key}`; known keys: {}",
+                TOPICS_KEYS.join(", ")
+            );
+        }
+    }
+    if let Some(columns) = table.get("columns") {
+        let Value::Array(items) = columns else {
+            bail!(
+                "`{TABLE}.topics.columns` must be a list such as [\"topic\", \"sections\", \"works\", \"top-works\"], found {}",
+                describe(columns)
+            );
+        };
+        config.columns = items
+            .iter()
+            .map(|item| {
+                let name = item.as_str().unwrap_or_default();
+                TopicColumn::ALL.iter().find(|(n, _)| *n == name).map(|&(_, c)| c).with_context(|| {
+                    format!(
+                        "`{TABLE}.topics.columns` has {}; columns are {}",
+                        describe(item),
+                        TopicColumn::ALL.iter().map(|(n, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+        if config.columns.is_empty() {
+            bail!("`{TABLE}.topics.columns` is empty; list at least \"topic\"");
+        }
+    }
+    match table.get("top-works") {
+        None => {}
+        Some(Value::Number(n)) if n.as_u64().is_some() => {
+            config.top_works = n.as_u64().unwrap_or(3) as usize
+        }
+        Some(other) => bail!(
+            "`{TABLE}.topics.top-works` must be a whole number, found {}",
+            describe(other)
+        ),
+    }
+    Ok(config)
+}
+
+fn string(table: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => bail!("`{TABLE}.{key}` must be a string, found {}", describe(other)),
+    }
+}
+
+fn boolean(table: &Map<String, Value>, key: &str) -> Result<Option<bool>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => bail!("`{TABLE}.{key}` must be true or false, found {}", describe(other)),
+    }
+}
+
+/// A value as TOML would show it, for messages.
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing".into(),
+        Value::Bool(b) => format!("the boolean `{b}`"),
+        Value::Number(n) => format!("the number `{n}`"),
+        Value::String(s) => format!("the string `\"{s}\"`"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a table".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(toml_table: &str) -> Result<Config> {
+        let book: BookConfig = format!("[preprocessor.scholar]\n{toml_table}").parse()?;
+        Config::from_book(Path::new("/b"), &book)
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let config = parse("bibliography = \"refs.bib\"").unwrap();
+        assert_eq!(
+            config.bibliography,
+            vec![BibFile { path: "/b/refs.bib".into(), shown: "refs.bib".into() }]
+        );
+        assert_eq!(config.style, StyleSource::Bundled("ieee".into()));
+        assert_eq!(config.locale, "en-US");
+        assert_eq!(config.scope, Scope::Chapter);
+        assert_eq!(config.section_level, 2);
+        assert_eq!(config.title, None);
+        assert_eq!(config.on_missing, OnMissing::Warn);
+        assert!(config.hover && config.backrefs && config.cache);
+        assert_eq!(config.topics, TopicsConfig::default());
+        assert_eq!(config.src_dir, Path::new("/b/src"));
+        assert_eq!(config.build_dir, Path::new("/b/book"));
+    }
+
+    #[test]
+    fn values_are_read() {
+        let config = parse(
+            r#"bibliography = ["a.bib", "b.json"]
+style = "styles/my.csl"
+locale = "zh-CN"
+scope = "section"
+section-level = 3
+title = ""
+on-missing = "error"
+hover = false
+backrefs = false
+command = "mdbook-scholar"
+after = ["links", "index"]
+[preprocessor.scholar.topics]
+columns = ["topic", "works"]
+top-works = 5
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.bibliography.len(), 2);
+        assert_eq!(
+            config.style,
+            StyleSource::File { path: "/b/styles/my.csl".into(), shown: "styles/my.csl".into() }
+        );
+        assert_eq!(config.locale, "zh-CN");
+        assert_eq!(config.scope, Scope::Section);
+        assert_eq!(config.section_level, 3);
+        assert_eq!(config.title.as_deref(), Some(""));
+        assert_eq!(config.on_missing, OnMissing::Error);
+        assert!(!config.hover && !config.backrefs);
+        assert_eq!(config.topics.columns, vec![TopicColumn::Topic, TopicColumn::Works]);
+        assert_eq!(config.topics.top_works, 5);
+    }
+
+    #[test]
+    fn locale_falls_back_to_book_language() {
+        let book: BookConfig =
+            "[book]\nlanguage = \"zh-CN\"\n[preprocessor.scholar]\nbibliography = \"r.bib\""
+                .parse()
+                .unwrap();
+        assert_eq!(Config::from_book(Path::new("."), &book).unwrap().locale, "zh-CN");
+        let book: BookConfig =
+            "[book]\nlanguage = \"de\"\n[preprocessor.scholar]\nbibliography = \"r.bib\""
+                .parse()
+                .unwrap();
+        assert_eq!(Config::from_book(Path::new("."), &book).unwrap().locale, "de-DE");
+    }
+
+    #[test]
+    fn bad_configuration_names_the_key() {
+        let cases: &[(&str, &str)] = &[
+            ("", "`preprocessor.scholar.bibliography` is required"),
+            ("bibliography = 3", "`preprocessor.scholar.bibliography` must be a path or a list of paths, found the number `3`"),
+            ("bibliography = [\"a.bib\", 1]", "must list paths as strings, found the number `1`"),
+            ("bibliography = \"a.bib\"\nbibliografy = 1", "unknown key `preprocessor.scholar.bibliografy`; did you mean `bibliography`?"),
+            ("bibliography = \"a.bib\"\nfrobnicate = 1", "unknown key `preprocessor.scholar.frobnicate`; known keys:"),
+            ("bibliography = \"a.bib\"\nhover = \"yes\"", "`preprocessor.scholar.hover` must be true or false, found the string `\"yes\"`"),
+            ("bibliography = \"a.bib\"\nscope = \"page\"", "`preprocessor.scholar.scope = \"page\"` is not a scope"),
+            ("bibliography = \"a.bib\"\nsection-level = 9", "`preprocessor.scholar.section-level` must be a heading level from 1 to 6, found the number `9`"),
+            ("bibliography = \"a.bib\"\non-missing = \"fail\"", "`preprocessor.scholar.on-missing = \"fail\"` is not allowed"),
+            ("bibliography = \"a.bib\"\nlocale = \"xx-YY\"", "`preprocessor.scholar.locale = \"xx-YY\"` is not a CSL locale"),
+            ("bibliography = \"a.bib\"\nstyle = 1", "`preprocessor.scholar.style` must be a string"),
+            ("bibliography = \"a.bib\"\ntopics = 1", "`preprocessor.scholar.topics` must be a table"),
+            ("bibliography = \"a.bib\"\n[preprocessor.scholar.topics]\ncolumns = [\"x\"]", "`preprocessor.scholar.topics.columns` has the string `\"x\"`"),
+            ("bibliography = \"a.bib\"\n[preprocessor.scholar.topics]\nrows = 1", "unknown key `preprocessor.scholar.topics.rows`"),
+        ];
+        for &(table, expected) in cases {
+            let error = format!("{:#}", parse(table).unwrap_err());
+            assert!(error.contains(expected), "for {table:?}:\n  got      {error}\n  expected {expected}");
+        }
+    }
+
+    #[test]
+    fn a_book_without_our_table_is_an_error() {
+        let book: BookConfig = "[book]\ntitle = \"x\"".parse().unwrap();
+        let error = Config::from_book(Path::new("."), &book).unwrap_err().to_string();
+        assert!(error.contains("`[preprocessor.scholar]` is missing"), "{error}");
+    }
+}

@@ -1,0 +1,556 @@
+//! BibLaTeX/BibTeX files as found in the wild, loaded entry by entry.
+//!
+//! Our own scanner splits the file into `@string` definitions and entries
+//! (brace matching only, about as fast as reading the file), so that one
+//! broken entry loses nothing else and only the entries a book needs are
+//! parsed in full. The biblatex crate then parses a small source made of the
+//! `@string`s and the wanted entries (plus their `crossref`/`xdata` parents);
+//! when it fails, the entry at fault is reported and left out, and the rest
+//! is parsed again.
+
+use biblatex::{Bibliography, Chunk, ChunksExt};
+use regex::Regex;
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use super::latex;
+
+/// A problem found in the file, at a byte offset of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub offset: usize,
+    /// The entry concerned, when there is one.
+    pub key: Option<String>,
+    pub message: String,
+    /// Whether the entry is lost (an error) or only part of it (a warning).
+    pub fatal: bool,
+}
+
+/// One top-level item of the file.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub kind: ItemKind,
+    /// From the `@` to the closing delimiter, inclusive.
+    pub range: Range<usize>,
+    /// Delimited by `(`…`)` rather than `{`…`}`.
+    pub parens: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemKind {
+    /// `@string{…}`: abbreviations every entry may use.
+    Strings,
+    /// An entry, with its key and where the key is.
+    Entry { key: String, key_offset: usize },
+}
+
+/// Splits a file into its items. Comments (`@comment`, `%` lines, text
+/// between entries) and `@preamble` are dropped; they print nothing.
+pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
+    let bytes = text.as_bytes();
+    let mut items = Vec::new();
+    let mut problems = Vec::new();
+    let mut pos = 0;
+    while let Some(at) = memchr_at(bytes, pos) {
+        if in_line_comment(bytes, at) {
+            pos = next_line(bytes, at);
+            continue;
+        }
+        // `@type` then `{` or `(`, whitespace allowed in between.
+        let type_start = at + 1;
+        let type_end = type_start
+            + text[type_start..]
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+                .count();
+        let open = type_end + text[type_end..].bytes().take_while(u8::is_ascii_whitespace).count();
+        if type_end == type_start || !matches!(bytes.get(open), Some(b'{') | Some(b'(')) {
+            pos = at + 1;
+            continue;
+        }
+        let parens = bytes[open] == b'(';
+        let kind = text[type_start..type_end].to_ascii_lowercase();
+        let close = match find_close(bytes, open) {
+            Some(close) => close,
+            None => {
+                // Unclosed: the entry runs to the end of the file as far as
+                // braces go. Resume at the next line that starts an entry,
+                // and lose only this one.
+                let resume = next_item_line(text, open).unwrap_or(text.len());
+                let key = entry_key(text, open + 1, resume).map(|(k, _)| k);
+                if kind != "comment" {
+                    problems.push(Problem {
+                        offset: at,
+                        message: format!(
+                            "{} is not closed: a `{}` is missing{}",
+                            key.as_ref().map_or_else(|| format!("`@{kind}`"), |k| format!("entry `{k}`")),
+                            if parens { ")" } else { "}" },
+                            if resume < text.len() {
+                                let (line, _) = crate::diagnostic::line_column(text, resume);
+                                format!(" (reading resumes at line {line})")
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        key,
+                        fatal: true,
+                    });
+                }
+                pos = resume;
+                continue;
+            }
+        };
+        match kind.as_str() {
+            "comment" | "preamble" => {}
+            "string" => items.push(Item { kind: ItemKind::Strings, range: at..close + 1, parens }),
+            _ => match entry_key(text, open + 1, close) {
+                Some((key, key_offset)) => items.push(Item {
+                    kind: ItemKind::Entry { key, key_offset },
+                    range: at..close + 1,
+                    parens,
+                }),
+                None => problems.push(Problem {
+                    offset: at,
+                    key: None,
+                    message: format!("`@{kind}` entry has no key: write `@{kind}{{key, …}}`"),
+                    fatal: true,
+                }),
+            },
+        }
+        pos = close + 1;
+    }
+    (items, problems)
+}
+
+fn memchr_at(bytes: &[u8], from: usize) -> Option<usize> {
+    bytes.get(from..)?.iter().position(|&b| b == b'@').map(|i| i + from)
+}
+
+/// Whether a `%` comes before `at` on its line (outside entries, `%` starts a
+/// comment, and an `@` in it starts nothing).
+fn in_line_comment(bytes: &[u8], at: usize) -> bool {
+    let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    bytes[line_start..at].contains(&b'%')
+}
+
+fn next_line(bytes: &[u8], at: usize) -> usize {
+    bytes[at..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| at + i + 1)
+}
+
+/// The offset of the matching close of the delimiter at `open`. Braces nest;
+/// a backslash escapes the next character (as biblatex reads it); in a
+/// `(`…`)` item, a `)` inside braces or quotes does not close it.
+fn find_close(bytes: &[u8], open: usize) -> Option<usize> {
+    let parens = bytes[open] == b'(';
+    let mut depth = 0usize;
+    let mut in_quotes = false;
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'{' => depth += 1,
+            b'}' => {
+                if depth == 0 {
+                    if !parens {
+                        return Some(i);
+                    }
+                } else {
+                    depth -= 1;
+                }
+            }
+            b'"' if depth == 0 => in_quotes = !in_quotes,
+            b')' if parens && depth == 0 && !in_quotes => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The first line after `from` that starts (after spaces) with `@type{` or
+/// `@type(`.
+fn next_item_line(text: &str, from: usize) -> Option<usize> {
+    static ITEM: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)^[ \t]*@[A-Za-z][\w-]*[ \t]*[{(]").expect("valid regex"));
+    let line_start = from + text[from..].find('\n')? + 1;
+    ITEM.find(&text[line_start..]).map(|m| line_start + m.start() + (m.as_str().len() - m.as_str().trim_start().len()))
+}
+
+/// The key right after the opening delimiter, and where it starts.
+fn entry_key(text: &str, from: usize, to: usize) -> Option<(String, usize)> {
+    let body = &text[from..to.min(text.len())];
+    let skipped = body.len() - body.trim_start().len();
+    let start = from + skipped;
+    let key: String = text[start..to.min(text.len())]
+        .chars()
+        .take_while(|&c| biblatex_is_key(c))
+        .collect();
+    (!key.is_empty()).then_some((key, start))
+}
+
+/// biblatex's rule for key characters (`raw::is_key`).
+fn biblatex_is_key(c: char) -> bool {
+    !matches!(c, ',' | '}' | ')') && !c.is_control() && !c.is_whitespace()
+}
+
+/// The key of the `crossref` and `xdata` parents named in an entry's text.
+pub fn parent_keys(entry_text: &str) -> Vec<String> {
+    static PARENT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)(?:^|[,\s{(])(crossref|xdata)\s*=\s*(?:\{([^{}]*)\}|"([^"]*)"|([\w:./-]+))"#)
+            .expect("valid regex")
+    });
+    let mut keys = Vec::new();
+    for caps in PARENT.captures_iter(entry_text) {
+        let value = caps.get(2).or(caps.get(3)).or(caps.get(4)).map_or("", |m| m.as_str());
+        keys.extend(value.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from));
+    }
+    keys
+}
+
+/// A parsed entry, ready for conversion, with its item index.
+pub struct Parsed {
+    pub item: usize,
+    pub entry: hayagriva::Entry,
+    /// `langid`, `language` or `hyphenation`, as written.
+    pub language: Option<String>,
+}
+
+/// Parses the entries at `wanted` (indices into `items`), with every
+/// `@string` and the parents they name. Entries that fail are reported and
+/// left out; the others are returned in `wanted` order.
+pub fn parse(text: &str, items: &[Item], wanted: &[usize]) -> (Vec<Parsed>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let by_key: HashMap<&str, usize> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| match &item.kind {
+            ItemKind::Entry { key, .. } => Some((key.as_str(), i)),
+            ItemKind::Strings => None,
+        })
+        .collect();
+
+    // The wanted entries and, transitively, their parents; a parent chain
+    // that loops back is cut (biblatex would recurse forever).
+    let mut included: Vec<usize> =
+        items.iter().enumerate().filter(|(_, it)| it.kind == ItemKind::Strings).map(|(i, _)| i).collect();
+    let mut seen: HashSet<usize> = included.iter().copied().collect();
+    let mut cut_parents: HashSet<usize> = HashSet::new();
+    let mut stack: Vec<(usize, Vec<usize>)> = wanted.iter().rev().map(|&w| (w, Vec::new())).collect();
+    while let Some((i, chain)) = stack.pop() {
+        if !seen.insert(i) {
+            continue;
+        }
+        included.push(i);
+        let item_text = &text[items[i].range.clone()];
+        if !item_text.contains("ref") && !item_text.contains("data") {
+            continue;
+        }
+        for parent in parent_keys(item_text) {
+            match by_key.get(parent.as_str()) {
+                Some(&p) if p == i || chain.contains(&p) => {
+                    cut_parents.insert(i);
+                    problems.push(Problem {
+                        offset: items[i].range.start,
+                        key: item_key(&items[i]).map(String::from),
+                        message: format!(
+                            "`crossref`/`xdata` of entry `{}` leads back to itself through `{parent}`; the link is ignored",
+                            item_key(&items[i]).unwrap_or("?")
+                        ),
+                        fatal: false,
+                    });
+                }
+                Some(&p) => {
+                    let mut chain = chain.clone();
+                    chain.push(i);
+                    stack.push((p, chain));
+                }
+                None => {}
+            }
+        }
+    }
+    included.sort_unstable();
+
+    // Parse; on failure drop the item at fault and try again. Every round
+    // drops one item, so this ends.
+    let mut dropped: HashSet<usize> = HashSet::new();
+    let (bibliography, source) = loop {
+        let source = MiniSource::build(text, items, &included, &dropped, &cut_parents);
+        match Bibliography::parse(&source.text) {
+            Ok(bibliography) => break (bibliography, source),
+            Err(error) => {
+                let (item, offset) = source.locate(error.span.start);
+                let Some(item) = item else {
+                    // Not inside any item: nothing left to drop.
+                    problems.push(Problem { offset, key: None, message: error.kind.to_string(), fatal: true });
+                    break (Bibliography::new(), source);
+                };
+                dropped.insert(item);
+                problems.push(Problem {
+                    offset,
+                    key: item_key(&items[item]).map(String::from),
+                    message: match item_key(&items[item]) {
+                        Some(key) => format!("entry `{key}` is skipped: {}", describe_parse_error(&error.kind)),
+                        None => format!("`@string` is skipped: {}", describe_parse_error(&error.kind)),
+                    },
+                    fatal: true,
+                });
+            }
+        }
+    };
+
+    let mut parsed = Vec::with_capacity(wanted.len());
+    for &i in wanted {
+        if dropped.contains(&i) {
+            continue;
+        }
+        let Some(key) = item_key(&items[i]) else { continue };
+        let Some(entry) = bibliography.get(key) else { continue };
+        let mut entry = entry.clone();
+        let language = ["langid", "language", "hyphenation"]
+            .iter()
+            .find_map(|f| entry.fields.get(*f).map(|chunks| chunks.format_verbatim()));
+        clean_fields(&mut entry);
+        match convert(&mut entry, &source, &mut problems, i, key) {
+            Some(converted) => parsed.push(Parsed { item: i, entry: converted, language }),
+            None => continue,
+        }
+    }
+    (parsed, problems)
+}
+
+/// Converts to hayagriva's entry; a field of the wrong kind is dropped (and
+/// reported) rather than losing the whole entry.
+fn convert(
+    entry: &mut biblatex::Entry,
+    source: &MiniSource,
+    problems: &mut Vec<Problem>,
+    item: usize,
+    key: &str,
+) -> Option<hayagriva::Entry> {
+    for _ in 0..=entry.fields.len() {
+        match hayagriva::Entry::try_from(&*entry) {
+            Ok(converted) => return Some(converted),
+            Err(error) => {
+                let field = entry
+                    .fields
+                    .iter()
+                    .find(|(_, chunks)| {
+                        chunks.iter().any(|c| c.span.start <= error.span.start && error.span.start <= c.span.end)
+                    })
+                    .map(|(name, _)| name.clone());
+                let (_, offset) = source.locate(error.span.start);
+                let offset = if source.locate(error.span.start).0 == Some(item) { offset } else { source.item_start(item) };
+                match field {
+                    Some(field) => {
+                        problems.push(Problem {
+                            offset,
+                            key: Some(key.to_string()),
+                            message: format!("entry `{key}`: field `{field}` is ignored: {}", error.kind),
+                            fatal: false,
+                        });
+                        entry.fields.remove(&field);
+                    }
+                    None => {
+                        problems.push(Problem {
+                            offset,
+                            key: Some(key.to_string()),
+                            message: format!("entry `{key}` is skipped: {}", error.kind),
+                            fatal: true,
+                        });
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// LaTeX commands biblatex left in the text become text and marks.
+fn clean_fields(entry: &mut biblatex::Entry) {
+    for (name, chunks) in entry.fields.iter_mut() {
+        if matches!(name.as_str(), "url" | "doi" | "eprint" | "file" | "crossref" | "xdata" | "ids") {
+            continue;
+        }
+        for chunk in chunks.iter_mut() {
+            match &mut chunk.v {
+                Chunk::Normal(s) | Chunk::Verbatim(s) => {
+                    if s.contains('\\') || s.contains('~') {
+                        *s = latex::clean(s);
+                    }
+                }
+                Chunk::Math(_) => {}
+            }
+        }
+    }
+}
+
+fn describe_parse_error(kind: &biblatex::ParseErrorKind) -> String {
+    use biblatex::ParseErrorKind as K;
+    match kind {
+        K::UnknownAbbreviation(name) => format!(
+            "`{name}` is neither a field value in braces or quotes nor a defined `@string` (write `{{{name}}}` or define it)"
+        ),
+        K::Expected(biblatex::Token::Comma) => {
+            "a `,` is missing between fields (or after the key)".to_string()
+        }
+        K::Expected(biblatex::Token::Equals) => "a field name must be followed by `=`".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn item_key(item: &Item) -> Option<&str> {
+    match &item.kind {
+        ItemKind::Entry { key, .. } => Some(key),
+        ItemKind::Strings => None,
+    }
+}
+
+/// The text biblatex parses: the chosen items copied at new offsets, with
+/// the map back to the file.
+struct MiniSource {
+    text: String,
+    /// (offset in `text`, item index, offset in the file), by `text` offset.
+    segments: Vec<(usize, usize, usize)>,
+}
+
+impl MiniSource {
+    fn build(
+        file: &str,
+        items: &[Item],
+        included: &[usize],
+        dropped: &HashSet<usize>,
+        cut_parents: &HashSet<usize>,
+    ) -> MiniSource {
+        let mut text = String::new();
+        let mut segments = Vec::new();
+        for &i in included {
+            if dropped.contains(&i) {
+                continue;
+            }
+            let item = &items[i];
+            segments.push((text.len(), i, item.range.start));
+            let start = text.len();
+            text.push_str(&file[item.range.clone()]);
+            if item.parens {
+                // biblatex reads only braces; the two delimiters are one byte
+                // each, so offsets stay put.
+                let open = start + text[start..].find('(').unwrap_or(0);
+                text.replace_range(open..open + 1, "{");
+                let last = text.len() - 1;
+                text.replace_range(last..last + 1, "}");
+            }
+            if cut_parents.contains(&i) {
+                blank_parent_fields(&mut text, start);
+            }
+            text.push('\n');
+        }
+        MiniSource { text, segments }
+    }
+
+    /// The item at `offset` of the mini text, and the matching file offset.
+    fn locate(&self, offset: usize) -> (Option<usize>, usize) {
+        let index = self.segments.partition_point(|&(start, _, _)| start <= offset);
+        match index.checked_sub(1).map(|i| self.segments[i]) {
+            Some((start, item, file_start)) => (Some(item), file_start + (offset - start)),
+            None => (None, 0),
+        }
+    }
+
+    fn item_start(&self, item: usize) -> usize {
+        self.segments.iter().find(|s| s.1 == item).map_or(0, |s| s.2)
+    }
+}
+
+/// Replaces `crossref = …` and `xdata = …` in the item starting at `start`
+/// with spaces (same length: offsets stay put).
+fn blank_parent_fields(text: &mut String, start: usize) {
+    static FIELD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)(crossref|xdata)\s*=\s*(\{[^{}]*\}|"[^"]*"|[\w:./-]+)\s*,?"#).expect("valid regex")
+    });
+    let ranges: Vec<Range<usize>> =
+        FIELD.find_iter(&text[start..]).map(|m| start + m.start()..start + m.end()).collect();
+    for range in ranges.into_iter().rev() {
+        let spaces = " ".repeat(range.len());
+        text.replace_range(range, &spaces);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(items: &[Item]) -> Vec<&str> {
+        items.iter().filter_map(item_key).collect()
+    }
+
+    #[test]
+    fn split_finds_entries_strings_and_skips_comments() {
+        let text = "% a comment with @article{fake,\n@string{acm = {ACM}}\n@comment{ignored {nested} }\n@preamble{\"x\"}\n\
+                    junk text\n@Article{a, title = {A {B} c}}\n@book(b, title = \"P (Q)\")\n@misc{ü2020, note={x}}\n";
+        let (items, problems) = split(text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(keys(&items), ["a", "b", "ü2020"]);
+        assert_eq!(items[0].kind, ItemKind::Strings);
+        assert!(items[2].parens);
+    }
+
+    #[test]
+    fn an_unclosed_entry_loses_only_itself() {
+        let text = "@article{good1, title={One}}\n@article{bad, title={Two}\n@article{good2, title={Three}}\n";
+        let (items, problems) = split(text);
+        assert_eq!(keys(&items), ["good1", "good2"]);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key.as_deref(), Some("bad"));
+        assert_eq!(problems[0].offset, 29);
+        assert!(problems[0].message.contains("entry `bad` is not closed: a `}` is missing (reading resumes at line 3)"));
+    }
+
+    #[test]
+    fn parse_drops_broken_entries_and_keeps_the_rest() {
+        let text = "@string{j = {Journal of Things}}\n\
+                    @article{a, author = {Knuth, Donald}, title = {Alpha}, journal = j, year = 2001}\n\
+                    @article{b, author = {X, Y} title = {Missing comma}, year = 2002}\n\
+                    @article{c, title = {Gamma}, journal = undefinedmacro, year = 2003}\n\
+                    @article{d, title = {Delta \\emph{it}}, year = 2004}\n";
+        let (items, problems) = split(text);
+        assert!(problems.is_empty());
+        let wanted: Vec<usize> = (1..items.len()).collect();
+        let (parsed, problems) = parse(text, &items, &wanted);
+        let got: Vec<&str> = parsed.iter().map(|p| p.entry.key()).collect();
+        assert_eq!(got, ["a", "d"]);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].key.as_deref(), Some("b"));
+        assert!(problems[0].message.contains("a `,` is missing"), "{}", problems[0].message);
+        // The offset points into entry b's own line.
+        let (line, _) = crate::diagnostic::line_column(text, problems[0].offset);
+        assert_eq!(line, 3);
+        assert_eq!(problems[1].key.as_deref(), Some("c"));
+        assert!(problems[1].message.contains("`undefinedmacro`"));
+        let title = parsed[1].entry.title().unwrap().value.to_string();
+        assert_eq!(title, "Delta \u{E000}it\u{E001}");
+    }
+
+    #[test]
+    fn crossref_parents_are_pulled_in_and_loops_cut() {
+        let text = "@inproceedings{child, title = {Child}, crossref = {proc}}\n\
+                    @proceedings{proc, title = {The Proceedings}, year = 2020}\n\
+                    @misc{loop1, title = {L1}, crossref = {loop2}}\n\
+                    @misc{loop2, title = {L2}, crossref = {loop1}}\n";
+        let (items, _) = split(text);
+        let (parsed, problems) = parse(text, &items, &[0, 2]);
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(parsed[0].entry.key(), "child");
+        assert!(problems.iter().any(|p| p.message.contains("leads back to itself")), "{problems:?}");
+        assert_eq!(parent_keys("crossref = {a}, xdata = {b, c}"), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn language_is_read() {
+        let text = "@book{zh, title = {深度学习}, langid = {chinese}}";
+        let (items, _) = split(text);
+        let (parsed, _) = parse(text, &items, &[0]);
+        assert_eq!(parsed[0].language.as_deref(), Some("chinese"));
+    }
+}

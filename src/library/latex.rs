@@ -1,0 +1,166 @@
+//! LaTeX markup left in BibLaTeX field values, turned into text.
+//!
+//! The biblatex crate resolves accents (`{\"u}`, `\'e`), dashes and escaped
+//! characters, but leaves other commands raw (`\emph{x}` arrives as the text
+//! `\emph{x}`). Emphasis survives as private-use marks that the writers turn
+//! into `<i>`/`<b>` (and drop in plain text): hayagriva's strings cannot hold
+//! formatting, and these marks pass through it untouched.
+
+/// Start and end of emphasis inside a field value.
+pub const EMPH_START: char = '\u{E000}';
+pub const EMPH_END: char = '\u{E001}';
+/// Start and end of strong emphasis.
+pub const STRONG_START: char = '\u{E002}';
+pub const STRONG_END: char = '\u{E003}';
+
+/// Whether `c` is one of our formatting marks.
+pub fn is_mark(c: char) -> bool {
+    matches!(c, EMPH_START | EMPH_END | STRONG_START | STRONG_END)
+}
+
+/// Turns the commands biblatex left in `text` into text and marks. Commands
+/// that only format (`\textsc`, `\mbox`, `\url`) keep their argument;
+/// unknown commands keep their argument and lose their name, as pandoc does.
+pub fn clean(text: &str) -> String {
+    if !text.contains('\\') && !text.contains('~') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['\\', '~']) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if after.starts_with('~') {
+            // A TeX tie is a non-breaking space.
+            out.push('\u{a0}');
+            rest = &after[1..];
+            continue;
+        }
+        let after = &after[1..];
+        let name_len = after
+            .char_indices()
+            .find(|&(_, c)| !c.is_ascii_alphabetic())
+            .map_or(after.len(), |(j, _)| j);
+        if name_len == 0 {
+            // `\` followed by a symbol: biblatex kept it, so it is not one it
+            // knows; keep the symbol (`\,` thin space becomes a space).
+            let mut chars = after.chars();
+            match chars.next() {
+                Some(',') | Some(';') | Some(' ') => out.push(' '),
+                Some('/') | Some('-') => {}
+                Some(c) => out.push(c),
+                None => {}
+            }
+            rest = chars.as_str();
+            continue;
+        }
+        let name = &after[..name_len];
+        let mut tail = &after[name_len..];
+        let (argument, next) = braced_argument(tail);
+        match (name, argument) {
+            ("emph" | "textit" | "textsl" | "mkbibemph" | "mkbibitalic", Some(arg)) => {
+                out.push(EMPH_START);
+                out.push_str(&clean(arg));
+                out.push(EMPH_END);
+                tail = next;
+            }
+            ("textbf" | "mkbibbold", Some(arg)) => {
+                out.push(STRONG_START);
+                out.push_str(&clean(arg));
+                out.push(STRONG_END);
+                tail = next;
+            }
+            ("mkbibquote" | "enquote", Some(arg)) => {
+                out.push('“');
+                out.push_str(&clean(arg));
+                out.push('”');
+                tail = next;
+            }
+            ("relax" | "protect" | "noopsort" | "nocase" | "ignorespaces", arg) => {
+                // `\noopsort{x}` exists to steer sorting; it prints nothing.
+                if name == "noopsort" && arg.is_some() {
+                    tail = next;
+                } else if let Some(arg) = arg {
+                    out.push_str(&clean(arg));
+                    tail = next;
+                }
+            }
+            (_, Some(arg)) => {
+                out.push_str(&clean(arg));
+                tail = next;
+            }
+            (_, None) => {
+                // A command without argument: a word-like symbol we do not
+                // know. Dropping it loses less than printing `\foo`.
+                // An argument whose brace never closes keeps its text.
+                tail = tail.strip_prefix(' ').unwrap_or(tail);
+                tail = tail.strip_prefix('{').unwrap_or(tail);
+            }
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `{…}` at the start of `text` (after spaces), with nested braces:
+/// the argument and what follows it.
+fn braced_argument(text: &str) -> (Option<&str>, &str) {
+    let trimmed = text.trim_start_matches(' ');
+    if !trimmed.starts_with('{') {
+        return (None, text);
+    }
+    let mut depth = 0usize;
+    for (i, c) in trimmed.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return (Some(&trimmed[1..i]), &trimmed[i + 1..]);
+                }
+            }
+            _ => {}
+        }
+    }
+    (None, text)
+}
+
+/// Removes the marks: for plain text, sorting and language detection.
+pub fn strip_marks(text: &str) -> String {
+    text.chars().filter(|&c| !is_mark(c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_become_text() {
+        let cases: &[(&str, &str)] = &[
+            ("plain text", "plain text"),
+            ("A \\emph{B} C", "A \u{E000}B\u{E001} C"),
+            ("\\textbf{Bold} and \\textit{it}", "\u{E002}Bold\u{E003} and \u{E000}it\u{E001}"),
+            ("\\textsc{Knuth}", "Knuth"),
+            ("\\url{https://x.org}", "https://x.org"),
+            ("\\mbox{a b}", "a b"),
+            ("Don~Knuth", "Don\u{a0}Knuth"),
+            ("\\emph{nested \\textbf{b}}", "\u{E000}nested \u{E002}b\u{E003}\u{E001}"),
+            ("x\\,y", "x y"),
+            ("hy\\-phen", "hyphen"),
+            ("\\noopsort{a}Zeta", "Zeta"),
+            ("\\unknowncmd rest", "rest"),
+            ("\\enquote{q}", "“q”"),
+            ("trailing \\", "trailing "),
+            ("\\emph{unclosed", "unclosed"),
+        ];
+        for &(input, expected) in cases {
+            assert_eq!(clean(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn marks_strip() {
+        assert_eq!(strip_marks("\u{E000}a\u{E001}b"), "ab");
+    }
+}

@@ -1,0 +1,451 @@
+//! The library: every work of the book's bibliography files, by key.
+//!
+//! Loading reads and indexes every file (keys, places, duplicates, broken
+//! entries) but parses BibLaTeX entries only when asked: a book cites a few
+//! hundred works of a library of tens of thousands, and parsing is the cost.
+//! Problems are diagnostics, never a reason to lose the other entries; only a
+//! file that cannot be read at all is an error.
+
+mod bibtex;
+mod csljson;
+pub mod language;
+pub mod latex;
+
+use anyhow::{Context as _, Result};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::BibFile;
+use crate::diagnostic::{Diagnostic, Location};
+
+/// A work, parsed: hayagriva's entry and the language it is written in.
+#[derive(Debug, Clone)]
+pub struct Work {
+    pub entry: hayagriva::Entry,
+    /// Primary language tag (`zh`, `en`) when declared or shown by the script.
+    pub language: Option<String>,
+}
+
+/// The formats we read, by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    BibLaTeX,
+    Yaml,
+    CslJson,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "bib" | "bibtex" | "biblatex" => Some(Format::BibLaTeX),
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::CslJson),
+            _ => None,
+        }
+    }
+}
+
+struct SourceFile {
+    shown: String,
+    text: String,
+    /// BibLaTeX only: the file's items, from our scanner.
+    items: Vec<bibtex::Item>,
+}
+
+enum State {
+    /// A BibLaTeX entry not parsed yet: its item index in its file.
+    Pending(usize),
+    Ready(Arc<Work>),
+    /// Parsing failed; the problem was reported.
+    Failed,
+}
+
+struct Record {
+    key: String,
+    file: usize,
+    offset: usize,
+    state: State,
+}
+
+/// Every work of the bibliography, first definition of a key wins.
+pub struct Library {
+    files: Vec<SourceFile>,
+    records: Vec<Record>,
+    by_key: HashMap<String, usize>,
+}
+
+impl Library {
+    /// Reads and indexes `files`. Fails only when a file cannot be read or
+    /// its format is unknown; everything else is a diagnostic.
+    pub fn load(files: &[BibFile]) -> Result<(Library, Vec<Diagnostic>)> {
+        let mut library = Library { files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
+        let mut diagnostics = Vec::new();
+        for file in files {
+            let format = Format::of(&file.path).with_context(|| {
+                format!(
+                    "cannot tell the format of the bibliography file `{}`: name it .bib (BibLaTeX/BibTeX), .yaml/.yml (hayagriva) or .json (CSL-JSON)",
+                    file.shown
+                )
+            })?;
+            let bytes = std::fs::read(&file.path).with_context(|| {
+                format!("cannot read the bibliography file `{}` ({})", file.shown, file.path.display())
+            })?;
+            let text = decode(&file.shown, bytes, &mut diagnostics);
+            library.add_file(&file.shown, text, format, &mut diagnostics);
+        }
+        Ok((library, diagnostics))
+    }
+
+    /// Builds a library from text (tests, `format` on stdin).
+    pub fn from_text(shown: &str, text: &str, format: Format) -> (Library, Vec<Diagnostic>) {
+        let mut library = Library { files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
+        let mut diagnostics = Vec::new();
+        library.add_file(shown, text.to_string(), format, &mut diagnostics);
+        (library, diagnostics)
+    }
+
+    fn add_file(&mut self, shown: &str, text: String, format: Format, diagnostics: &mut Vec<Diagnostic>) {
+        let file = self.files.len();
+        let mut source = SourceFile { shown: shown.to_string(), text, items: Vec::new() };
+        let at = |offset: usize, text: &str| Location::at(shown, text, offset);
+        let mut found: Vec<(String, usize, State)> = Vec::new();
+        match format {
+            Format::BibLaTeX => {
+                let (items, problems) = bibtex::split(&source.text);
+                for problem in problems {
+                    diagnostics.push(Diagnostic::warning(problem.message).at(at(problem.offset, &source.text)));
+                }
+                for (i, item) in items.iter().enumerate() {
+                    if let bibtex::ItemKind::Entry { key, key_offset } = &item.kind {
+                        found.push((key.clone(), *key_offset, State::Pending(i)));
+                    }
+                }
+                source.items = items;
+            }
+            Format::Yaml => match yaml_entries(&source.text) {
+                Ok(entries) => {
+                    for (key, offset, result) in entries {
+                        match result {
+                            Ok(entry) => {
+                                let work = work(entry, None);
+                                found.push((key, offset, State::Ready(Arc::new(work))));
+                            }
+                            Err(message) => diagnostics.push(
+                                Diagnostic::warning(format!("entry `{key}` is skipped: {message}"))
+                                    .at(at(offset, &source.text)),
+                            ),
+                        }
+                    }
+                }
+                Err((offset, message)) => diagnostics.push(
+                    Diagnostic::error(format!("{message}; no entry of this file is loaded"))
+                        .at(at(offset, &source.text)),
+                ),
+            },
+            Format::CslJson => match csljson::parse(&source.text) {
+                Ok(items) => {
+                    for item in items {
+                        match item.result {
+                            Ok((entry, language)) => {
+                                let work = work(entry, language.as_deref());
+                                found.push((item.key, item.offset, State::Ready(Arc::new(work))));
+                            }
+                            Err(message) => {
+                                let what = if item.key.is_empty() {
+                                    "an item is skipped".to_string()
+                                } else {
+                                    format!("item `{}` is skipped", item.key)
+                                };
+                                diagnostics.push(
+                                    Diagnostic::warning(format!("{what}: {message}"))
+                                        .at(at(item.offset, &source.text)),
+                                )
+                            }
+                        }
+                    }
+                }
+                Err((offset, message)) => diagnostics.push(
+                    Diagnostic::error(format!("{message}; no entry of this file is loaded"))
+                        .at(at(offset, &source.text)),
+                ),
+            },
+        }
+        for (key, offset, state) in found {
+            if let Some(&first) = self.by_key.get(&key) {
+                let first = &self.records[first];
+                let first_place = Location::at(
+                    &self.files.get(first.file).map_or(shown, |f| f.shown.as_str()),
+                    self.files.get(first.file).map_or(&source.text, |f| &f.text),
+                    first.offset,
+                );
+                diagnostics.push(
+                    Diagnostic::warning(format!("duplicate key `{key}`; the first definition, at {first_place}, is used"))
+                        .at(at(offset, &source.text)),
+                );
+                continue;
+            }
+            self.by_key.insert(key.clone(), self.records.len());
+            self.records.push(Record { key, file, offset, state });
+        }
+        self.files.push(source);
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Whether a work has this key (parsed or not, readable or not).
+    pub fn contains(&self, key: &str) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    /// Every key, in file order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.records.iter().map(|r| r.key.as_str())
+    }
+
+    /// Where a key is defined.
+    pub fn location(&self, key: &str) -> Option<Location> {
+        let record = &self.records[*self.by_key.get(key)?];
+        let file = &self.files[record.file];
+        Some(Location::at(&file.shown, &file.text, record.offset))
+    }
+
+    /// The parsed work, if `key` exists, was resolved and could be read.
+    pub fn work(&self, key: &str) -> Option<&Arc<Work>> {
+        match &self.records[*self.by_key.get(key)?].state {
+            State::Ready(work) => Some(work),
+            _ => None,
+        }
+    }
+
+    /// Whether `key` exists but could not be read (its problem was reported).
+    pub fn is_broken(&self, key: &str) -> bool {
+        self.by_key.get(key).is_some_and(|&i| matches!(self.records[i].state, State::Failed))
+    }
+
+    /// Parses the works with these keys (unknown keys are ignored), returning
+    /// the problems found in them.
+    pub fn resolve<'a>(&mut self, keys: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
+        let mut wanted: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+        for key in keys {
+            if let Some(&record) = self.by_key.get(key)
+                && let State::Pending(item) = self.records[record].state
+            {
+                wanted.entry(self.records[record].file).or_default().push((item, record));
+            }
+        }
+        let mut diagnostics = Vec::new();
+        let mut files: Vec<_> = wanted.into_iter().collect();
+        files.sort_unstable_by_key(|(file, _)| *file);
+        for (file, mut pending) in files {
+            pending.sort_unstable();
+            pending.dedup();
+            let source = &self.files[file];
+            let items: Vec<usize> = pending.iter().map(|&(item, _)| item).collect();
+            let (parsed, problems) = bibtex::parse(&source.text, &source.items, &items);
+            for problem in problems {
+                let diagnostic = Diagnostic::warning(problem.message)
+                    .at(Location::at(&source.shown, &source.text, problem.offset));
+                diagnostics.push(diagnostic);
+            }
+            let mut parsed = parsed.into_iter().peekable();
+            for &(item, record) in &pending {
+                let state = match parsed.next_if(|p| p.item == item) {
+                    Some(p) => State::Ready(Arc::new(work(p.entry, p.language.as_deref()))),
+                    None => State::Failed,
+                };
+                self.records[record].state = state;
+            }
+        }
+        diagnostics
+    }
+
+    /// Parses every work (for `check` and `format`).
+    pub fn resolve_all(&mut self) -> Vec<Diagnostic> {
+        let keys: Vec<String> = self.keys().map(String::from).collect();
+        self.resolve(keys.iter().map(String::as_str))
+    }
+
+    /// A fingerprint of the files' contents, for the render cache.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        for file in &self.files {
+            file.shown.hash(&mut hasher);
+            file.text.hash(&mut hasher);
+        }
+        hasher.finish()
+    }
+}
+
+/// A work from an entry: the declared language, else the one its title and
+/// names show.
+fn work(mut entry: hayagriva::Entry, declared: Option<&str>) -> Work {
+    let declared = declared
+        .and_then(language::normalize)
+        .or_else(|| entry.language().map(|l| l.language.as_str().to_string()));
+    let language = declared.or_else(|| {
+        let mut sample = entry.title().map(|t| t.value.to_string()).unwrap_or_default();
+        for person in entry.authors().unwrap_or_default() {
+            sample.push_str(&person.name);
+        }
+        language::detect(&sample).map(String::from)
+    });
+    // hayagriva title-cases only what it believes is English; tell it.
+    if let Some(tag) = &language
+        && entry.language().is_none()
+        && let Ok(id) = tag.parse()
+    {
+        entry.set_language(id);
+    }
+    Work { entry, language }
+}
+
+/// Bytes as text: a BOM is dropped, invalid UTF-8 is replaced and reported
+/// where it is (a Latin-1 file from decades ago should still load).
+fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> String {
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let bytes = error.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let first_bad = std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to());
+            let count = count_invalid(&bytes);
+            let location = Location::at(shown, &String::from_utf8_lossy(&bytes[..first_bad]), first_bad);
+            diagnostics.push(
+                Diagnostic::warning(format!(
+                    "the file is not valid UTF-8 ({count} bad byte sequence{}); they are read as `\u{FFFD}`",
+                    if count == 1 { "" } else { "s" }
+                ))
+                .at(location)
+                .with_hint("save the file as UTF-8"),
+            );
+            text
+        }
+    }
+}
+
+fn count_invalid(mut bytes: &[u8]) -> usize {
+    let mut count = 0;
+    while let Err(error) = std::str::from_utf8(bytes) {
+        count += 1;
+        let skip = error.valid_up_to() + error.error_len().unwrap_or(bytes.len() - error.valid_up_to()).max(1);
+        bytes = &bytes[skip.min(bytes.len())..];
+    }
+    count
+}
+
+type YamlEntry = (String, usize, std::result::Result<hayagriva::Entry, String>);
+
+/// A hayagriva YAML file, entry by entry: a syntax error fails the file (with
+/// its place), a bad entry only itself.
+fn yaml_entries(text: &str) -> std::result::Result<Vec<YamlEntry>, (usize, String)> {
+    use serde_yaml::Value;
+    let value: Value = serde_yaml::from_str(text).map_err(|e| {
+        let offset = e.location().map_or(0, |l| l.index());
+        (offset, format!("not valid YAML: {e}"))
+    })?;
+    let mapping = match value {
+        Value::Mapping(mapping) => mapping,
+        Value::Null => return Ok(Vec::new()),
+        _ => return Err((0, "a hayagriva YAML file must map keys to entries (`key:` then the entry's fields)".into())),
+    };
+    let mut entries = Vec::with_capacity(mapping.len());
+    for (key, value) in mapping {
+        let key = match key {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            other => format!("{other:?}"),
+        };
+        let offset = yaml_key_offset(text, &key);
+        let mut one = serde_yaml::Mapping::new();
+        one.insert(Value::String(key.clone()), value);
+        let result = serde_yaml::from_value::<hayagriva::Library>(Value::Mapping(one))
+            .map_err(|e| e.to_string())
+            .and_then(|lib| lib.get(&key).cloned().ok_or_else(|| "empty entry".to_string()));
+        entries.push((key, offset, result));
+    }
+    Ok(entries)
+}
+
+/// Where a top-level key is written (its line starts with `key:`).
+fn yaml_key_offset(text: &str, key: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'));
+        let quoted = ["\"", "'"].iter().any(|q| {
+            line.strip_prefix(q)
+                .and_then(|r| r.strip_prefix(key))
+                .and_then(|r| r.strip_prefix(q))
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        });
+        if bare || quoted {
+            return offset;
+        }
+        offset += line.len();
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bib_entries_resolve_on_demand() {
+        let text = "@article{a, title={Alpha}, author={Knuth, Donald}, year=2001}\n@book{b, title={深度学习}, author={邱锡鹏}, year=2020}\n";
+        let (mut library, diagnostics) = Library::from_text("refs.bib", text, Format::BibLaTeX);
+        assert!(diagnostics.is_empty());
+        assert_eq!(library.len(), 2);
+        assert!(library.contains("a") && library.work("a").is_none());
+        assert!(library.resolve(["a", "b", "zzz"]).is_empty());
+        assert_eq!(library.work("a").unwrap().language, None);
+        assert_eq!(library.work("b").unwrap().language.as_deref(), Some("zh"));
+        assert_eq!(library.location("b").unwrap().to_string(), "refs.bib:2:7");
+    }
+
+    #[test]
+    fn duplicates_name_both_places() {
+        let text = "@misc{a, title={One}}\n@misc{a, title={Two}}\n";
+        let (library, diagnostics) = Library::from_text("r.bib", text, Format::BibLaTeX);
+        assert_eq!(library.len(), 1);
+        assert_eq!(
+            diagnostics[0].to_string(),
+            "r.bib:2:7: warning: duplicate key `a`; the first definition, at r.bib:1:7, is used"
+        );
+    }
+
+    #[test]
+    fn yaml_loads_entry_by_entry() {
+        let text = "good:\n  type: book\n  title: A Book\n  date: 2020\nbad:\n  type: book\n  date: [not, a, date]\n";
+        let (library, diagnostics) = Library::from_text("r.yaml", text, Format::Yaml);
+        assert_eq!(library.keys().collect::<Vec<_>>(), ["good"]);
+        assert_eq!(diagnostics.len(), 1);
+        assert!(diagnostics[0].to_string().starts_with("r.yaml:5:1: warning: entry `bad` is skipped"), "{}", diagnostics[0]);
+        let (_, diagnostics) = Library::from_text("r.yaml", "a: [unclosed", Format::Yaml);
+        assert!(diagnostics[0].to_string().contains("not valid YAML"), "{}", diagnostics[0]);
+    }
+
+    #[test]
+    fn non_utf8_is_reported_not_fatal() {
+        let mut diagnostics = Vec::new();
+        let text = decode("old.bib", b"@misc{a, title={Caf\xe9}}\n".to_vec(), &mut diagnostics);
+        assert!(text.contains("Caf\u{FFFD}"));
+        assert_eq!(
+            diagnostics[0].to_string(),
+            "old.bib:1:20: warning: the file is not valid UTF-8 (1 bad byte sequence); they are read as `\u{FFFD}` (save the file as UTF-8)"
+        );
+        assert_eq!(decode("x", b"\xEF\xBB\xBFok".to_vec(), &mut diagnostics), "ok");
+    }
+}

@@ -1,0 +1,85 @@
+//! The command line: reads arguments, calls the library, exits.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+mdbook-scholar: citations and bibliographies for mdBook
+
+Usage:
+  mdbook-scholar                      run as mdBook preprocessor (JSON on stdin/stdout)
+  mdbook-scholar supports <renderer>  exit 0: every renderer is supported
+  mdbook-scholar build [BOOK_DIR]     build the book with mdBook in-process
+  mdbook-scholar check [BOOK_DIR] [--strict]
+                                      print every diagnostic, write nothing
+  mdbook-scholar format [--style S] [--locale L] [--html] FILE...
+                                      print every entry, formatted, one per line
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> anyhow::Result<ExitCode> {
+    use mdbook_scholar::commands;
+    match args.first().map(String::as_str) {
+        None => {
+            commands::protocol(std::io::stdin().lock(), std::io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("supports") => Ok(ExitCode::SUCCESS),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("-V" | "--version") => {
+            println!("mdbook-scholar {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "driver")]
+        Some("build") => {
+            commands::build(&book_dir(&args[1..])?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "driver")]
+        Some("check") => {
+            let strict = args[1..].iter().any(|a| a == "--strict");
+            let rest: Vec<String> = args[1..].iter().filter(|a| *a != "--strict").cloned().collect();
+            commands::check(&book_dir(&rest)?, strict)
+        }
+        Some("format") => {
+            let (mut style, mut locale, mut html, mut files) = (None, None, false, Vec::new());
+            let mut rest = args[1..].iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "--style" => style = Some(rest.next().ok_or_else(|| anyhow::anyhow!("`--style` needs a style name or .csl path"))?.clone()),
+                    "--locale" => locale = Some(rest.next().ok_or_else(|| anyhow::anyhow!("`--locale` needs a locale such as en-US"))?.clone()),
+                    "--html" => html = true,
+                    flag if flag.starts_with("--") => anyhow::bail!("unknown option `{flag}`\n\n{USAGE}"),
+                    file => files.push(PathBuf::from(file)),
+                }
+            }
+            if files.is_empty() {
+                anyhow::bail!("`format` needs at least one bibliography file\n\n{USAGE}");
+            }
+            commands::format(&files, style.as_deref(), locale.as_deref(), html, std::io::stdout().lock())
+        }
+        Some(other) => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+#[cfg(feature = "driver")]
+fn book_dir(args: &[String]) -> anyhow::Result<PathBuf> {
+    match args {
+        [] => Ok(PathBuf::from(".")),
+        [dir] if !dir.starts_with("--") => Ok(PathBuf::from(dir)),
+        _ => anyhow::bail!("expected at most one BOOK_DIR, got {}\n\n{USAGE}", args.join(" ")),
+    }
+}

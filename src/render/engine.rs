@@ -1,0 +1,421 @@
+//! Driving hayagriva: each distinct work's reference rendered once, in its
+//! own language; citations rendered per scope so numbering restarts and
+//! disambiguation stays within a list.
+//!
+//! Rendering a reference is hayagriva's whole cost (about 0.45 ms an entry
+//! for APA), so a work cited in forty chapters is laid out once, not forty
+//! times. Where that shortcut could change the result (two works of a scope
+//! that need disambiguating, styles that substitute repeated authors or
+//! number a sorted list) the scope is rendered by hayagriva as a whole.
+
+use hayagriva::citationberg::{IndependentStyle, Locale, LocaleCode, StyleClass};
+use hayagriva::{
+    BibliographyDriver, BibliographyItem, BibliographyRequest, CitationItem, CitationRequest, CitePurpose,
+    ElemChild, ElemChildren, ElemMeta, Formatted, Formatting, LocatorPayload, SpecificLocator,
+};
+use rayon::prelude::*;
+
+use crate::library::Work;
+use crate::scan::Locator;
+use crate::style::{Style, locale_files, resolve_locale_lenient};
+
+use super::write::Writer;
+
+/// A work's reference, rendered alone (numbered 1 when the style numbers).
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// The `[1]` label of styles that align it in its own column.
+    pub label: Option<ElemChildren>,
+    pub content: ElemChildren,
+    /// The work cited alone, as plain text: two works of one scope with the
+    /// same text would need disambiguating.
+    pub alone: String,
+}
+
+/// One cited work inside a citation.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemInput<'a> {
+    /// Index into the scope's works.
+    pub work: usize,
+    pub locator: Option<&'a Locator>,
+    pub suppress_author: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct CiteInput<'a> {
+    pub items: Vec<ItemInput<'a>>,
+    pub narrative: bool,
+}
+
+/// A scope rendered.
+#[derive(Debug, Clone)]
+pub struct ScopeOutput {
+    /// One per citation; `Entry(i)` elements point at the citation's items.
+    pub citations: Vec<ElemChildren>,
+    /// The scope's works in list order (indices into its works).
+    pub order: Vec<usize>,
+    /// When hayagriva rendered the whole scope: its list, in `order`.
+    pub whole: Option<Vec<BibliographyItem>>,
+}
+
+pub struct Engine {
+    style: IndependentStyle,
+    /// The style without its bibliography: rendering citations then costs
+    /// nothing for the references.
+    cite_style: IndependentStyle,
+    /// The style with trivial layouts: only its bibliography sort is used.
+    sort_style: Option<IndependentStyle>,
+    locale: LocaleCode,
+    locale_files: Vec<Locale>,
+    /// Citations show citation numbers (`[1]`), so a list's order is its
+    /// numbering.
+    pub numeric: bool,
+    /// The bibliography has `<sort>`.
+    pub sorted: bool,
+    /// The shortcut is off for this style: every scope goes to hayagriva.
+    whole_scopes: bool,
+    note_style: bool,
+}
+
+impl Engine {
+    /// `locale` is the book's; `languages` those of the works to render.
+    pub fn new(style: &Style, locale: &str, languages: &[Option<String>]) -> Engine {
+        let locale = LocaleCode(locale.to_string());
+        let mut codes: Vec<String> = vec![locale.0.clone(), "en-US".into()];
+        for language in languages.iter().flatten() {
+            if let Some(code) = resolve_locale_lenient(language) {
+                codes.push(code);
+            }
+        }
+        if let Some(default) = &style.default_locale {
+            codes.push(default.0.clone());
+        }
+        codes.sort();
+        codes.dedup();
+        let locale_files = locale_files(codes.iter().map(String::as_str));
+        let csl = style.csl.clone();
+        let mut cite_style = csl.clone();
+        cite_style.bibliography = None;
+        let sorted = csl.bibliography.as_ref().is_some_and(|b| b.sort.is_some());
+        let substitutes = csl.bibliography.as_ref().is_some_and(|b| b.subsequent_author_substitute.is_some());
+        let note_style = csl.settings.class == StyleClass::Note;
+        let sort_style = sorted.then(|| sort_only(&csl));
+        let mut engine = Engine {
+            style: csl,
+            cite_style,
+            sort_style,
+            locale,
+            locale_files,
+            numeric: false,
+            sorted,
+            whole_scopes: substitutes,
+            note_style,
+        };
+        engine.numeric = engine.probe_numeric();
+        // A numbered list in sorted order numbers by that sort, which only
+        // hayagriva's whole-scope rendering knows.
+        if engine.numeric && engine.sorted {
+            engine.whole_scopes = true;
+        }
+        engine
+    }
+
+    /// Whether the style's citations show citation numbers.
+    fn probe_numeric(&self) -> bool {
+        let Ok(library) = hayagriva::io::from_yaml_str("probe:\n  type: book\n  title: Probe\n  author: Probe, P.\n  date: 2000\n")
+        else {
+            return false;
+        };
+        let Some(entry) = library.get("probe") else { return false };
+        let mut driver = BibliographyDriver::new();
+        driver.citation(CitationRequest::new(
+            vec![CitationItem::with_entry(entry)],
+            &self.cite_style,
+            Some(self.locale.clone()),
+            &self.locale_files,
+            self.note_style.then_some(1),
+        ));
+        let rendered = driver.finish(BibliographyRequest::new(&self.cite_style, Some(self.locale.clone()), &self.locale_files));
+        rendered.citations.first().is_some_and(|c| has_meta(&c.citation, &|m| matches!(m, ElemMeta::CitationNumber)))
+    }
+
+    /// The locale a work's reference uses: its own language's (Chinese works
+    /// get 等, others "et al." under GB/T 7714), the book's otherwise.
+    pub fn work_locale(&self, work: &Work) -> LocaleCode {
+        let book_language = self.locale.0.split('-').next().unwrap_or("en");
+        match work.language.as_deref() {
+            Some(language) if language == book_language => self.locale.clone(),
+            Some(language) => LocaleCode(resolve_locale_lenient(language).unwrap_or_else(|| "en-US".into())),
+            // Latin script in a Chinese, Japanese or Korean book is a Western
+            // work; elsewhere a work without a language is in the book's.
+            None if matches!(book_language, "zh" | "ja" | "ko") => LocaleCode::en_us(),
+            None => self.locale.clone(),
+        }
+    }
+
+    /// Every work's reference, rendered alone and in parallel.
+    pub fn references(&self, works: &[&Work]) -> Vec<Reference> {
+        works.par_iter().map(|work| self.reference(work)).collect()
+    }
+
+    fn reference(&self, work: &Work) -> Reference {
+        let locale = self.work_locale(work);
+        let mut driver = BibliographyDriver::new();
+        let mut item = CitationItem::with_entry(&work.entry);
+        item.locale = Some(locale.clone());
+        driver.citation(CitationRequest::new(
+            vec![item],
+            &self.style,
+            Some(locale.clone()),
+            &self.locale_files,
+            self.note_style.then_some(1),
+        ));
+        let rendered = driver.finish(BibliographyRequest::new(&self.style, Some(locale), &self.locale_files));
+        let citation = rendered.citations.into_iter().next().map(|c| c.citation).unwrap_or_default();
+        let alone = Writer::default().plain(&citation);
+        match rendered.bibliography.and_then(|b| b.items.into_iter().next()) {
+            Some(item) => Reference {
+                label: item.first_field.map(|f| ElemChildren(vec![f])),
+                content: item.content,
+                alone,
+            },
+            // A style without a bibliography: the full note is the reference.
+            None => Reference { label: None, content: citation, alone },
+        }
+    }
+
+    /// Renders one scope: its citations (in reading order) and its list's
+    /// order. `works` are the scope's distinct works, in order of first
+    /// citation, then the nocited ones; `references` their alone renderings.
+    pub fn scope(
+        &self,
+        works: &[&Work],
+        references: &[&Reference],
+        citations: &[CiteInput],
+        nocite: &[usize],
+    ) -> ScopeOutput {
+        let ambiguous = !self.numeric && {
+            let mut seen = std::collections::HashSet::new();
+            !references.iter().all(|r| r.alone.is_empty() || seen.insert(r.alone.as_str()))
+        };
+        let whole = self.whole_scopes || ambiguous;
+        let style = if whole { &self.style } else { &self.cite_style };
+        let mut driver = BibliographyDriver::new();
+        let mut requests = 0;
+        let mut note = 0;
+        for citation in citations {
+            if citation.items.is_empty() {
+                continue;
+            }
+            let items = citation
+                .items
+                .iter()
+                .map(|item| {
+                    let work = works[item.work];
+                    let locator = item.locator.map(|l| SpecificLocator(l.kind, LocatorPayload::Str(&l.value)));
+                    let purpose = citation.narrative.then_some(CitePurpose::Prose);
+                    CitationItem::new(&work.entry, locator, Some(self.work_locale(work)), false, purpose)
+                })
+                .collect();
+            note += 1;
+            driver.citation(CitationRequest::new(
+                items,
+                style,
+                Some(self.citation_locale(works, citation)),
+                &self.locale_files,
+                Some(note),
+            ));
+            requests += 1;
+        }
+        if !nocite.is_empty() {
+            let items = nocite
+                .iter()
+                .map(|&w| CitationItem::new(&works[w].entry, None, Some(self.work_locale(works[w])), true, None))
+                .collect();
+            driver.citation(CitationRequest::new(items, style, Some(self.locale.clone()), &self.locale_files, None));
+        }
+        let rendered = driver.finish(BibliographyRequest::new(style, Some(self.locale.clone()), &self.locale_files));
+        let mut rendered_citations = rendered.citations.into_iter().map(|c| c.citation);
+        let mut out = Vec::with_capacity(citations.len());
+        for citation in citations {
+            if citation.items.is_empty() {
+                out.push(ElemChildren::default());
+                continue;
+            }
+            let mut tree = rendered_citations.next().unwrap_or_default();
+            if !self.numeric {
+                for (i, item) in citation.items.iter().enumerate() {
+                    if item.suppress_author {
+                        suppress_author(&mut tree, i);
+                    }
+                }
+            }
+            out.push(tree);
+        }
+        debug_assert!(requests <= out.len());
+
+        let key_index = |key: &str| works.iter().position(|w| w.entry.key() == key);
+        let (order, whole_items) = match rendered.bibliography {
+            Some(bibliography) if whole => {
+                let order = bibliography.items.iter().filter_map(|i| key_index(&i.key)).collect();
+                (order, Some(bibliography.items))
+            }
+            _ => (self.order(works), None),
+        };
+        ScopeOutput { citations: out, order, whole: whole_items }
+    }
+
+    /// A citation's locale: its works' own when they agree (so an author-date
+    /// citation of a Chinese work says 等), the book's otherwise.
+    fn citation_locale(&self, works: &[&Work], citation: &CiteInput) -> LocaleCode {
+        let mut locales = citation.items.iter().map(|i| self.work_locale(works[i.work]));
+        let first = locales.next().unwrap_or_else(|| self.locale.clone());
+        if locales.all(|l| l == first) { first } else { self.locale.clone() }
+    }
+
+    /// The list order of `works`: first citation for unsorted styles; the
+    /// style's sort otherwise.
+    pub fn order(&self, works: &[&Work]) -> Vec<usize> {
+        let Some(sort_style) = &self.sort_style else {
+            return (0..works.len()).collect();
+        };
+        let mut driver = BibliographyDriver::new();
+        let items = works
+            .iter()
+            .map(|w| CitationItem::new(&w.entry, None, Some(self.work_locale(w)), true, None))
+            .collect();
+        driver.citation(CitationRequest::new(items, sort_style, Some(self.locale.clone()), &self.locale_files, None));
+        let rendered = driver.finish(BibliographyRequest::new(sort_style, Some(self.locale.clone()), &self.locale_files));
+        let Some(bibliography) = rendered.bibliography else {
+            return (0..works.len()).collect();
+        };
+        let mut order: Vec<usize> = bibliography
+            .items
+            .iter()
+            .filter_map(|i| works.iter().position(|w| w.entry.key() == i.key))
+            .collect();
+        // Anything the sort dropped keeps its place at the end.
+        for i in 0..works.len() {
+            if !order.contains(&i) {
+                order.push(i);
+            }
+        }
+        order
+    }
+
+    pub fn note_style(&self) -> bool {
+        self.note_style
+    }
+}
+
+/// The style reduced to what sorting needs: same sort keys and macros,
+/// layouts that print a constant, no disambiguation work.
+fn sort_only(style: &IndependentStyle) -> IndependentStyle {
+    let mut sort = style.clone();
+    let constant = || {
+        use hayagriva::citationberg::{Layout, LayoutRenderingElement, Text, TextTarget};
+        let text = Text::with_target(TextTarget::Value { val: "x".into() });
+        Layout::new(vec![LayoutRenderingElement::Text(text)], Default::default(), None, None)
+    };
+    if let Some(bibliography) = &mut sort.bibliography {
+        bibliography.layout = constant();
+        bibliography.subsequent_author_substitute = None;
+    }
+    sort.citation.layout = constant();
+    sort.citation.sort = None;
+    sort.citation.disambiguate_add_givenname = false;
+    sort.citation.disambiguate_add_names = false;
+    sort.citation.disambiguate_add_year_suffix = false;
+    sort.citation.collapse = None;
+    sort
+}
+
+fn has_meta(children: &ElemChildren, test: &dyn Fn(&ElemMeta) -> bool) -> bool {
+    children.0.iter().any(|child| match child {
+        ElemChild::Elem(elem) => elem.meta.as_ref().is_some_and(test) || has_meta(&elem.children, test),
+        _ => false,
+    })
+}
+
+/// `[-@k]`: drops the names from item `index`'s part of the citation, with
+/// the delimiter that followed them (`(Knuth, 1984)` becomes `(1984)`).
+fn suppress_author(tree: &mut ElemChildren, index: usize) {
+    fn find_item(children: &mut ElemChildren, index: usize) -> Option<&mut ElemChildren> {
+        for child in children.0.iter_mut() {
+            if let ElemChild::Elem(elem) = child {
+                if elem.meta == Some(ElemMeta::Entry(index)) {
+                    return Some(&mut elem.children);
+                }
+                if let Some(found) = find_item(&mut elem.children, index) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+    fn drop_names(children: &mut ElemChildren) -> bool {
+        for i in 0..children.0.len() {
+            let is_names = matches!(&children.0[i], ElemChild::Elem(e) if matches!(e.meta, Some(ElemMeta::Names(_))));
+            if is_names {
+                children.0.remove(i);
+                // The delimiter after the names, if the next child is text.
+                if let Some(ElemChild::Text(Formatted { text, .. })) = children.0.get_mut(i) {
+                    let trimmed = text.trim_start_matches([',', ' ', ';', ':']).to_string();
+                    *text = trimmed;
+                }
+                return true;
+            }
+            if let ElemChild::Elem(elem) = &mut children.0[i]
+                && drop_names(&mut elem.children)
+            {
+                // A group whose names went may start with a delimiter now.
+                if let Some(ElemChild::Text(Formatted { text, .. })) = elem.children.0.first_mut() {
+                    *text = text.trim_start_matches([',', ' ']).to_string();
+                }
+                return true;
+            }
+        }
+        false
+    }
+    if let Some(item) = find_item(tree, index) {
+        drop_names(item);
+    }
+}
+
+/// Inserts user prefixes and suffixes around item `index` of a citation.
+pub fn add_affixes(tree: &mut ElemChildren, index: usize, prefix: &str, suffix: &str) {
+    fn walk(children: &mut ElemChildren, index: usize, prefix: &str, suffix: &str) -> bool {
+        for i in 0..children.0.len() {
+            let here = matches!(&children.0[i], ElemChild::Elem(e) if e.meta == Some(ElemMeta::Entry(index)));
+            if here {
+                let text = |t: String| ElemChild::Text(Formatted { text: t, formatting: Formatting::default() });
+                if !suffix.is_empty() {
+                    children.0.insert(i + 1, text(suffix.to_string()));
+                }
+                if !prefix.is_empty() {
+                    children.0.insert(i, text(format!("{prefix} ")));
+                }
+                return true;
+            }
+            if let ElemChild::Elem(elem) = &mut children.0[i]
+                && walk(&mut elem.children, index, prefix, suffix)
+            {
+                return true;
+            }
+        }
+        false
+    }
+    if prefix.is_empty() && suffix.is_empty() {
+        return;
+    }
+    if !walk(tree, index, prefix, suffix) {
+        // The item vanished into a collapsed range: keep the words anyway.
+        let text = |t: String| ElemChild::Text(Formatted { text: t, formatting: Formatting::default() });
+        if !prefix.is_empty() {
+            tree.0.insert(0, text(format!("{prefix} ")));
+        }
+        if !suffix.is_empty() {
+            tree.0.push(text(suffix.to_string()));
+        }
+    }
+}

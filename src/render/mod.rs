@@ -1,0 +1,568 @@
+//! Rendering: every citation, list and table of the book, as the text that
+//! replaces its marker (HTML for the `html` renderer, Markdown otherwise).
+//!
+//! Each distinct work's reference is rendered once for the whole book (see
+//! `engine`); scopes then number and order their lists and render their
+//! citations.
+
+pub mod engine;
+pub mod labels;
+pub mod markdown;
+pub mod topics;
+pub mod write;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use hayagriva::ElemChildren;
+
+use crate::collect::{Collected, Placement, Site, id_safe};
+use crate::config::Config;
+use crate::library::{Library, Work};
+use crate::scan::MarkerKind;
+use engine::{CiteInput, Engine, ItemInput, Reference};
+use labels::Labels;
+use write::{Writer, escaped, escaped_attr};
+
+
+/// The stylesheet every page with our output carries.
+pub const CSS: &str = include_str!("scholar.css");
+
+/// What we write: HTML for mdBook's `html` renderer, Markdown for the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Output {
+    Html,
+    Markdown,
+}
+
+/// A change to a chapter: replace `range` (empty for an insertion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub text: String,
+}
+
+/// Everything rendered, as edits per chapter (indexed like the chapters).
+#[derive(Debug, Default)]
+pub struct Rendered {
+    pub edits: Vec<Vec<Edit>>,
+    pub book: BookList,
+}
+
+/// The book-wide list's data, kept for the topic table.
+#[derive(Debug, Default, Clone)]
+pub struct BookList {
+    /// key → (chapter holding the book list, entry id), when one is placed.
+    pub targets: HashMap<String, (usize, String)>,
+}
+
+/// Renders a book: construct once (every work's reference is rendered
+/// then), then ask for the edits and, once the chapters are spliced, the
+/// topic tables.
+pub struct Renderer<'a> {
+    collected: &'a Collected,
+    library: &'a Library,
+    config: &'a Config,
+    engine: &'a Engine,
+    output: Output,
+    labels: Labels,
+    references: HashMap<&'a str, Reference>,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(collected: &'a Collected, library: &'a Library, config: &'a Config, engine: &'a Engine, output: Output) -> Renderer<'a> {
+        let works: Vec<&Work> = collected.keys.iter().filter_map(|k| library.work(k).map(|w| w.as_ref())).collect();
+        let references = works.iter().map(|w| w.entry.key()).zip(engine.references(&works)).collect();
+        Renderer { collected, library, config, engine, output, labels: labels::for_locale(&config.locale), references }
+    }
+
+    /// Every citation and list as edits per chapter (indexed like the
+    /// chapters). `{{#topics}}` is left for [`Renderer::topics`].
+    pub fn render(&self) -> Rendered {
+        let collected = self.collected;
+        let mut edits: Vec<Vec<Edit>> = vec![Vec::new(); collected.chapters.len()];
+        let mut uses_css = vec![false; collected.chapters.len()];
+
+        // The book-wide list first: citations in scope `none` may link to it.
+        let book = self.book_list(&mut edits, &mut uses_css);
+        for scope in &collected.scopes {
+            self.scope(scope, &book, &mut edits, &mut uses_css);
+        }
+        for (c, chapter) in collected.chapters.iter().enumerate() {
+            // Directives that place nothing (a second list, a list of a scope
+            // that cites nothing) disappear.
+            for marker in &chapter.scan.markers {
+                let handled = edits[c].iter().any(|e| e.range == marker.span);
+                if !handled && !matches!(marker.kind, MarkerKind::Topics) {
+                    edits[c].push(Edit { range: marker.span.clone(), text: String::new() });
+                }
+            }
+            if (uses_css[c] || chapter.scan.markers.iter().any(|m| matches!(m.kind, MarkerKind::Topics)))
+                && self.output == Output::Html
+            {
+                edits[c].push(Edit { range: chapter.content.len()..chapter.content.len(), text: css_block(&chapter.content) });
+            }
+        }
+        Rendered { edits, book }
+    }
+
+    fn scope(
+        &self,
+        scope: &crate::collect::Scope,
+        book: &BookList,
+        edits: &mut [Vec<Edit>],
+        uses_css: &mut [bool],
+    ) {
+        let collected = self.collected;
+        let sites: Vec<&Site> = scope.citations.iter().map(|&i| &collected.citations[i]).collect();
+        if sites.is_empty() && scope.nocite.is_empty() {
+            return;
+        }
+        // The scope's works: first citation order, then nocited ones.
+        let mut keys: Vec<&str> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let library = self.library;
+        fn add<'k>(library: &Library, key: &'k str, keys: &mut Vec<&'k str>, index: &mut HashMap<&'k str, usize>) -> Option<usize> {
+            library.work(key)?;
+            Some(*index.entry(key).or_insert_with(|| {
+                keys.push(key);
+                keys.len() - 1
+            }))
+        }
+        // Per citation: the items hayagriva renders (known works) and the
+        // position in the citation of each.
+        let mut inputs: Vec<CiteInput> = Vec::with_capacity(sites.len());
+        let mut known_items: Vec<Vec<usize>> = Vec::with_capacity(sites.len());
+        let mut key_storage: Vec<Vec<&str>> = Vec::new();
+        for site in &sites {
+            let citation = collected.citation(site);
+            let mut items = Vec::new();
+            let mut known = Vec::new();
+            let mut site_keys = Vec::new();
+            for (i, item) in citation.items.iter().enumerate() {
+                site_keys.push(item.key.as_str());
+                if let Some(work) = add(library, &item.key, &mut keys, &mut index) {
+                    items.push(ItemInput { work, locator: item.locator.as_ref(), suppress_author: item.suppress_author });
+                    known.push(i);
+                }
+            }
+            key_storage.push(site_keys);
+            inputs.push(CiteInput { items, narrative: citation.narrative });
+            known_items.push(known);
+        }
+        let first_nocite = keys.len();
+        let nocite: Vec<usize> = scope.nocite.iter().filter_map(|k| add(library, k, &mut keys, &mut index)).filter(|&w| w >= first_nocite).collect();
+        let works: Vec<&Work> = keys.iter().filter_map(|k| self.library.work(k).map(|w| w.as_ref())).collect();
+        let references: Vec<&Reference> = keys.iter().filter_map(|k| self.references.get(k)).collect();
+        if works.len() != keys.len() || references.len() != keys.len() {
+            return;
+        }
+        let rendered = self.engine.scope(&works, &references, &inputs, &nocite);
+
+        // The list's place and the ids of its entries.
+        let numbers: HashMap<usize, usize> = rendered.order.iter().enumerate().map(|(n, &w)| (w, n + 1)).collect();
+        let list_target = match scope.placement {
+            Placement::Directive { chapter, .. } | Placement::Auto { chapter, .. } => {
+                Some(ListTarget { chapter, slug: scope.slug.clone() })
+            }
+            Placement::Nowhere => None,
+        };
+        let entry_id = |key: &str| -> Option<(usize, String)> {
+            match &list_target {
+                Some(t) => Some((t.chapter, format!("scholar-ref-{}-{}", t.slug, id_safe(key)))),
+                None => book.targets.get(key).cloned(),
+            }
+        };
+
+        // Citations.
+        for (n, site) in sites.iter().enumerate() {
+            let chapter = &collected.chapters[site.chapter];
+            let marker = &chapter.scan.markers[site.marker];
+            let citation = collected.citation(site);
+            let mut tree = rendered.citations[n].clone();
+            for (j, &i) in known_items[n].iter().enumerate() {
+                engine::add_affixes(&mut tree, j, &citation.items[i].prefix, &citation.items[i].suffix);
+            }
+            let item_keys: Vec<&str> = known_items[n].iter().map(|&i| key_storage[n][i]).collect();
+            let href = |j: usize| -> Option<String> {
+                let key = item_keys.get(j)?;
+                let (target_chapter, id) = entry_id(key)?;
+                Some(relative_href(&chapter.path, &collected.chapters[target_chapter].path, &id))
+            };
+            let missing: Vec<&str> = citation
+                .items
+                .iter()
+                .filter(|item| self.library.work(&item.key).is_none())
+                .map(|item| item.key.as_str())
+                .collect();
+            let text = match self.output {
+                Output::Html => {
+                    let writer = Writer { entry_href: Some(&href), links: false, number: None };
+                    let mut html = format!("<span class=\"scholar-cite\" id=\"{}\">", site.id);
+                    if !tree.0.is_empty() {
+                        html.push_str(&writer.html(&tree));
+                    }
+                    for key in &missing {
+                        if !html.ends_with('>') || !tree.0.is_empty() {
+                            html.push(' ');
+                        }
+                        html.push_str(&self.missing_html(key));
+                    }
+                    if self.config.hover && !marker.in_heading && !item_keys.is_empty() {
+                        html.push_str("<span class=\"scholar-preview\" role=\"tooltip\">");
+                        for key in &item_keys {
+                            let number = numbers.get(&index[key]).copied();
+                            html.push_str("<span class=\"scholar-preview-entry\">");
+                            html.push_str(&self.reference_html(key, number, false));
+                            html.push_str("</span>");
+                        }
+                        html.push_str("</span>");
+                    }
+                    html.push_str("</span>");
+                    html.replace(' ', " ")
+                }
+                Output::Markdown => {
+                    let mut text = if tree.0.is_empty() { String::new() } else { Writer::default().markdown(&tree) };
+                    for key in &missing {
+                        if !text.is_empty() {
+                            text.push(' ');
+                        }
+                        text.push_str(&format!("**{}?**", markdown::text(key)));
+                    }
+                    if marker.in_table { text.replace('|', "\\|") } else { text }
+                }
+            };
+            uses_css[site.chapter] = true;
+            edits[site.chapter].push(Edit { range: marker.span.clone(), text });
+        }
+
+        // The list.
+        let Some(target) = list_target else { return };
+        let entries: Vec<(String, String)> = rendered
+            .order
+            .iter()
+            .enumerate()
+            .map(|(n, &w)| {
+                let key = keys[w];
+                let id = format!("scholar-ref-{}-{}", target.slug, id_safe(key));
+                let body = match &rendered.whole {
+                    Some(items) => self.item_html_or_md(&items[n]),
+                    None => self.reference_text(key, Some(n + 1)),
+                };
+                let block = self.entry_block(key, &id, body, None);
+                (id, block)
+            })
+            .collect();
+        let labelled = rendered.whole.as_ref().map_or_else(
+            || keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.label.is_some()),
+            |items| items.first().is_some_and(|i| i.first_field.is_some()),
+        );
+        let block = self.list_block(&entries.into_iter().map(|(_, b)| b).collect::<Vec<_>>(), scope.title_level, labelled, false, &target.slug);
+        self.place(scope.placement, block, edits);
+        uses_css[target.chapter] = true;
+    }
+
+    /// Puts a list where its placement says.
+    fn place(&self, placement: Placement, block: String, edits: &mut [Vec<Edit>]) {
+        match placement {
+            Placement::Directive { chapter, marker } => {
+                let span = self.collected.chapters[chapter].scan.markers[marker].span.clone();
+                edits[chapter].push(Edit { range: span, text: block });
+            }
+            Placement::Auto { chapter, offset } => {
+                let content = &self.collected.chapters[chapter].content;
+                let before = &content[..offset];
+                let mut text = String::new();
+                let newline = if content.contains("\r\n") { "\r\n" } else { "\n" };
+                if !before.is_empty() && !before.ends_with('\n') {
+                    text.push_str(newline);
+                }
+                if !before.is_empty() && !before.ends_with("\n\n") && !before.ends_with("\r\n\r\n") {
+                    text.push_str(newline);
+                }
+                text.push_str(&block.replace('\n', newline));
+                if offset < content.len() {
+                    text.push_str(newline);
+                }
+                edits[chapter].push(Edit { range: offset..offset, text });
+            }
+            Placement::Nowhere => {}
+        }
+    }
+
+    /// `{{#bibliography book}}`: every work cited anywhere, in the style's
+    /// order, each with links back to every place that cites it.
+    fn book_list(&self, edits: &mut [Vec<Edit>], uses_css: &mut [bool]) -> BookList {
+        let collected = self.collected;
+        let mut book = BookList::default();
+        let Some(&(holder, _)) = collected.book_lists.first() else { return book };
+        let keys: Vec<&str> = collected.keys.iter().map(String::as_str).filter(|k| self.library.work(k).is_some()).collect();
+        let works: Vec<&Work> = keys.iter().filter_map(|k| self.library.work(k).map(|w| w.as_ref())).collect();
+        let order = self.engine.order(&works);
+        // Back-references: every citation of each key, in reading order.
+        let mut cited_at: HashMap<&str, Vec<&Site>> = HashMap::new();
+        for site in &collected.citations {
+            for item in &collected.citation(site).items {
+                let sites = cited_at.entry(item.key.as_str()).or_default();
+                if !sites.iter().any(|s| std::ptr::eq(*s, site)) {
+                    sites.push(site);
+                }
+            }
+        }
+        for &w in &order {
+            let key = keys[w];
+            book.targets.insert(key.to_string(), (holder, format!("scholar-ref-book-{}", id_safe(key))));
+        }
+        for (n, &(chapter, marker)) in collected.book_lists.iter().enumerate() {
+            if n > 0 {
+                // One book-wide list: ids must stay unique on the print page.
+                let _ = marker;
+                continue;
+            }
+            let from = &collected.chapters[chapter].path;
+            let entries: Vec<String> = order
+                .iter()
+                .enumerate()
+                .map(|(n, &w)| {
+                    let key = keys[w];
+                    let id = format!("scholar-ref-book-{}", id_safe(key));
+                    let backrefs = if self.config.backrefs {
+                        Some(self.backrefs(from, cited_at.get(key).map(Vec::as_slice).unwrap_or_default()))
+                    } else {
+                        None
+                    };
+                    self.entry_block(key, &id, self.reference_text(key, Some(n + 1)), backrefs)
+                })
+                .collect();
+            let labelled = keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.label.is_some());
+            let block = self.list_block(&entries, 2, labelled, true, "book");
+            let span = collected.chapters[chapter].scan.markers[marker].span.clone();
+            edits[chapter].push(Edit { range: span, text: block });
+            uses_css[chapter] = true;
+        }
+        book
+    }
+
+    /// Links from the book-wide list back to citations, grouped by chapter
+    /// and section: `基础理论 › 涌现现象`, then `²`, `³` for more in the same place.
+    fn backrefs(&self, from: &Path, sites: &[&Site]) -> String {
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        for site in sites {
+            let chapter = &self.collected.chapters[site.chapter];
+            let marker = &chapter.scan.markers[site.marker];
+            let mut label = chapter.name.clone();
+            if let Some(section) = chapter.section_at(marker.span.start) {
+                label.push_str(" › ");
+                label.push_str(section.text.trim());
+            }
+            let href = relative_href(from, &chapter.path, &site.id);
+            match groups.last_mut() {
+                Some((last, hrefs)) if *last == label => hrefs.push(href),
+                _ => groups.push((label, vec![href])),
+            }
+        }
+        match self.output {
+            Output::Html => {
+                let mut html = format!("<span class=\"scholar-backrefs\">{}: ", escaped(self.labels.cited_in));
+                for (g, (label, hrefs)) in groups.iter().enumerate() {
+                    if g > 0 {
+                        html.push_str("; ");
+                    }
+                    html.push_str(&format!("<a href=\"{}\">{}</a>", escaped_attr(&hrefs[0]), escaped(label)));
+                    for (k, href) in hrefs.iter().enumerate().skip(1) {
+                        html.push_str(&format!(" <a href=\"{}\"><sup>{}</sup></a>", escaped_attr(href), k + 1));
+                    }
+                }
+                html.push_str("</span>");
+                html
+            }
+            Output::Markdown => {
+                let links: Vec<String> = groups
+                    .iter()
+                    .map(|(label, hrefs)| {
+                        let mut s = markdown::link(label, &hrefs[0]);
+                        for (k, href) in hrefs.iter().enumerate().skip(1) {
+                            s.push(' ');
+                            s.push_str(&markdown::link(&(k + 1).to_string(), href));
+                        }
+                        s
+                    })
+                    .collect();
+                format!("({}: {})", markdown::text(self.labels.cited_in), links.join("; "))
+            }
+        }
+    }
+
+    /// One entry of a list, with its id and key.
+    fn entry_block(&self, key: &str, id: &str, body: String, backrefs: Option<String>) -> String {
+        match self.output {
+            Output::Html => format!(
+                "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}</div>",
+                escaped_attr(key),
+                backrefs.unwrap_or_default()
+            ),
+            Output::Markdown => match backrefs {
+                Some(b) => format!("{body} {b}"),
+                None => body,
+            },
+        }
+    }
+
+    /// A titled list.
+    fn list_block(&self, entries: &[String], level: u8, labelled: bool, book: bool, slug: &str) -> String {
+        let title = match (&self.config.title, book) {
+            (Some(t), false) => t.clone(),
+            (_, true) => String::new(),
+            (None, false) => self.labels.references.to_string(),
+        };
+        let title = (!title.is_empty()).then_some((title.as_str(), level));
+        match self.output {
+            Output::Html => {
+                let mut out = String::new();
+                if let Some((title, level)) = title {
+                    out.push_str(&markdown::list_block(Some((title, level)), &[]));
+                    out.push('\n');
+                }
+                let class = if labelled { "scholar-bibliography scholar-labelled" } else { "scholar-bibliography" };
+                out.push_str(&format!("<div class=\"{class}\" id=\"scholar-bibliography-{slug}\">\n"));
+                for entry in entries {
+                    out.push_str(entry);
+                    out.push('\n');
+                }
+                out.push_str("</div>\n");
+                out
+            }
+            Output::Markdown => markdown::list_block(title, entries),
+        }
+    }
+
+    /// A work's reference as list body: label and text.
+    fn reference_text(&self, key: &str, number: Option<usize>) -> String {
+        match self.output {
+            Output::Html => self.reference_html(key, number, true),
+            Output::Markdown => {
+                let Some(reference) = self.references.get(key) else { return String::new() };
+                let writer = Writer { number: number.filter(|_| self.engine.numeric), links: true, entry_href: None };
+                let mut out = String::new();
+                if let Some(label) = &reference.label {
+                    out.push_str(&writer.markdown(label));
+                    out.push(' ');
+                }
+                out.push_str(&writer.markdown(&reference.content));
+                out
+            }
+        }
+    }
+
+    fn reference_html(&self, key: &str, number: Option<usize>, links: bool) -> String {
+        let Some(reference) = self.references.get(key) else { return String::new() };
+        let writer = Writer { number: number.filter(|_| self.engine.numeric), links, entry_href: None };
+        let mut out = String::new();
+        // A label means something only with the number of a list.
+        if let Some(label) = reference.label.as_ref().filter(|_| number.is_some() || !self.engine.numeric) {
+            out.push_str("<span class=\"scholar-label\">");
+            out.push_str(&writer.html(label));
+            out.push_str("</span>");
+            if !links {
+                out.push(' ');
+            }
+        }
+        out.push_str("<span class=\"scholar-text\">");
+        out.push_str(&writer.html(&reference.content));
+        out.push_str("</span>");
+        out
+    }
+
+    /// An item hayagriva rendered as part of a whole scope.
+    fn item_html_or_md(&self, item: &hayagriva::BibliographyItem) -> String {
+        let writer = Writer { links: true, ..Writer::default() };
+        let label = item.first_field.clone().map(|f| ElemChildren(vec![f]));
+        match self.output {
+            Output::Html => {
+                let mut out = String::new();
+                if let Some(label) = &label {
+                    out.push_str(&format!("<span class=\"scholar-label\">{}</span>", writer.html(label)));
+                }
+                out.push_str(&format!("<span class=\"scholar-text\">{}</span>", writer.html(&item.content)));
+                out
+            }
+            Output::Markdown => {
+                let mut out = String::new();
+                if let Some(label) = &label {
+                    out.push_str(&writer.markdown(label));
+                    out.push(' ');
+                }
+                out.push_str(&writer.markdown(&item.content));
+                out
+            }
+        }
+    }
+
+    fn missing_html(&self, key: &str) -> String {
+        let title = if self.library.is_broken(key) { self.labels.unreadable_entry } else { self.labels.unknown_key };
+        format!("<span class=\"scholar-missing\" title=\"{}: {}\">{}?</span>", escaped_attr(title), escaped_attr(key), escaped(key))
+    }
+}
+
+/// Where a list is: its chapter and the slug of its entries' ids.
+struct ListTarget {
+    chapter: usize,
+    slug: String,
+}
+
+/// The stylesheet as an HTML block at the end of a page.
+fn css_block(content: &str) -> String {
+    let newline = if content.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut text = String::new();
+    if !content.is_empty() && !content.ends_with('\n') {
+        text.push_str(newline);
+    }
+    text.push_str(newline);
+    text.push_str("<style>\n");
+    text.push_str(CSS);
+    text.push_str("</style>");
+    text.push_str(newline);
+    text.replace('\n', newline).replace("\r\r\n", "\r\n")
+}
+
+/// A link from page `from` to `id` on page `to` (both relative to the
+/// book's source folder): `#id` on the same page, a relative path otherwise
+/// (mdBook serves `a/b.md` as `a/b.html`).
+pub fn relative_href(from: &Path, to: &Path, id: &str) -> String {
+    if from == to {
+        return format!("#{id}");
+    }
+    let target = to.with_extension("html");
+    let from_dir: Vec<_> = from.parent().map(|p| p.components().collect()).unwrap_or_default();
+    let to_parts: Vec<_> = target.components().collect();
+    let common = from_dir.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in common..from_dir.len() {
+        path.push("..");
+    }
+    for part in &to_parts[common..] {
+        path.push(part);
+    }
+    let path = path.to_string_lossy().replace('\\', "/");
+    if id.is_empty() { path } else { format!("{path}#{id}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hrefs_are_relative() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("a.md", "a.md", "#x"),
+            ("a.md", "b.md", "b.html#x"),
+            ("refs/r.md", "a.md", "../a.html#x"),
+            ("a.md", "part/b.md", "part/b.html#x"),
+            ("p/q/r.md", "p/s/t.md", "../s/t.html#x"),
+        ];
+        for &(from, to, expected) in cases {
+            assert_eq!(relative_href(Path::new(from), Path::new(to), "x"), expected, "{from} → {to}");
+        }
+    }
+}
