@@ -35,7 +35,10 @@ pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
 /// for. Within 0.5.x the book's JSON is the same, so it is only a warning.
 pub fn version_warning(calling: &str) -> Option<String> {
     let ours = mdbook_preprocessor::MDBOOK_VERSION;
-    let matches = match (semver::Version::parse(calling), semver::Version::parse(ours)) {
+    let matches = match (
+        semver::Version::parse(calling),
+        semver::Version::parse(ours),
+    ) {
         (Ok(theirs), Ok(ours)) => theirs.major == ours.major && theirs.minor == ours.minor,
         _ => false,
     };
@@ -70,7 +73,16 @@ fn init_logging() {
 #[cfg(feature = "driver")]
 pub fn check(dir: &Path, strict: bool) -> Result<ExitCode> {
     use std::sync::{Arc, Mutex};
-    struct Capture(Arc<Mutex<Option<(mdbook_preprocessor::PreprocessorContext, mdbook_preprocessor::book::Book)>>>);
+    struct Capture(
+        Arc<
+            Mutex<
+                Option<(
+                    mdbook_preprocessor::PreprocessorContext,
+                    mdbook_preprocessor::book::Book,
+                )>,
+            >,
+        >,
+    );
     impl Preprocessor for Capture {
         fn name(&self) -> &str {
             crate::config::NAME
@@ -93,7 +105,11 @@ pub fn check(dir: &Path, strict: bool) -> Result<ExitCode> {
     md.with_preprocessor(Capture(captured.clone()));
     let renderer = mdbook_driver::builtin_renderers::MarkdownRenderer::new();
     md.preprocess_book(&renderer)?;
-    let (ctx, book) = captured.lock().ok().and_then(|mut c| c.take()).context("mdBook did not run the preprocessor")?;
+    let (ctx, book) = captured
+        .lock()
+        .ok()
+        .and_then(|mut c| c.take())
+        .context("mdBook did not run the preprocessor")?;
     let config = crate::config::Config::from_book(&ctx.root, &ctx.config)?;
     let outcome = crate::process_mode(&config, Output::Html, book, Mode::Check)?;
     Ok(report(&outcome.diagnostics, strict))
@@ -110,29 +126,54 @@ pub fn report(diagnostics: &Diagnostics, strict: bool) -> ExitCode {
         diagnostics.count(Severity::Note),
     );
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    eprintln!("{}, {}, {}", plural(errors, "error"), plural(warnings, "warning"), plural(notes, "note"));
-    if errors > 0 || (strict && warnings > 0) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    eprintln!(
+        "{}, {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(notes, "note")
+    );
+    if errors > 0 || (strict && warnings > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// `mdbook-scholar format [--style S] [--locale L] [--html] FILE...`: every
 /// entry formatted, one per line, in the style's bibliography order.
-pub fn format(files: &[PathBuf], style: Option<&str>, locale: Option<&str>, html: bool, mut out: impl Write) -> Result<ExitCode> {
+pub fn format(
+    files: &[PathBuf],
+    style: Option<&str>,
+    locale: Option<&str>,
+    html: bool,
+    mut out: impl Write,
+) -> Result<ExitCode> {
     let style_source = match style {
         None => StyleSource::Bundled("ieee".into()),
-        Some(s) if s.ends_with(".csl") || s.contains('/') => StyleSource::File { path: s.into(), shown: s.into() },
+        Some(s) if s.ends_with(".csl") || s.contains('/') => StyleSource::File {
+            path: s.into(),
+            shown: s.into(),
+        },
         Some(s) => StyleSource::Bundled(s.into()),
     };
     let style = Style::load(&style_source)?;
     let locale = match locale {
-        Some(l) => resolve_locale(l).with_context(|| format!("`--locale {l}` is not a CSL locale"))?,
+        Some(l) => {
+            resolve_locale(l).with_context(|| format!("`--locale {l}` is not a CSL locale"))?
+        }
         None => style
             .default_locale
             .clone()
             .or_else(|| style.csl.default_locale.clone())
             .map_or_else(|| "en-US".to_string(), |l| l.0),
     };
-    let files: Vec<BibFile> =
-        files.iter().map(|p| BibFile { path: p.clone(), shown: p.display().to_string() }).collect();
+    let files: Vec<BibFile> = files
+        .iter()
+        .map(|p| BibFile {
+            path: p.clone(),
+            shown: p.display().to_string(),
+        })
+        .collect();
     let (mut library, found) = Library::load(&files)?;
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(found);
@@ -140,17 +181,31 @@ pub fn format(files: &[PathBuf], style: Option<&str>, locale: Option<&str>, html
     for diagnostic in diagnostics.iter() {
         eprintln!("{diagnostic}");
     }
-    let works: Vec<&Work> = library.keys().filter_map(|k| library.work(k)).map(|w| w.as_ref()).collect();
+    let works: Vec<&Work> = library
+        .keys()
+        .filter_map(|k| library.work(k))
+        .map(|w| w.as_ref())
+        .collect();
     let languages: Vec<Option<String>> = works.iter().map(|w| w.language.clone()).collect();
     let engine = Engine::new(&style, &locale, &languages);
     let references = engine.references(&works);
     for (n, &w) in engine.order(&works).iter().enumerate() {
         let reference = &references[w];
-        let writer = Writer { number: Some(n + 1).filter(|_| engine.numeric), links: html, entry_href: None };
+        let writer = Writer {
+            number: Some(n + 1).filter(|_| engine.numeric),
+            links: html,
+            entry_href: None,
+        };
         let line = if html {
-            let mut line = format!("<div class=\"scholar-entry\" data-key=\"{}\">", escaped_attr(works[w].entry.key()));
+            let mut line = format!(
+                "<div class=\"scholar-entry\" data-key=\"{}\">",
+                escaped_attr(works[w].entry.key())
+            );
             if let Some(label) = &reference.label {
-                line.push_str(&format!("<span class=\"scholar-label\">{}</span> ", writer.html(label)));
+                line.push_str(&format!(
+                    "<span class=\"scholar-label\">{}</span> ",
+                    writer.html(label)
+                ));
             }
             line.push_str(&writer.html(&reference.content));
             line.push_str("</div>");

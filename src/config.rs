@@ -119,7 +119,11 @@ pub struct MarkdownFlavor {
 
 impl Default for MarkdownFlavor {
     fn default() -> Self {
-        MarkdownFlavor { smart_punctuation: true, definition_lists: true, admonitions: true }
+        MarkdownFlavor {
+            smart_punctuation: true,
+            definition_lists: true,
+            admonitions: true,
+        }
     }
 }
 
@@ -165,21 +169,28 @@ impl Config {
         };
         let mut markdown = MarkdownFlavor::default();
         for (key, slot) in [
-            ("output.html.smart-punctuation", &mut markdown.smart_punctuation),
-            ("output.html.definition-lists", &mut markdown.definition_lists),
+            (
+                "output.html.smart-punctuation",
+                &mut markdown.smart_punctuation,
+            ),
+            (
+                "output.html.definition-lists",
+                &mut markdown.definition_lists,
+            ),
             ("output.html.admonitions", &mut markdown.admonitions),
         ] {
             if let Some(value) = book.get::<bool>(key)? {
                 *slot = value;
             }
         }
-        Config::from_table(root, &table, book.book.language.as_deref(), markdown)
-            .map(|mut config| {
+        Config::from_table(root, &table, book.book.language.as_deref(), markdown).map(
+            |mut config| {
                 config.src_shown = book.book.src.clone();
                 config.src_dir = root.join(&book.book.src);
                 config.build_dir = root.join(&book.build.build_dir);
                 config
-            })
+            },
+        )
     }
 
     /// The checks proper, on the table as a JSON object.
@@ -223,13 +234,19 @@ impl Config {
         };
         let bibliography = bibliography
             .into_iter()
-            .map(|shown| BibFile { path: root.join(&shown), shown })
+            .map(|shown| BibFile {
+                path: root.join(&shown),
+                shown,
+            })
             .collect();
 
         let style = match string(table, "style")? {
             None => StyleSource::Bundled("ieee".into()),
             Some(s) if s.ends_with(".csl") || s.contains('/') || s.contains('\\') => {
-                StyleSource::File { path: root.join(&s), shown: s }
+                StyleSource::File {
+                    path: root.join(&s),
+                    shown: s,
+                }
             }
             Some(s) => StyleSource::Bundled(s),
         };
@@ -266,14 +283,19 @@ impl Config {
             None | Some("warn") => OnMissing::Warn,
             Some("error") => OnMissing::Error,
             Some(other) => {
-                bail!("`{TABLE}.on-missing = \"{other}\"` is not allowed; use \"warn\" or \"error\"")
+                bail!(
+                    "`{TABLE}.on-missing = \"{other}\"` is not allowed; use \"warn\" or \"error\""
+                )
             }
         };
 
         let topics = match table.get("topics") {
             None => TopicsConfig::default(),
             Some(Value::Object(t)) => topics(t)?,
-            Some(other) => bail!("`{TABLE}.topics` must be a table, found {}", describe(other)),
+            Some(other) => bail!(
+                "`{TABLE}.topics` must be a table, found {}",
+                describe(other)
+            ),
         };
 
         Ok(Config {
@@ -323,13 +345,21 @@ fn topics(table: &Map<String, Value>) -> Result<TopicsConfig> {
             .iter()
             .map(|item| {
                 let name = item.as_str().unwrap_or_default();
-                TopicColumn::ALL.iter().find(|(n, _)| *n == name).map(|&(_, c)| c).with_context(|| {
-                    format!(
-                        "`{TABLE}.topics.columns` has {}; columns are {}",
-                        describe(item),
-                        TopicColumn::ALL.iter().map(|(n, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
-                    )
-                })
+                TopicColumn::ALL
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|&(_, c)| c)
+                    .with_context(|| {
+                        format!(
+                            "`{TABLE}.topics.columns` has {}; columns are {}",
+                            describe(item),
+                            TopicColumn::ALL
+                                .iter()
+                                .map(|(n, _)| format!("\"{n}\""))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })
             })
             .collect::<Result<_>>()?;
         if config.columns.is_empty() {
@@ -353,7 +383,10 @@ fn string(table: &Map<String, Value>, key: &str) -> Result<Option<String>> {
     match table.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => bail!("`{TABLE}.{key}` must be a string, found {}", describe(other)),
+        Some(other) => bail!(
+            "`{TABLE}.{key}` must be a string, found {}",
+            describe(other)
+        ),
     }
 }
 
@@ -361,7 +394,10 @@ fn boolean(table: &Map<String, Value>, key: &str) -> Result<Option<bool>> {
     match table.get(key) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => bail!("`{TABLE}.{key}` must be true or false, found {}", describe(other)),
+        Some(other) => bail!(
+            "`{TABLE}.{key}` must be true or false, found {}",
+            describe(other)
+        ),
     }
 }
 
@@ -391,7 +427,10 @@ mod tests {
         let config = parse("bibliography = \"refs.bib\"").unwrap();
         assert_eq!(
             config.bibliography,
-            vec![BibFile { path: "/b/refs.bib".into(), shown: "refs.bib".into() }]
+            vec![BibFile {
+                path: "/b/refs.bib".into(),
+                shown: "refs.bib".into()
+            }]
         );
         assert_eq!(config.style, StyleSource::Bundled("ieee".into()));
         assert_eq!(config.locale, "en-US");
@@ -428,7 +467,10 @@ top-works = 5
         assert_eq!(config.bibliography.len(), 2);
         assert_eq!(
             config.style,
-            StyleSource::File { path: "/b/styles/my.csl".into(), shown: "styles/my.csl".into() }
+            StyleSource::File {
+                path: "/b/styles/my.csl".into(),
+                shown: "styles/my.csl".into()
+            }
         );
         assert_eq!(config.locale, "zh-CN");
         assert_eq!(config.scope, Scope::Section);
@@ -436,7 +478,10 @@ top-works = 5
         assert_eq!(config.title.as_deref(), Some(""));
         assert_eq!(config.on_missing, OnMissing::Error);
         assert!(!config.hover && !config.backrefs);
-        assert_eq!(config.topics.columns, vec![TopicColumn::Topic, TopicColumn::Works]);
+        assert_eq!(
+            config.topics.columns,
+            vec![TopicColumn::Topic, TopicColumn::Works]
+        );
         assert_eq!(config.topics.top_works, 5);
     }
 
@@ -446,42 +491,95 @@ top-works = 5
             "[book]\nlanguage = \"zh-CN\"\n[preprocessor.scholar]\nbibliography = \"r.bib\""
                 .parse()
                 .unwrap();
-        assert_eq!(Config::from_book(Path::new("."), &book).unwrap().locale, "zh-CN");
+        assert_eq!(
+            Config::from_book(Path::new("."), &book).unwrap().locale,
+            "zh-CN"
+        );
         let book: BookConfig =
             "[book]\nlanguage = \"de\"\n[preprocessor.scholar]\nbibliography = \"r.bib\""
                 .parse()
                 .unwrap();
-        assert_eq!(Config::from_book(Path::new("."), &book).unwrap().locale, "de-DE");
+        assert_eq!(
+            Config::from_book(Path::new("."), &book).unwrap().locale,
+            "de-DE"
+        );
     }
 
     #[test]
     fn bad_configuration_names_the_key() {
         let cases: &[(&str, &str)] = &[
             ("", "`preprocessor.scholar.bibliography` is required"),
-            ("bibliography = 3", "`preprocessor.scholar.bibliography` must be a path or a list of paths, found the number `3`"),
-            ("bibliography = [\"a.bib\", 1]", "must list paths as strings, found the number `1`"),
-            ("bibliography = \"a.bib\"\nbibliografy = 1", "unknown key `preprocessor.scholar.bibliografy`; did you mean `bibliography`?"),
-            ("bibliography = \"a.bib\"\nfrobnicate = 1", "unknown key `preprocessor.scholar.frobnicate`; known keys:"),
-            ("bibliography = \"a.bib\"\nhover = \"yes\"", "`preprocessor.scholar.hover` must be true or false, found the string `\"yes\"`"),
-            ("bibliography = \"a.bib\"\nscope = \"page\"", "`preprocessor.scholar.scope = \"page\"` is not a scope"),
-            ("bibliography = \"a.bib\"\nsection-level = 9", "`preprocessor.scholar.section-level` must be a heading level from 1 to 6, found the number `9`"),
-            ("bibliography = \"a.bib\"\non-missing = \"fail\"", "`preprocessor.scholar.on-missing = \"fail\"` is not allowed"),
-            ("bibliography = \"a.bib\"\nlocale = \"xx-YY\"", "`preprocessor.scholar.locale = \"xx-YY\"` is not a CSL locale"),
-            ("bibliography = \"a.bib\"\nstyle = 1", "`preprocessor.scholar.style` must be a string"),
-            ("bibliography = \"a.bib\"\ntopics = 1", "`preprocessor.scholar.topics` must be a table"),
-            ("bibliography = \"a.bib\"\n[preprocessor.scholar.topics]\ncolumns = [\"x\"]", "`preprocessor.scholar.topics.columns` has the string `\"x\"`"),
-            ("bibliography = \"a.bib\"\n[preprocessor.scholar.topics]\nrows = 1", "unknown key `preprocessor.scholar.topics.rows`"),
+            (
+                "bibliography = 3",
+                "`preprocessor.scholar.bibliography` must be a path or a list of paths, found the number `3`",
+            ),
+            (
+                "bibliography = [\"a.bib\", 1]",
+                "must list paths as strings, found the number `1`",
+            ),
+            (
+                "bibliography = \"a.bib\"\nbibliografy = 1",
+                "unknown key `preprocessor.scholar.bibliografy`; did you mean `bibliography`?",
+            ),
+            (
+                "bibliography = \"a.bib\"\nfrobnicate = 1",
+                "unknown key `preprocessor.scholar.frobnicate`; known keys:",
+            ),
+            (
+                "bibliography = \"a.bib\"\nhover = \"yes\"",
+                "`preprocessor.scholar.hover` must be true or false, found the string `\"yes\"`",
+            ),
+            (
+                "bibliography = \"a.bib\"\nscope = \"page\"",
+                "`preprocessor.scholar.scope = \"page\"` is not a scope",
+            ),
+            (
+                "bibliography = \"a.bib\"\nsection-level = 9",
+                "`preprocessor.scholar.section-level` must be a heading level from 1 to 6, found the number `9`",
+            ),
+            (
+                "bibliography = \"a.bib\"\non-missing = \"fail\"",
+                "`preprocessor.scholar.on-missing = \"fail\"` is not allowed",
+            ),
+            (
+                "bibliography = \"a.bib\"\nlocale = \"xx-YY\"",
+                "`preprocessor.scholar.locale = \"xx-YY\"` is not a CSL locale",
+            ),
+            (
+                "bibliography = \"a.bib\"\nstyle = 1",
+                "`preprocessor.scholar.style` must be a string",
+            ),
+            (
+                "bibliography = \"a.bib\"\ntopics = 1",
+                "`preprocessor.scholar.topics` must be a table",
+            ),
+            (
+                "bibliography = \"a.bib\"\n[preprocessor.scholar.topics]\ncolumns = [\"x\"]",
+                "`preprocessor.scholar.topics.columns` has the string `\"x\"`",
+            ),
+            (
+                "bibliography = \"a.bib\"\n[preprocessor.scholar.topics]\nrows = 1",
+                "unknown key `preprocessor.scholar.topics.rows`",
+            ),
         ];
         for &(table, expected) in cases {
             let error = format!("{:#}", parse(table).unwrap_err());
-            assert!(error.contains(expected), "for {table:?}:\n  got      {error}\n  expected {expected}");
+            assert!(
+                error.contains(expected),
+                "for {table:?}:\n  got      {error}\n  expected {expected}"
+            );
         }
     }
 
     #[test]
     fn a_book_without_our_table_is_an_error() {
         let book: BookConfig = "[book]\ntitle = \"x\"".parse().unwrap();
-        let error = Config::from_book(Path::new("."), &book).unwrap_err().to_string();
-        assert!(error.contains("`[preprocessor.scholar]` is missing"), "{error}");
+        let error = Config::from_book(Path::new("."), &book)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("`[preprocessor.scholar]` is missing"),
+            "{error}"
+        );
     }
 }

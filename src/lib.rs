@@ -40,9 +40,9 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use config::Config;
 use diagnostic::{Diagnostic, Diagnostics};
 use library::Library;
+pub use render::Output;
 use render::engine::Engine;
 use render::topics::Spliced;
-pub use render::Output;
 
 /// The mdBook preprocessor `scholar`.
 pub struct Scholar;
@@ -59,7 +59,10 @@ impl Preprocessor for Scholar {
         }
         let errors = outcome.diagnostics.count(diagnostic::Severity::Error);
         if errors > 0 {
-            bail!("mdbook-scholar found {errors} error{}", if errors == 1 { "" } else { "s" });
+            bail!(
+                "mdbook-scholar found {errors} error{}",
+                if errors == 1 { "" } else { "s" }
+            );
         }
         Ok(outcome.book)
     }
@@ -79,7 +82,11 @@ pub struct Outcome {
 /// Runs the pipeline on a book handed over by mdBook.
 pub fn process(ctx: &PreprocessorContext, book: Book) -> Result<Outcome> {
     let config = Config::from_book(&ctx.root, &ctx.config)?;
-    let output = if ctx.renderer == "html" { Output::Html } else { Output::Markdown };
+    let output = if ctx.renderer == "html" {
+        Output::Html
+    } else {
+        Output::Markdown
+    };
     process_with(&config, output, book)
 }
 
@@ -99,7 +106,12 @@ pub enum Mode {
 }
 
 /// Runs the pipeline.
-pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
+pub fn process_mode(
+    config: &Config,
+    output: Output,
+    mut book: Book,
+    mode: Mode,
+) -> Result<Outcome> {
     let style = style::Style::load(&config.style)?;
     let (mut library, found) = Library::load(&config.bibliography)?;
     let mut diagnostics = Diagnostics::default();
@@ -107,8 +119,13 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
 
     let chapters = scan_book(&book, config, &library);
     let all_keys = || library.keys().map(String::from).collect();
-    let (collected, found) =
-        collect::collect(chapters, config, &|k| library.contains(k), &all_keys, &all_keys);
+    let (collected, found) = collect::collect(
+        chapters,
+        config,
+        &|k| library.contains(k),
+        &all_keys,
+        &all_keys,
+    );
     diagnostics.extend(found);
 
     diagnostics.extend(library.resolve(collected.keys.iter().map(String::as_str)));
@@ -121,17 +138,27 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         let chapter = &collected.chapters[site.chapter];
         for item in &collected.citation(site).items {
             if library.is_broken(&item.key) {
-                let place = library.location(&item.key).map(|l| l.to_string()).unwrap_or_default();
+                let place = library
+                    .location(&item.key)
+                    .map(|l| l.to_string())
+                    .unwrap_or_default();
                 diagnostics.push(
-                    Diagnostic::warning(format!("citation key `{}` names an entry that could not be read (at {place})", item.key))
-                        .at(chapter.location(item.key_offset)),
+                    Diagnostic::warning(format!(
+                        "citation key `{}` names an entry that could not be read (at {place})",
+                        item.key
+                    ))
+                    .at(chapter.location(item.key_offset)),
                 );
             }
         }
     }
 
-    let languages: Vec<Option<String>> =
-        collected.keys.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
+    let languages: Vec<Option<String>> = collected
+        .keys
+        .iter()
+        .filter_map(|k| library.work(k))
+        .map(|w| w.language.clone())
+        .collect();
     let engine = Engine::new(&style, &config.locale, &languages);
     let renderer = render::Renderer::new(&collected, &library, config, &engine, output);
     let mut rendered = renderer.render();
@@ -143,8 +170,10 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
             .zip(&rendered.edits)
             .map(|(chapter, edits)| splice::splice_tracked(&chapter.content, edits))
             .collect();
-        let pages: Vec<Spliced> =
-            spliced.iter().map(|(content, inserted)| Spliced { content, inserted }).collect();
+        let pages: Vec<Spliced> = spliced
+            .iter()
+            .map(|(content, inserted)| Spliced { content, inserted })
+            .collect();
         for (chapter, edit) in renderer.topics(&pages, &rendered) {
             rendered.edits[chapter].push(edit);
         }
@@ -160,7 +189,10 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
             chapter.content = content;
         }
     });
-    Ok(Outcome { book, diagnostics: diagnostics.sorted() })
+    Ok(Outcome {
+        book,
+        diagnostics: diagnostics.sorted(),
+    })
 }
 
 /// Scans every chapter, in reading order.
@@ -179,7 +211,12 @@ fn scan_book(book: &Book, config: &Config, library: &Library) -> Vec<collect::Ch
             .then(|| std::fs::read_to_string(config.src_dir.join(source)).ok())
             .flatten()
             .map(|text| scan::source_directives(&text));
-        let scan = scan::chapter(&chapter.content, config.markdown, &|k| library.contains(k), directives.as_ref());
+        let scan = scan::chapter(
+            &chapter.content,
+            config.markdown,
+            &|k| library.contains(k),
+            directives.as_ref(),
+        );
         while stack.last().is_some_and(|&(d, _)| d >= depth) {
             stack.pop();
         }

@@ -15,13 +15,69 @@ use crate::diagnostic::suggest;
 /// [`hayagriva::archive::LOCALES`] (a test keeps the two in step), so one
 /// locale can be decoded without decoding all 63 (about 40 ms).
 pub const LOCALE_CODES: &[&str] = &[
-    "af-ZA", "ar", "bal-PK", "bg-BG", "brh-PK", "ca-AD", "cs-CZ", "cy-GB", "da-DK", "de-AT",
-    "de-CH", "de-DE", "el-GR", "en-GB", "en-US", "es-CL", "es-ES", "es-MX", "et-EE", "eu",
-    "fa-IR", "fi-FI", "fr-CA", "fr-FR", "gl-ES", "he-IL", "hi-IN", "hr-HR", "hu-HU", "hy-AM",
-    "id-ID", "is-IS", "it-IT", "ja-JP", "km-KH", "ko-KR", "la", "lij-IT", "lt-LT", "lv-LV",
-    "mn-MN", "ms-MY", "nb-NO", "nl-NL", "nn-NO", "pa-PK", "pl-PL", "pt-BR", "pt-PT", "ro-RO",
-    "ru-RU", "sk-SK", "sl-SI", "sr-Cyrl-RS", "sr-Latn-RS", "sv-SE", "th-TH", "tl-PH", "tr-TR",
-    "uk-UA", "vi-VN", "zh-CN", "zh-TW",
+    "af-ZA",
+    "ar",
+    "bal-PK",
+    "bg-BG",
+    "brh-PK",
+    "ca-AD",
+    "cs-CZ",
+    "cy-GB",
+    "da-DK",
+    "de-AT",
+    "de-CH",
+    "de-DE",
+    "el-GR",
+    "en-GB",
+    "en-US",
+    "es-CL",
+    "es-ES",
+    "es-MX",
+    "et-EE",
+    "eu",
+    "fa-IR",
+    "fi-FI",
+    "fr-CA",
+    "fr-FR",
+    "gl-ES",
+    "he-IL",
+    "hi-IN",
+    "hr-HR",
+    "hu-HU",
+    "hy-AM",
+    "id-ID",
+    "is-IS",
+    "it-IT",
+    "ja-JP",
+    "km-KH",
+    "ko-KR",
+    "la",
+    "lij-IT",
+    "lt-LT",
+    "lv-LV",
+    "mn-MN",
+    "ms-MY",
+    "nb-NO",
+    "nl-NL",
+    "nn-NO",
+    "pa-PK",
+    "pl-PL",
+    "pt-BR",
+    "pt-PT",
+    "ro-RO",
+    "ru-RU",
+    "sk-SK",
+    "sl-SI",
+    "sr-Cyrl-RS",
+    "sr-Latn-RS",
+    "sv-SE",
+    "th-TH",
+    "tl-PH",
+    "tr-TR",
+    "uk-UA",
+    "vi-VN",
+    "zh-CN",
+    "zh-TW",
 ];
 
 /// The bundled locale for a language tag: exact (any case) first, then the
@@ -55,9 +111,11 @@ pub fn resolve_locale_lenient(tag: &str) -> Option<String> {
         .iter()
         .find(|c| c.eq_ignore_ascii_case(&same_region))
         .or_else(|| {
-            LOCALE_CODES
-                .iter()
-                .find(|c| c.split('-').next().is_some_and(|l| l.eq_ignore_ascii_case(language)))
+            LOCALE_CODES.iter().find(|c| {
+                c.split('-')
+                    .next()
+                    .is_some_and(|l| l.eq_ignore_ascii_case(language))
+            })
         })
         .map(|c| c.to_string())
 }
@@ -65,9 +123,8 @@ pub fn resolve_locale_lenient(tag: &str) -> Option<String> {
 /// Like [`resolve_locale_lenient`], but an unknown locale is an error listing
 /// what exists.
 pub fn resolve_locale(tag: &str) -> Result<String> {
-    resolve_locale_lenient(tag).ok_or_else(|| {
-        anyhow!("bundled locales are {}", LOCALE_CODES.join(", "))
-    })
+    resolve_locale_lenient(tag)
+        .ok_or_else(|| anyhow!("bundled locales are {}", LOCALE_CODES.join(", ")))
 }
 
 /// Decodes the bundled locale files for `codes` (each must come from
@@ -113,9 +170,14 @@ impl Style {
                 let xml = std::fs::read_to_string(path).with_context(|| {
                     format!("cannot read the style file `{shown}` ({})", path.display())
                 })?;
-                let (csl, default_locale) = from_csl_file(&xml, path)
-                    .with_context(|| format!("the style file `{shown}` is not a usable CSL style"))?;
-                Ok(Style { csl, shown: shown.clone(), default_locale })
+                let (csl, default_locale) = from_csl_file(&xml, path).with_context(|| {
+                    format!("the style file `{shown}` is not a usable CSL style")
+                })?;
+                Ok(Style {
+                    csl,
+                    shown: shown.clone(),
+                    default_locale,
+                })
             }
         }
     }
@@ -128,8 +190,10 @@ impl Style {
 
 /// The names users can give for bundled styles.
 pub fn bundled_names() -> Vec<&'static str> {
-    let mut names: Vec<&str> =
-        ArchivedStyle::all().iter().flat_map(|s| s.names().iter().copied()).collect();
+    let mut names: Vec<&str> = ArchivedStyle::all()
+        .iter()
+        .flat_map(|s| s.names().iter().copied())
+        .collect();
     names.sort_unstable();
     names
 }
@@ -170,7 +234,14 @@ fn from_csl_file(xml: &str, path: &Path) -> Result<(IndependentStyle, Option<Loc
     {
         return Ok((style, locale));
     }
-    let file_name = format!("{}.csl", parent_id.trim_end_matches('/').rsplit('/').next().unwrap_or_default());
+    let file_name = format!(
+        "{}.csl",
+        parent_id
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+    );
     let mut tried = Vec::new();
     for dir in path.ancestors().skip(1).take(3) {
         let candidate = dir.join(&file_name);
@@ -191,7 +262,11 @@ fn from_csl_file(xml: &str, path: &Path) -> Result<(IndependentStyle, Option<Loc
     }
     bail!(
         "it is a dependent style whose parent `{parent_id}` is neither bundled nor found (looked for {}); put the parent's .csl file beside it or one folder up",
-        tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        tried
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -201,7 +276,9 @@ fn is_dependent(xml: &str) -> bool {
 
 fn parse_independent(xml: &str) -> Result<IndependentStyle> {
     if !xml.contains("<style") {
-        bail!("there is no `<style>` element: a CSL file is XML starting with `<style xmlns=\"http://purl.org/net/xbiblio/csl\" …>`");
+        bail!(
+            "there is no `<style>` element: a CSL file is XML starting with `<style xmlns=\"http://purl.org/net/xbiblio/csl\" …>`"
+        );
     }
     IndependentStyle::from_xml(xml).map_err(explain_xml)
 }
@@ -222,7 +299,11 @@ fn explain_xml(error: hayagriva::citationberg::XmlDeError) -> anyhow::Error {
 /// Where a dependent style's parent would be looked for (for documentation
 /// and tests).
 pub fn parent_search_dirs(path: &Path) -> Vec<PathBuf> {
-    path.ancestors().skip(1).take(3).map(Path::to_path_buf).collect()
+    path.ancestors()
+        .skip(1)
+        .take(3)
+        .map(Path::to_path_buf)
+        .collect()
 }
 
 #[cfg(test)]
@@ -262,17 +343,29 @@ mod tests {
 
     #[test]
     fn bundled_styles_load_and_unknown_ones_get_a_hint() {
-        for name in ["ieee", "apa", "gb-7714-2015-numeric", "chicago-author-date", "mla", "nature"] {
+        for name in [
+            "ieee",
+            "apa",
+            "gb-7714-2015-numeric",
+            "chicago-author-date",
+            "mla",
+            "nature",
+        ] {
             Style::load(&StyleSource::Bundled(name.into())).unwrap();
         }
-        let error = Style::load(&StyleSource::Bundled("iee".into())).unwrap_err().to_string();
+        let error = Style::load(&StyleSource::Bundled("iee".into()))
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("did you mean `ieee`?"), "{error}");
     }
 
     #[test]
     fn every_bundled_style_loads() {
         for name in bundled_names() {
-            assert!(Style::load(&StyleSource::Bundled(name.into())).is_ok(), "{name}");
+            assert!(
+                Style::load(&StyleSource::Bundled(name.into())).is_ok(),
+                "{name}"
+            );
         }
     }
 }

@@ -11,8 +11,14 @@ pub fn normalize(declared: &str) -> Option<String> {
         return None;
     }
     let by_name = match lower.as_str() {
-        "chinese" | "schinese" | "tchinese" | "simplified chinese" | "traditional chinese"
-        | "中文" | "汉语" | "漢語" => "zh",
+        "chinese"
+        | "schinese"
+        | "tchinese"
+        | "simplified chinese"
+        | "traditional chinese"
+        | "中文"
+        | "汉语"
+        | "漢語" => "zh",
         "english" | "american" | "british" | "usenglish" | "ukenglish" | "canadian"
         | "australian" | "newzealand" | "americanenglish" | "britishenglish" => "en",
         "german" | "ngerman" | "austrian" | "naustrian" | "swissgerman" | "nswissgerman" => "de",

@@ -30,10 +30,10 @@ pub fn clean(text: &str) -> String {
     while let Some(i) = rest.find(['\\', '~']) {
         out.push_str(&rest[..i]);
         let after = &rest[i..];
-        if after.starts_with('~') {
+        if let Some(tied) = after.strip_prefix('~') {
             // A TeX tie is a non-breaking space.
             out.push('\u{a0}');
-            rest = &after[1..];
+            rest = tied;
             continue;
         }
         let after = &after[1..];
@@ -140,12 +140,18 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             ("plain text", "plain text"),
             ("A \\emph{B} C", "A \u{E000}B\u{E001} C"),
-            ("\\textbf{Bold} and \\textit{it}", "\u{E002}Bold\u{E003} and \u{E000}it\u{E001}"),
+            (
+                "\\textbf{Bold} and \\textit{it}",
+                "\u{E002}Bold\u{E003} and \u{E000}it\u{E001}",
+            ),
             ("\\textsc{Knuth}", "Knuth"),
             ("\\url{https://x.org}", "https://x.org"),
             ("\\mbox{a b}", "a b"),
             ("Don~Knuth", "Don\u{a0}Knuth"),
-            ("\\emph{nested \\textbf{b}}", "\u{E000}nested \u{E002}b\u{E003}\u{E001}"),
+            (
+                "\\emph{nested \\textbf{b}}",
+                "\u{E000}nested \u{E002}b\u{E003}\u{E001}",
+            ),
             ("x\\,y", "x y"),
             ("hy\\-phen", "hyphen"),
             ("\\noopsort{a}Zeta", "Zeta"),

@@ -1,0 +1,85 @@
+//! Whole-book behaviour: each folder of `tests/fixtures` is a small book;
+//! its chapters after our preprocessor, with the diagnostics, must match
+//! `expected.md` in the folder. `BLESS=1 cargo test --test golden` rewrites
+//! the expected files after an intended change.
+
+mod common;
+
+use mdbook_scholar::config::Config;
+use mdbook_scholar::{Output, process_with};
+
+fn run(case: &str) -> String {
+    let dir = common::fixtures().join(case);
+    let (ctx, book) = common::preprocessed(&dir);
+    let config = Config::from_book(&ctx.root, &ctx.config).unwrap();
+    let output = if case.contains("markdown") {
+        Output::Markdown
+    } else {
+        Output::Html
+    };
+    let before = common::chapters(&book);
+    let outcome = process_with(&config, output, book).unwrap();
+    let after = common::chapters(&outcome.book);
+
+    let mut dump = String::from("# diagnostics\n\n");
+    for diagnostic in outcome.diagnostics.iter() {
+        dump.push_str(&format!("{diagnostic}\n"));
+    }
+    for ((path, original), (_, content)) in before.iter().zip(&after) {
+        if original == content {
+            dump.push_str(&format!("\n# {} (unchanged)\n", path.display()));
+        } else {
+            dump.push_str(&format!(
+                "\n# {}\n\n{}\n",
+                path.display(),
+                common::elide_css(content)
+            ));
+        }
+    }
+    dump
+}
+
+macro_rules! golden {
+    ($($name:ident => $case:literal,)*) => {$(
+        #[test]
+        fn $name() {
+            let dump = run($case);
+            common::golden(&common::fixtures().join($case).join("expected.md"), &dump);
+        }
+    )*};
+}
+
+golden! {
+    every_marker_form => "markers",
+    never_touched_contexts => "untouched",
+    tables_quotes_lists => "tables-quotes",
+    chinese_text_under_gb_7714 => "chinese-gbt",
+    crlf_line_endings => "crlf",
+    unknown_keys_are_diagnosed => "unknown-keys",
+    section_scope => "section-scope",
+    bibliography_placement => "placement",
+    style_from_a_csl_file => "csl-file",
+    dependent_style_finds_its_parent => "csl-dependent",
+    markdown_renderer => "markdown-renderer",
+    topic_table_and_book_list => "topics",
+    topic_table_markdown => "topics-markdown",
+    author_date_with_affixes => "apa",
+}
+
+/// A chapter without markers is byte-for-byte what it was.
+#[test]
+fn chapters_without_markers_are_identical() {
+    let dir = common::fixtures().join("untouched");
+    let (ctx, book) = common::preprocessed(&dir);
+    let config = Config::from_book(&ctx.root, &ctx.config).unwrap();
+    let before = common::chapters(&book);
+    let outcome = process_with(&config, Output::Html, book).unwrap();
+    let after = common::chapters(&outcome.book);
+    let plain = before
+        .iter()
+        .position(|(p, _)| p.ends_with("plain.md"))
+        .unwrap();
+    assert_eq!(before[plain].1.as_bytes(), after[plain].1.as_bytes());
+    let raw = std::fs::read(dir.join("src/plain.md")).unwrap();
+    assert_eq!(after[plain].1.as_bytes(), raw.as_slice());
+}
