@@ -37,8 +37,7 @@ pub fn incomplete(library: &Library, cited: &[String]) -> Vec<Diagnostic> {
         if entry.title().is_none() {
             missing.push("title");
         }
-        if entry.authors().is_none() && entry.editors().is_none() && entry.organization().is_none()
-        {
+        if entry.authors().is_none() && entry.editors().is_none() && entry.organization().is_none() {
             missing.push("author");
         }
         let dated = entry.date().is_some() || entry.parents().iter().any(|p| p.date().is_some());
@@ -47,9 +46,7 @@ pub fn incomplete(library: &Library, cited: &[String]) -> Vec<Diagnostic> {
         }
         let parent_titled = entry.parents().iter().any(|p| p.title().is_some());
         match entry.entry_type() {
-            EntryType::Article
-                if !parent_titled && entry.url().is_none() && entry.serial_number().is_none() =>
-            {
+            EntryType::Article if !parent_titled && entry.url().is_none() && entry.serial_number().is_none() => {
                 missing.push("journal or booktitle")
             }
             EntryType::Web if entry.url().is_none() => missing.push("url"),

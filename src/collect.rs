@@ -39,12 +39,7 @@ impl Chapter {
 
     /// The level-2 heading before `offset` (the section a citation is in).
     pub fn section_at(&self, offset: usize) -> Option<&crate::scan::Heading> {
-        self.scan
-            .headings
-            .iter()
-            .take_while(|h| h.span.start < offset)
-            .filter(|h| h.level >= 2)
-            .last()
+        self.scan.headings.iter().take_while(|h| h.span.start < offset).filter(|h| h.level >= 2).last()
     }
 }
 
@@ -116,10 +111,7 @@ pub fn collect(
     all_keys: &dyn Fn() -> Vec<String>,
     known_keys: &dyn Fn() -> Vec<String>,
 ) -> (Collected, Vec<Diagnostic>) {
-    let mut collected = Collected {
-        chapters,
-        ..Collected::default()
-    };
+    let mut collected = Collected { chapters, ..Collected::default() };
     let mut diagnostics = Vec::new();
     let mut seen_keys: HashMap<String, ()> = HashMap::new();
     let mut note_key = |key: &str, keys: &mut Vec<String>| {
@@ -169,17 +161,10 @@ pub fn collect(
                     ScopeKind::Section => (config.section_level + 1).min(6),
                     _ => 2,
                 };
-                let slug = if bounds.len() == 1 {
-                    chapter.slug.clone()
-                } else {
-                    format!("{}-{}", chapter.slug, n + 1)
-                };
+                let slug = if bounds.len() == 1 { chapter.slug.clone() } else { format!("{}-{}", chapter.slug, n + 1) };
                 scope_of_offset.push((start, collected.scopes.len()));
                 collected.scopes.push(Scope {
-                    placement: Placement::Auto {
-                        chapter: c,
-                        offset: end,
-                    },
+                    placement: Placement::Auto { chapter: c, offset: end },
                     title_level,
                     slug,
                     citations: Vec::new(),
@@ -191,11 +176,7 @@ pub fn collect(
             if scope_of_offset.is_empty() {
                 0
             } else {
-                scope_of_offset
-                    .iter()
-                    .rev()
-                    .find(|(start, _)| *start <= offset)
-                    .map_or(first_scope, |s| s.1)
+                scope_of_offset.iter().rev().find(|(start, _)| *start <= offset).map_or(first_scope, |s| s.1)
             }
         };
 
@@ -213,35 +194,20 @@ pub fn collect(
                             let hint = suggest(&item.key, candidates.iter().map(String::as_str))
                                 .map(|k| format!("did you mean `{k}`?"));
                             diagnostics.push(
-                                Diagnostic::new(
-                                    severity,
-                                    format!("unknown citation key `{}`", item.key),
-                                )
-                                .at(chapter.location(item.key_offset))
-                                .with_hint_opt(hint),
+                                Diagnostic::new(severity, format!("unknown citation key `{}`", item.key))
+                                    .at(chapter.location(item.key_offset))
+                                    .with_hint_opt(hint),
                             );
                         }
                     }
                     let id = format!("scholar-cite-{}-{cite_number}", chapter.slug);
-                    collected.scopes[scope]
-                        .citations
-                        .push(collected.citations.len());
-                    collected.citations.push(Site {
-                        chapter: c,
-                        marker: m,
-                        scope,
-                        id,
-                    });
+                    collected.scopes[scope].citations.push(collected.citations.len());
+                    collected.citations.push(Site { chapter: c, marker: m, scope, id });
                 }
-                MarkerKind::Bibliography { book: false } => match collected.scopes[scope].placement
-                {
-                    Placement::Directive {
-                        chapter: first_chapter,
-                        marker: first_marker,
-                    } => {
+                MarkerKind::Bibliography { book: false } => match collected.scopes[scope].placement {
+                    Placement::Directive { chapter: first_chapter, marker: first_marker } => {
                         let first_chapter = &collected.chapters[first_chapter];
-                        let first = first_chapter
-                            .location(first_chapter.scan.markers[first_marker].span.start);
+                        let first = first_chapter.location(first_chapter.scan.markers[first_marker].span.start);
                         diagnostics.push(
                             Diagnostic::warning(format!(
                                 "a second `{{{{#bibliography}}}}` for the same scope is ignored; the list is at {first}"
@@ -249,12 +215,7 @@ pub fn collect(
                             .at(chapter.location(marker.span.start)),
                         );
                     }
-                    _ => {
-                        collected.scopes[scope].placement = Placement::Directive {
-                            chapter: c,
-                            marker: m,
-                        }
-                    }
+                    _ => collected.scopes[scope].placement = Placement::Directive { chapter: c, marker: m },
                 },
                 MarkerKind::Bibliography { book: true } => collected.book_lists.push((c, m)),
                 MarkerKind::Nocite { keys, all } => {
@@ -265,11 +226,8 @@ pub fn collect(
                             collected.scopes[scope].nocite.push(key);
                         } else {
                             diagnostics.push(
-                                Diagnostic::new(
-                                    severity,
-                                    format!("unknown key `{key}` in `{{{{#nocite}}}}`"),
-                                )
-                                .at(chapter.location(marker.span.start)),
+                                Diagnostic::new(severity, format!("unknown key `{key}` in `{{{{#nocite}}}}`"))
+                                    .at(chapter.location(marker.span.start)),
                             );
                         }
                     }
@@ -321,12 +279,7 @@ mod tests {
     use crate::config::MarkdownFlavor;
 
     fn chapter(path: &str, content: &str, number: Option<Vec<u32>>) -> Chapter {
-        let scan = crate::scan::chapter(
-            content,
-            MarkdownFlavor::default(),
-            &|k| k != "missing",
-            None,
-        );
+        let scan = crate::scan::chapter(content, MarkdownFlavor::default(), &|k| k != "missing", None);
         Chapter {
             name: path.into(),
             path: path.into(),
@@ -341,13 +294,7 @@ mod tests {
 
     fn config(scope: &str) -> Config {
         let table = serde_json::json!({"bibliography": "r.bib", "scope": scope});
-        Config::from_table(
-            Path::new("."),
-            table.as_object().unwrap(),
-            None,
-            MarkdownFlavor::default(),
-        )
-        .unwrap()
+        Config::from_table(Path::new("."), table.as_object().unwrap(), None, MarkdownFlavor::default()).unwrap()
     }
 
     fn run(chapters: Vec<Chapter>, scope: &str) -> (Collected, Vec<Diagnostic>) {
@@ -360,30 +307,14 @@ mod tests {
     #[test]
     fn chapter_scope_numbers_per_chapter_and_places_lists() {
         let chapters = vec![
-            chapter(
-                "one.md",
-                "# One\n\n[@a] [@b]\n\n{{#bibliography}}\n\nafter\n",
-                Some(vec![1]),
-            ),
+            chapter("one.md", "# One\n\n[@a] [@b]\n\n{{#bibliography}}\n\nafter\n", Some(vec![1])),
             chapter("two.md", "# Two\n\n[@b; @a]\n", Some(vec![2])),
         ];
         let (c, d) = run(chapters, "chapter");
         assert!(d.is_empty());
         assert_eq!(c.scopes.len(), 2);
-        assert_eq!(
-            c.scopes[0].placement,
-            Placement::Directive {
-                chapter: 0,
-                marker: 2
-            }
-        );
-        assert_eq!(
-            c.scopes[1].placement,
-            Placement::Auto {
-                chapter: 1,
-                offset: 16
-            }
-        );
+        assert_eq!(c.scopes[0].placement, Placement::Directive { chapter: 0, marker: 2 });
+        assert_eq!(c.scopes[1].placement, Placement::Auto { chapter: 1, offset: 16 });
         assert_eq!(c.scopes[0].citations, [0, 1]);
         assert_eq!(c.keys, ["a", "b"]);
         assert_eq!(c.citations[2].id, "scholar-cite-two-1");
@@ -401,18 +332,9 @@ mod tests {
         assert_eq!(
             offsets,
             [
-                Placement::Auto {
-                    chapter: 0,
-                    offset: s1
-                },
-                Placement::Auto {
-                    chapter: 0,
-                    offset: s2
-                },
-                Placement::Auto {
-                    chapter: 0,
-                    offset: content.len()
-                }
+                Placement::Auto { chapter: 0, offset: s1 },
+                Placement::Auto { chapter: 0, offset: s2 },
+                Placement::Auto { chapter: 0, offset: content.len() }
             ]
         );
         assert_eq!(c.scopes[1].title_level, 3);
@@ -420,14 +342,7 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_diagnosed_with_a_hint() {
-        let (_, d) = run(
-            vec![chapter(
-                "x.md",
-                "Text\n\nsee [@hu2021lora] and [@missing]\n",
-                None,
-            )],
-            "chapter",
-        );
+        let (_, d) = run(vec![chapter("x.md", "Text\n\nsee [@hu2021lora] and [@missing]\n", None)], "chapter");
         let messages: Vec<String> = d.iter().map(|d| d.to_string()).collect();
         assert_eq!(
             messages,

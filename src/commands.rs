@@ -19,8 +19,8 @@ use mdbook_preprocessor::Preprocessor;
 /// Nothing is written to stdout unless the whole book is ready, so a
 /// failure always reaches mdBook as a failure.
 pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
-    let (ctx, book) = mdbook_preprocessor::parse_input(input)
-        .context("cannot read the book mdBook sent (is this mdBook 0.5?)")?;
+    let (ctx, book) =
+        mdbook_preprocessor::parse_input(input).context("cannot read the book mdBook sent (is this mdBook 0.5?)")?;
     if let Some(warning) = version_warning(&ctx.mdbook_version) {
         eprintln!("{warning}");
     }
@@ -35,10 +35,7 @@ pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
 /// for. Within 0.5.x the book's JSON is the same, so it is only a warning.
 pub fn version_warning(calling: &str) -> Option<String> {
     let ours = mdbook_preprocessor::MDBOOK_VERSION;
-    let matches = match (
-        semver::Version::parse(calling),
-        semver::Version::parse(ours),
-    ) {
+    let matches = match (semver::Version::parse(calling), semver::Version::parse(ours)) {
         (Ok(theirs), Ok(ours)) => theirs.major == ours.major && theirs.minor == ours.minor,
         _ => false,
     };
@@ -51,8 +48,8 @@ pub fn version_warning(calling: &str) -> Option<String> {
 #[cfg(feature = "driver")]
 pub fn build(dir: &Path) -> Result<()> {
     init_logging();
-    let mut book = mdbook_driver::MDBook::load(dir)
-        .with_context(|| format!("cannot load the book at {}", dir.display()))?;
+    let mut book =
+        mdbook_driver::MDBook::load(dir).with_context(|| format!("cannot load the book at {}", dir.display()))?;
     book.with_preprocessor(Scholar);
     book.build()
 }
@@ -73,16 +70,7 @@ fn init_logging() {
 #[cfg(feature = "driver")]
 pub fn check(dir: &Path, strict: bool) -> Result<ExitCode> {
     use std::sync::{Arc, Mutex};
-    struct Capture(
-        Arc<
-            Mutex<
-                Option<(
-                    mdbook_preprocessor::PreprocessorContext,
-                    mdbook_preprocessor::book::Book,
-                )>,
-            >,
-        >,
-    );
+    struct Capture(Arc<Mutex<Option<(mdbook_preprocessor::PreprocessorContext, mdbook_preprocessor::book::Book)>>>);
     impl Preprocessor for Capture {
         fn name(&self) -> &str {
             crate::config::NAME
@@ -100,16 +88,12 @@ pub fn check(dir: &Path, strict: bool) -> Result<ExitCode> {
     }
     init_logging();
     let captured = Arc::new(Mutex::new(None));
-    let mut md = mdbook_driver::MDBook::load(dir)
-        .with_context(|| format!("cannot load the book at {}", dir.display()))?;
+    let mut md =
+        mdbook_driver::MDBook::load(dir).with_context(|| format!("cannot load the book at {}", dir.display()))?;
     md.with_preprocessor(Capture(captured.clone()));
     let renderer = mdbook_driver::builtin_renderers::MarkdownRenderer::new();
     md.preprocess_book(&renderer)?;
-    let (ctx, book) = captured
-        .lock()
-        .ok()
-        .and_then(|mut c| c.take())
-        .context("mdBook did not run the preprocessor")?;
+    let (ctx, book) = captured.lock().ok().and_then(|mut c| c.take()).context("mdBook did not run the preprocessor")?;
     let config = crate::config::Config::from_book(&ctx.root, &ctx.config)?;
     let outcome = crate::process_mode(&config, Output::Html, book, Mode::Check)?;
     Ok(report(&outcome.diagnostics, strict))
@@ -120,23 +104,11 @@ pub fn report(diagnostics: &Diagnostics, strict: bool) -> ExitCode {
     for diagnostic in diagnostics.iter() {
         eprintln!("{diagnostic}");
     }
-    let (errors, warnings, notes) = (
-        diagnostics.count(Severity::Error),
-        diagnostics.count(Severity::Warning),
-        diagnostics.count(Severity::Note),
-    );
+    let (errors, warnings, notes) =
+        (diagnostics.count(Severity::Error), diagnostics.count(Severity::Warning), diagnostics.count(Severity::Note));
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    eprintln!(
-        "{}, {}, {}",
-        plural(errors, "error"),
-        plural(warnings, "warning"),
-        plural(notes, "note")
-    );
-    if errors > 0 || (strict && warnings > 0) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
+    eprintln!("{}, {}, {}", plural(errors, "error"), plural(warnings, "warning"), plural(notes, "note"));
+    if errors > 0 || (strict && warnings > 0) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 /// `mdbook-scholar format [--style S] [--locale L] [--html] FILE...`: every
@@ -150,30 +122,20 @@ pub fn format(
 ) -> Result<ExitCode> {
     let style_source = match style {
         None => StyleSource::Bundled("ieee".into()),
-        Some(s) if s.ends_with(".csl") || s.contains('/') => StyleSource::File {
-            path: s.into(),
-            shown: s.into(),
-        },
+        Some(s) if s.ends_with(".csl") || s.contains('/') => StyleSource::File { path: s.into(), shown: s.into() },
         Some(s) => StyleSource::Bundled(s.into()),
     };
     let style = Style::load(&style_source)?;
     let locale = match locale {
-        Some(l) => {
-            resolve_locale(l).with_context(|| format!("`--locale {l}` is not a CSL locale"))?
-        }
+        Some(l) => resolve_locale(l).with_context(|| format!("`--locale {l}` is not a CSL locale"))?,
         None => style
             .default_locale
             .clone()
             .or_else(|| style.csl.default_locale.clone())
             .map_or_else(|| "en-US".to_string(), |l| l.0),
     };
-    let files: Vec<BibFile> = files
-        .iter()
-        .map(|p| BibFile {
-            path: p.clone(),
-            shown: p.display().to_string(),
-        })
-        .collect();
+    let files: Vec<BibFile> =
+        files.iter().map(|p| BibFile { path: p.clone(), shown: p.display().to_string() }).collect();
     let (mut library, found) = Library::load(&files)?;
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(found);
@@ -181,31 +143,17 @@ pub fn format(
     for diagnostic in diagnostics.iter() {
         eprintln!("{diagnostic}");
     }
-    let works: Vec<&Work> = library
-        .keys()
-        .filter_map(|k| library.work(k))
-        .map(|w| w.as_ref())
-        .collect();
+    let works: Vec<&Work> = library.keys().filter_map(|k| library.work(k)).map(|w| w.as_ref()).collect();
     let languages: Vec<Option<String>> = works.iter().map(|w| w.language.clone()).collect();
     let engine = Engine::new(&style, &locale, &languages);
     let references = engine.references(&works);
     for (n, &w) in engine.order(&works).iter().enumerate() {
         let reference = &references[w];
-        let writer = Writer {
-            number: Some(n + 1).filter(|_| engine.numeric),
-            links: html,
-            entry_href: None,
-        };
+        let writer = Writer { number: Some(n + 1).filter(|_| engine.numeric), links: html, entry_href: None };
         let line = if html {
-            let mut line = format!(
-                "<div class=\"scholar-entry\" data-key=\"{}\">",
-                escaped_attr(works[w].entry.key())
-            );
+            let mut line = format!("<div class=\"scholar-entry\" data-key=\"{}\">", escaped_attr(works[w].entry.key()));
             if let Some(label) = &reference.label {
-                line.push_str(&format!(
-                    "<span class=\"scholar-label\">{}</span> ",
-                    writer.html(label)
-                ));
+                line.push_str(&format!("<span class=\"scholar-label\">{}</span> ", writer.html(label)));
             }
             line.push_str(&writer.html(&reference.content));
             line.push_str("</div>");

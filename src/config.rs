@@ -101,10 +101,7 @@ pub struct TopicsConfig {
 
 impl Default for TopicsConfig {
     fn default() -> Self {
-        TopicsConfig {
-            columns: TopicColumn::ALL.iter().map(|&(_, c)| c).collect(),
-            top_works: 3,
-        }
+        TopicsConfig { columns: TopicColumn::ALL.iter().map(|&(_, c)| c).collect(), top_works: 3 }
     }
 }
 
@@ -119,11 +116,7 @@ pub struct MarkdownFlavor {
 
 impl Default for MarkdownFlavor {
     fn default() -> Self {
-        MarkdownFlavor {
-            smart_punctuation: true,
-            definition_lists: true,
-            admonitions: true,
-        }
+        MarkdownFlavor { smart_punctuation: true, definition_lists: true, admonitions: true }
     }
 }
 
@@ -160,37 +153,27 @@ impl Config {
     pub fn from_book(root: &Path, book: &BookConfig) -> Result<Config> {
         let table: Option<Value> = book.get(TABLE)?;
         let Some(table) = table else {
-            bail!(
-                "`[{TABLE}]` is missing from book.toml; add it with at least `bibliography = \"references.bib\"`"
-            );
+            bail!("`[{TABLE}]` is missing from book.toml; add it with at least `bibliography = \"references.bib\"`");
         };
         let Value::Object(table) = table else {
             bail!("`{TABLE}` must be a table");
         };
         let mut markdown = MarkdownFlavor::default();
         for (key, slot) in [
-            (
-                "output.html.smart-punctuation",
-                &mut markdown.smart_punctuation,
-            ),
-            (
-                "output.html.definition-lists",
-                &mut markdown.definition_lists,
-            ),
+            ("output.html.smart-punctuation", &mut markdown.smart_punctuation),
+            ("output.html.definition-lists", &mut markdown.definition_lists),
             ("output.html.admonitions", &mut markdown.admonitions),
         ] {
             if let Some(value) = book.get::<bool>(key)? {
                 *slot = value;
             }
         }
-        Config::from_table(root, &table, book.book.language.as_deref(), markdown).map(
-            |mut config| {
-                config.src_shown = book.book.src.clone();
-                config.src_dir = root.join(&book.book.src);
-                config.build_dir = root.join(&book.build.build_dir);
-                config
-            },
-        )
+        Config::from_table(root, &table, book.book.language.as_deref(), markdown).map(|mut config| {
+            config.src_shown = book.book.src.clone();
+            config.src_dir = root.join(&book.book.src);
+            config.build_dir = root.join(&book.build.build_dir);
+            config
+        })
     }
 
     /// The checks proper, on the table as a JSON object.
@@ -221,32 +204,17 @@ impl Config {
                 .iter()
                 .map(|item| match item {
                     Value::String(s) => Ok(s.clone()),
-                    other => bail!(
-                        "`{TABLE}.bibliography` must list paths as strings, found {}",
-                        describe(other)
-                    ),
+                    other => bail!("`{TABLE}.bibliography` must list paths as strings, found {}", describe(other)),
                 })
                 .collect::<Result<_>>()?,
-            Some(other) => bail!(
-                "`{TABLE}.bibliography` must be a path or a list of paths, found {}",
-                describe(other)
-            ),
+            Some(other) => bail!("`{TABLE}.bibliography` must be a path or a list of paths, found {}", describe(other)),
         };
-        let bibliography = bibliography
-            .into_iter()
-            .map(|shown| BibFile {
-                path: root.join(&shown),
-                shown,
-            })
-            .collect();
+        let bibliography = bibliography.into_iter().map(|shown| BibFile { path: root.join(&shown), shown }).collect();
 
         let style = match string(table, "style")? {
             None => StyleSource::Bundled("ieee".into()),
             Some(s) if s.ends_with(".csl") || s.contains('/') || s.contains('\\') => {
-                StyleSource::File {
-                    path: root.join(&s),
-                    shown: s,
-                }
+                StyleSource::File { path: root.join(&s), shown: s }
             }
             Some(s) => StyleSource::Bundled(s),
         };
@@ -254,48 +222,38 @@ impl Config {
         let locale = match string(table, "locale")? {
             Some(l) => crate::style::resolve_locale(&l)
                 .with_context(|| format!("`{TABLE}.locale = \"{l}\"` is not a CSL locale"))?,
-            None => book_language
-                .and_then(crate::style::resolve_locale_lenient)
-                .unwrap_or_else(|| "en-US".to_string()),
+            None => book_language.and_then(crate::style::resolve_locale_lenient).unwrap_or_else(|| "en-US".to_string()),
         };
 
         let scope = match string(table, "scope")?.as_deref() {
             None | Some("chapter") => Scope::Chapter,
             Some("section") => Scope::Section,
             Some("none") => Scope::None,
-            Some(other) => bail!(
-                "`{TABLE}.scope = \"{other}\"` is not a scope; use \"chapter\", \"section\" or \"none\""
-            ),
+            Some(other) => {
+                bail!("`{TABLE}.scope = \"{other}\"` is not a scope; use \"chapter\", \"section\" or \"none\"")
+            }
         };
 
         let section_level = match table.get("section-level") {
             None => 2,
-            Some(Value::Number(n)) if n.as_u64().is_some_and(|n| (1..=6).contains(&n)) => {
-                n.as_u64().unwrap_or(2) as u8
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|n| (1..=6).contains(&n)) => n.as_u64().unwrap_or(2) as u8,
+            Some(other) => {
+                bail!("`{TABLE}.section-level` must be a heading level from 1 to 6, found {}", describe(other))
             }
-            Some(other) => bail!(
-                "`{TABLE}.section-level` must be a heading level from 1 to 6, found {}",
-                describe(other)
-            ),
         };
 
         let on_missing = match string(table, "on-missing")?.as_deref() {
             None | Some("warn") => OnMissing::Warn,
             Some("error") => OnMissing::Error,
             Some(other) => {
-                bail!(
-                    "`{TABLE}.on-missing = \"{other}\"` is not allowed; use \"warn\" or \"error\""
-                )
+                bail!("`{TABLE}.on-missing = \"{other}\"` is not allowed; use \"warn\" or \"error\"")
             }
         };
 
         let topics = match table.get("topics") {
             None => TopicsConfig::default(),
             Some(Value::Object(t)) => topics(t)?,
-            Some(other) => bail!(
-                "`{TABLE}.topics` must be a table, found {}",
-                describe(other)
-            ),
+            Some(other) => bail!("`{TABLE}.topics` must be a table, found {}", describe(other)),
         };
 
         Ok(Config {
@@ -328,10 +286,7 @@ fn topics(table: &Map<String, Value>) -> Result<TopicsConfig> {
     let mut config = TopicsConfig::default();
     for key in table.keys() {
         if !TOPICS_KEYS.contains(&key.as_str()) {
-            bail!(
-                "unknown key `{TABLE}.topics.{key}`; known keys: {}",
-                TOPICS_KEYS.join(", ")
-            );
+            bail!("unknown key `{TABLE}.topics.{key}`; known keys: {}", TOPICS_KEYS.join(", "));
         }
     }
     if let Some(columns) = table.get("columns") {
@@ -345,21 +300,13 @@ fn topics(table: &Map<String, Value>) -> Result<TopicsConfig> {
             .iter()
             .map(|item| {
                 let name = item.as_str().unwrap_or_default();
-                TopicColumn::ALL
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|&(_, c)| c)
-                    .with_context(|| {
-                        format!(
-                            "`{TABLE}.topics.columns` has {}; columns are {}",
-                            describe(item),
-                            TopicColumn::ALL
-                                .iter()
-                                .map(|(n, _)| format!("\"{n}\""))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })
+                TopicColumn::ALL.iter().find(|(n, _)| *n == name).map(|&(_, c)| c).with_context(|| {
+                    format!(
+                        "`{TABLE}.topics.columns` has {}; columns are {}",
+                        describe(item),
+                        TopicColumn::ALL.iter().map(|(n, _)| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+                    )
+                })
             })
             .collect::<Result<_>>()?;
         if config.columns.is_empty() {
@@ -368,13 +315,8 @@ fn topics(table: &Map<String, Value>) -> Result<TopicsConfig> {
     }
     match table.get("top-works") {
         None => {}
-        Some(Value::Number(n)) if n.as_u64().is_some() => {
-            config.top_works = n.as_u64().unwrap_or(3) as usize
-        }
-        Some(other) => bail!(
-            "`{TABLE}.topics.top-works` must be a whole number, found {}",
-            describe(other)
-        ),
+        Some(Value::Number(n)) if n.as_u64().is_some() => config.top_works = n.as_u64().unwrap_or(3) as usize,
+        Some(other) => bail!("`{TABLE}.topics.top-works` must be a whole number, found {}", describe(other)),
     }
     Ok(config)
 }
@@ -383,10 +325,7 @@ fn string(table: &Map<String, Value>, key: &str) -> Result<Option<String>> {
     match table.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => bail!(
-            "`{TABLE}.{key}` must be a string, found {}",
-            describe(other)
-        ),
+        Some(other) => bail!("`{TABLE}.{key}` must be a string, found {}", describe(other)),
     }
 }
 
@@ -394,10 +333,7 @@ fn boolean(table: &Map<String, Value>, key: &str) -> Result<Option<bool>> {
     match table.get(key) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => bail!(
-            "`{TABLE}.{key}` must be true or false, found {}",
-            describe(other)
-        ),
+        Some(other) => bail!("`{TABLE}.{key}` must be true or false, found {}", describe(other)),
     }
 }
 
@@ -425,13 +361,7 @@ mod tests {
     #[test]
     fn defaults_follow_the_contract() {
         let config = parse("bibliography = \"refs.bib\"").unwrap();
-        assert_eq!(
-            config.bibliography,
-            vec![BibFile {
-                path: "/b/refs.bib".into(),
-                shown: "refs.bib".into()
-            }]
-        );
+        assert_eq!(config.bibliography, vec![BibFile { path: "/b/refs.bib".into(), shown: "refs.bib".into() }]);
         assert_eq!(config.style, StyleSource::Bundled("ieee".into()));
         assert_eq!(config.locale, "en-US");
         assert_eq!(config.scope, Scope::Chapter);
@@ -465,44 +395,25 @@ top-works = 5
         )
         .unwrap();
         assert_eq!(config.bibliography.len(), 2);
-        assert_eq!(
-            config.style,
-            StyleSource::File {
-                path: "/b/styles/my.csl".into(),
-                shown: "styles/my.csl".into()
-            }
-        );
+        assert_eq!(config.style, StyleSource::File { path: "/b/styles/my.csl".into(), shown: "styles/my.csl".into() });
         assert_eq!(config.locale, "zh-CN");
         assert_eq!(config.scope, Scope::Section);
         assert_eq!(config.section_level, 3);
         assert_eq!(config.title.as_deref(), Some(""));
         assert_eq!(config.on_missing, OnMissing::Error);
         assert!(!config.hover && !config.backrefs);
-        assert_eq!(
-            config.topics.columns,
-            vec![TopicColumn::Topic, TopicColumn::Works]
-        );
+        assert_eq!(config.topics.columns, vec![TopicColumn::Topic, TopicColumn::Works]);
         assert_eq!(config.topics.top_works, 5);
     }
 
     #[test]
     fn locale_falls_back_to_book_language() {
         let book: BookConfig =
-            "[book]\nlanguage = \"zh-CN\"\n[preprocessor.scholar]\nbibliography = \"r.bib\""
-                .parse()
-                .unwrap();
-        assert_eq!(
-            Config::from_book(Path::new("."), &book).unwrap().locale,
-            "zh-CN"
-        );
+            "[book]\nlanguage = \"zh-CN\"\n[preprocessor.scholar]\nbibliography = \"r.bib\"".parse().unwrap();
+        assert_eq!(Config::from_book(Path::new("."), &book).unwrap().locale, "zh-CN");
         let book: BookConfig =
-            "[book]\nlanguage = \"de\"\n[preprocessor.scholar]\nbibliography = \"r.bib\""
-                .parse()
-                .unwrap();
-        assert_eq!(
-            Config::from_book(Path::new("."), &book).unwrap().locale,
-            "de-DE"
-        );
+            "[book]\nlanguage = \"de\"\n[preprocessor.scholar]\nbibliography = \"r.bib\"".parse().unwrap();
+        assert_eq!(Config::from_book(Path::new("."), &book).unwrap().locale, "de-DE");
     }
 
     #[test]
@@ -513,26 +424,17 @@ top-works = 5
                 "bibliography = 3",
                 "`preprocessor.scholar.bibliography` must be a path or a list of paths, found the number `3`",
             ),
-            (
-                "bibliography = [\"a.bib\", 1]",
-                "must list paths as strings, found the number `1`",
-            ),
+            ("bibliography = [\"a.bib\", 1]", "must list paths as strings, found the number `1`"),
             (
                 "bibliography = \"a.bib\"\nbibliografy = 1",
                 "unknown key `preprocessor.scholar.bibliografy`; did you mean `bibliography`?",
             ),
-            (
-                "bibliography = \"a.bib\"\nfrobnicate = 1",
-                "unknown key `preprocessor.scholar.frobnicate`; known keys:",
-            ),
+            ("bibliography = \"a.bib\"\nfrobnicate = 1", "unknown key `preprocessor.scholar.frobnicate`; known keys:"),
             (
                 "bibliography = \"a.bib\"\nhover = \"yes\"",
                 "`preprocessor.scholar.hover` must be true or false, found the string `\"yes\"`",
             ),
-            (
-                "bibliography = \"a.bib\"\nscope = \"page\"",
-                "`preprocessor.scholar.scope = \"page\"` is not a scope",
-            ),
+            ("bibliography = \"a.bib\"\nscope = \"page\"", "`preprocessor.scholar.scope = \"page\"` is not a scope"),
             (
                 "bibliography = \"a.bib\"\nsection-level = 9",
                 "`preprocessor.scholar.section-level` must be a heading level from 1 to 6, found the number `9`",
@@ -545,14 +447,8 @@ top-works = 5
                 "bibliography = \"a.bib\"\nlocale = \"xx-YY\"",
                 "`preprocessor.scholar.locale = \"xx-YY\"` is not a CSL locale",
             ),
-            (
-                "bibliography = \"a.bib\"\nstyle = 1",
-                "`preprocessor.scholar.style` must be a string",
-            ),
-            (
-                "bibliography = \"a.bib\"\ntopics = 1",
-                "`preprocessor.scholar.topics` must be a table",
-            ),
+            ("bibliography = \"a.bib\"\nstyle = 1", "`preprocessor.scholar.style` must be a string"),
+            ("bibliography = \"a.bib\"\ntopics = 1", "`preprocessor.scholar.topics` must be a table"),
             (
                 "bibliography = \"a.bib\"\n[preprocessor.scholar.topics]\ncolumns = [\"x\"]",
                 "`preprocessor.scholar.topics.columns` has the string `\"x\"`",
@@ -564,22 +460,14 @@ top-works = 5
         ];
         for &(table, expected) in cases {
             let error = format!("{:#}", parse(table).unwrap_err());
-            assert!(
-                error.contains(expected),
-                "for {table:?}:\n  got      {error}\n  expected {expected}"
-            );
+            assert!(error.contains(expected), "for {table:?}:\n  got      {error}\n  expected {expected}");
         }
     }
 
     #[test]
     fn a_book_without_our_table_is_an_error() {
         let book: BookConfig = "[book]\ntitle = \"x\"".parse().unwrap();
-        let error = Config::from_book(Path::new("."), &book)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.contains("`[preprocessor.scholar]` is missing"),
-            "{error}"
-        );
+        let error = Config::from_book(Path::new("."), &book).unwrap_err().to_string();
+        assert!(error.contains("`[preprocessor.scholar]` is missing"), "{error}");
     }
 }

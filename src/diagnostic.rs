@@ -41,11 +41,7 @@ impl Location {
     /// The location of byte `offset` in `text`, which was read from `path`.
     pub fn at(path: impl Into<PathBuf>, text: &str, offset: usize) -> Location {
         let (line, column) = line_column(text, offset);
-        Location {
-            path: path.into(),
-            line,
-            column,
-        }
+        Location { path: path.into(), line, column }
     }
 }
 
@@ -81,12 +77,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(severity: Severity, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity,
-            location: None,
-            message: message.into(),
-            hint: None,
-        }
+        Diagnostic { severity, location: None, message: message.into(), hint: None }
     }
 
     pub fn error(message: impl Into<String>) -> Diagnostic {
@@ -237,11 +228,7 @@ mod tests {
     #[test]
     fn diagnostic_display_has_place_message_and_hint() {
         let d = Diagnostic::warning("unknown citation key `hu2021lora`")
-            .at(Location {
-                path: "book/a.md".into(),
-                line: 3,
-                column: 7,
-            })
+            .at(Location { path: "book/a.md".into(), line: 3, column: 7 })
             .with_hint("did you mean `hu2022lora`?");
         assert_eq!(
             d.to_string(),

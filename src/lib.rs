@@ -59,10 +59,7 @@ impl Preprocessor for Scholar {
         }
         let errors = outcome.diagnostics.count(diagnostic::Severity::Error);
         if errors > 0 {
-            bail!(
-                "mdbook-scholar found {errors} error{}",
-                if errors == 1 { "" } else { "s" }
-            );
+            bail!("mdbook-scholar found {errors} error{}", if errors == 1 { "" } else { "s" });
         }
         Ok(outcome.book)
     }
@@ -82,11 +79,7 @@ pub struct Outcome {
 /// Runs the pipeline on a book handed over by mdBook.
 pub fn process(ctx: &PreprocessorContext, book: Book) -> Result<Outcome> {
     let config = Config::from_book(&ctx.root, &ctx.config)?;
-    let output = if ctx.renderer == "html" {
-        Output::Html
-    } else {
-        Output::Markdown
-    };
+    let output = if ctx.renderer == "html" { Output::Html } else { Output::Markdown };
     process_with(&config, output, book)
 }
 
@@ -106,12 +99,7 @@ pub enum Mode {
 }
 
 /// Runs the pipeline.
-pub fn process_mode(
-    config: &Config,
-    output: Output,
-    mut book: Book,
-    mode: Mode,
-) -> Result<Outcome> {
+pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
     let style = style::Style::load(&config.style)?;
     let (mut library, found) = Library::load(&config.bibliography)?;
     let mut diagnostics = Diagnostics::default();
@@ -119,13 +107,7 @@ pub fn process_mode(
 
     let chapters = scan_book(&book, config, &library);
     let all_keys = || library.keys().map(String::from).collect();
-    let (collected, found) = collect::collect(
-        chapters,
-        config,
-        &|k| library.contains(k),
-        &all_keys,
-        &all_keys,
-    );
+    let (collected, found) = collect::collect(chapters, config, &|k| library.contains(k), &all_keys, &all_keys);
     diagnostics.extend(found);
 
     diagnostics.extend(library.resolve(collected.keys.iter().map(String::as_str)));
@@ -138,10 +120,7 @@ pub fn process_mode(
         let chapter = &collected.chapters[site.chapter];
         for item in &collected.citation(site).items {
             if library.is_broken(&item.key) {
-                let place = library
-                    .location(&item.key)
-                    .map(|l| l.to_string())
-                    .unwrap_or_default();
+                let place = library.location(&item.key).map(|l| l.to_string()).unwrap_or_default();
                 diagnostics.push(
                     Diagnostic::warning(format!(
                         "citation key `{}` names an entry that could not be read (at {place})",
@@ -153,12 +132,8 @@ pub fn process_mode(
         }
     }
 
-    let languages: Vec<Option<String>> = collected
-        .keys
-        .iter()
-        .filter_map(|k| library.work(k))
-        .map(|w| w.language.clone())
-        .collect();
+    let languages: Vec<Option<String>> =
+        collected.keys.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
     let engine = Engine::new(&style, &config.locale, &languages);
     let renderer = render::Renderer::new(&collected, &library, config, &engine, output);
     let mut rendered = renderer.render();
@@ -170,29 +145,20 @@ pub fn process_mode(
             .zip(&rendered.edits)
             .map(|(chapter, edits)| splice::splice_tracked(&chapter.content, edits))
             .collect();
-        let pages: Vec<Spliced> = spliced
-            .iter()
-            .map(|(content, inserted)| Spliced { content, inserted })
-            .collect();
+        let pages: Vec<Spliced> = spliced.iter().map(|(content, inserted)| Spliced { content, inserted }).collect();
         for (chapter, edit) in renderer.topics(&pages, &rendered) {
             rendered.edits[chapter].push(edit);
         }
     }
 
-    let mut contents = collected
-        .chapters
-        .iter()
-        .zip(&rendered.edits)
-        .map(|(chapter, edits)| splice::splice(&chapter.content, edits));
+    let mut contents =
+        collected.chapters.iter().zip(&rendered.edits).map(|(chapter, edits)| splice::splice(&chapter.content, edits));
     visit_chapters(&mut book.items, &mut |chapter| {
         if let Some(content) = contents.next() {
             chapter.content = content;
         }
     });
-    Ok(Outcome {
-        book,
-        diagnostics: diagnostics.sorted(),
-    })
+    Ok(Outcome { book, diagnostics: diagnostics.sorted() })
 }
 
 /// Scans every chapter, in reading order.
@@ -211,12 +177,7 @@ fn scan_book(book: &Book, config: &Config, library: &Library) -> Vec<collect::Ch
             .then(|| std::fs::read_to_string(config.src_dir.join(source)).ok())
             .flatten()
             .map(|text| scan::source_directives(&text));
-        let scan = scan::chapter(
-            &chapter.content,
-            config.markdown,
-            &|k| library.contains(k),
-            directives.as_ref(),
-        );
+        let scan = scan::chapter(&chapter.content, config.markdown, &|k| library.contains(k), directives.as_ref());
         while stack.last().is_some_and(|&(d, _)| d >= depth) {
             stack.pop();
         }

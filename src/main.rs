@@ -51,11 +51,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
         #[cfg(feature = "driver")]
         Some("check") => {
             let strict = args[1..].iter().any(|a| a == "--strict");
-            let rest: Vec<String> = args[1..]
-                .iter()
-                .filter(|a| *a != "--strict")
-                .cloned()
-                .collect();
+            let rest: Vec<String> = args[1..].iter().filter(|a| *a != "--strict").cloned().collect();
             commands::check(&book_dir(&rest)?, strict)
         }
         Some("format") => {
@@ -66,18 +62,14 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
                     "--style" => {
                         style = Some(
                             rest.next()
-                                .ok_or_else(|| {
-                                    anyhow::anyhow!("`--style` needs a style name or .csl path")
-                                })?
+                                .ok_or_else(|| anyhow::anyhow!("`--style` needs a style name or .csl path"))?
                                 .clone(),
                         )
                     }
                     "--locale" => {
                         locale = Some(
                             rest.next()
-                                .ok_or_else(|| {
-                                    anyhow::anyhow!("`--locale` needs a locale such as en-US")
-                                })?
+                                .ok_or_else(|| anyhow::anyhow!("`--locale` needs a locale such as en-US"))?
                                 .clone(),
                         )
                     }
@@ -91,13 +83,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             if files.is_empty() {
                 anyhow::bail!("`format` needs at least one bibliography file\n\n{USAGE}");
             }
-            commands::format(
-                &files,
-                style.as_deref(),
-                locale.as_deref(),
-                html,
-                std::io::stdout().lock(),
-            )
+            commands::format(&files, style.as_deref(), locale.as_deref(), html, std::io::stdout().lock())
         }
         Some(other) => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
     }
@@ -108,9 +94,6 @@ fn book_dir(args: &[String]) -> anyhow::Result<PathBuf> {
     match args {
         [] => Ok(PathBuf::from(".")),
         [dir] if !dir.starts_with("--") => Ok(PathBuf::from(dir)),
-        _ => anyhow::bail!(
-            "expected at most one BOOK_DIR, got {}\n\n{USAGE}",
-            args.join(" ")
-        ),
+        _ => anyhow::bail!("expected at most one BOOK_DIR, got {}\n\n{USAGE}", args.join(" ")),
     }
 }

@@ -179,16 +179,11 @@ fn text_runs(content: &str, flavor: MarkdownFlavor) -> Vec<Run> {
     let mut runs = Vec::new();
     let mut current: Option<Range<usize>> = None;
     let (mut skip, mut heading, mut table) = (0usize, 0usize, 0usize);
-    let flush =
-        |current: &mut Option<Range<usize>>, runs: &mut Vec<Run>, heading: usize, table: usize| {
-            if let Some(range) = current.take() {
-                runs.push(Run {
-                    range,
-                    in_heading: heading > 0,
-                    in_table: table > 0,
-                });
-            }
-        };
+    let flush = |current: &mut Option<Range<usize>>, runs: &mut Vec<Run>, heading: usize, table: usize| {
+        if let Some(range) = current.take() {
+            runs.push(Run { range, in_heading: heading > 0, in_table: table > 0 });
+        }
+    };
     for (event, range) in parser(content, flavor).into_offset_iter() {
         match &event {
             Event::Text(_) | Event::SoftBreak if skip == 0 => {
@@ -203,23 +198,13 @@ fn text_runs(content: &str, flavor: MarkdownFlavor) -> Vec<Run> {
         flush(&mut current, &mut runs, heading, table);
         match event {
             Event::Start(
-                Tag::CodeBlock(_)
-                | Tag::Link { .. }
-                | Tag::Image { .. }
-                | Tag::HtmlBlock
-                | Tag::MetadataBlock(_),
+                Tag::CodeBlock(_) | Tag::Link { .. } | Tag::Image { .. } | Tag::HtmlBlock | Tag::MetadataBlock(_),
             ) => skip += 1,
             Event::End(
-                TagEnd::CodeBlock
-                | TagEnd::Link
-                | TagEnd::Image
-                | TagEnd::HtmlBlock
-                | TagEnd::MetadataBlock(_),
+                TagEnd::CodeBlock | TagEnd::Link | TagEnd::Image | TagEnd::HtmlBlock | TagEnd::MetadataBlock(_),
             ) => skip = skip.saturating_sub(1),
             Event::Start(Tag::Heading { .. } | Tag::DefinitionListTitle) => heading += 1,
-            Event::End(TagEnd::Heading(_) | TagEnd::DefinitionListTitle) => {
-                heading = heading.saturating_sub(1)
-            }
+            Event::End(TagEnd::Heading(_) | TagEnd::DefinitionListTitle) => heading = heading.saturating_sub(1),
             Event::Start(Tag::TableCell) => table += 1,
             Event::End(TagEnd::TableCell) => table = table.saturating_sub(1),
             _ => {}
@@ -235,12 +220,7 @@ fn scan_run(content: &str, run: &Run, is_key: &dyn Fn(&str) -> bool, markers: &m
     let bytes = text.as_bytes();
     let mut i = 0;
     let push = |markers: &mut Vec<Marker>, span: Range<usize>, kind: MarkerKind| {
-        markers.push(Marker {
-            span,
-            kind,
-            in_heading: run.in_heading,
-            in_table: run.in_table,
-        });
+        markers.push(Marker { span, kind, in_heading: run.in_heading, in_table: run.in_table });
     };
     while i < bytes.len() {
         match bytes[i] {
@@ -263,8 +243,7 @@ fn scan_run(content: &str, run: &Run, is_key: &dyn Fn(&str) -> bool, markers: &m
                             // Point each key at where it is written.
                             let mut from = i;
                             for item in &mut citation.items {
-                                let at =
-                                    text[from..].find(item.key.as_str()).map_or(i, |k| from + k);
+                                let at = text[from..].find(item.key.as_str()).map_or(i, |k| from + k);
                                 item.key_offset = base + at;
                                 from = at + item.key.len();
                             }
@@ -287,11 +266,7 @@ fn scan_run(content: &str, run: &Run, is_key: &dyn Fn(&str) -> bool, markers: &m
             },
             b'@' => match at_sign(text, i, base, is_key) {
                 Some((start, end, citation)) => {
-                    push(
-                        markers,
-                        base + start..base + end,
-                        MarkerKind::Cite(citation),
-                    );
+                    push(markers, base + start..base + end, MarkerKind::Cite(citation));
                     i = end;
                 }
                 None => i += 1,
@@ -310,22 +285,14 @@ fn directive_len(text: &str) -> Option<usize> {
 fn parse_directive(text: &str) -> Option<MarkerKind> {
     let inner = text.strip_prefix("{{#")?.strip_suffix("}}")?.trim();
     let (name, args) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
-    let args: Vec<&str> = args
-        .split([' ', '\t', ','])
-        .filter(|a| !a.is_empty())
-        .collect();
+    let args: Vec<&str> = args.split([' ', '\t', ',']).filter(|a| !a.is_empty()).collect();
     match name {
         "cite" if !args.is_empty() => Some(MarkerKind::Cite(Citation {
             items: args
                 .iter()
                 .map(|k| {
                     let key = k.strip_prefix('@').unwrap_or(k).to_string();
-                    CiteItem {
-                        key,
-                        key_offset: 0,
-                        explicit: true,
-                        ..CiteItem::empty()
-                    }
+                    CiteItem { key, key_offset: 0, explicit: true, ..CiteItem::empty() }
                 })
                 .collect(),
             narrative: false,
@@ -337,11 +304,7 @@ fn parse_directive(text: &str) -> Option<MarkerKind> {
         },
         "nocite" if !args.is_empty() => Some(MarkerKind::Nocite {
             all: args.contains(&"*"),
-            keys: args
-                .iter()
-                .filter(|a| **a != "*")
-                .map(|k| k.strip_prefix('@').unwrap_or(k).to_string())
-                .collect(),
+            keys: args.iter().filter(|a| **a != "*").map(|k| k.strip_prefix('@').unwrap_or(k).to_string()).collect(),
         }),
         "topics" if args.is_empty() => Some(MarkerKind::Topics),
         _ => None,
@@ -379,13 +342,7 @@ fn bracketed(text: &str, open: usize, base: usize) -> Option<(usize, Citation)> 
         items.push(cite_part(part, base + inner_start + part_start)?);
         part_start = part_end + 1;
     }
-    Some((
-        close + 1,
-        Citation {
-            items,
-            narrative: false,
-        },
-    ))
+    Some((close + 1, Citation { items, narrative: false }))
 }
 
 /// Offsets of top-level `;` in `inner`, then its end.
@@ -432,11 +389,7 @@ fn cite_part(part: &str, base: usize) -> Option<CiteItem> {
         let at = search + part[search..].find('@')?;
         let before = part[..at].chars().next_back();
         let dash = before == Some('-');
-        let before_dash = if dash {
-            part[..at - 1].chars().next_back()
-        } else {
-            before
-        };
+        let before_dash = if dash { part[..at - 1].chars().next_back() } else { before };
         let starts_item = before_dash.is_none_or(|c| c.is_whitespace() || c == '[' || c == '(');
         if starts_item && !(at > 0 && !dash && bytes[at - 1] == b'\\') {
             break at;
@@ -462,18 +415,9 @@ fn cite_part(part: &str, base: usize) -> Option<CiteItem> {
 /// A bare `@` at `i`: a narrative citation `@key` (when the key exists) or
 /// `@{key}`, with an optional `[locator, suffix]` after one space; or
 /// mdbook-bib's `@@key`.
-fn at_sign(
-    text: &str,
-    i: usize,
-    base: usize,
-    is_key: &dyn Fn(&str) -> bool,
-) -> Option<(usize, usize, Citation)> {
+fn at_sign(text: &str, i: usize, base: usize, is_key: &dyn Fn(&str) -> bool) -> Option<(usize, usize, Citation)> {
     // `@` inside a word is an e-mail address or a handle, not a citation.
-    if text[..i]
-        .chars()
-        .next_back()
-        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '@')
-    {
+    if text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '@') {
         return None;
     }
     if text[i + 1..].starts_with('@') {
@@ -481,20 +425,8 @@ fn at_sign(
         if text[i + 2..].starts_with('{') {
             return None;
         }
-        let item = CiteItem {
-            key,
-            key_offset: base + i + 2,
-            explicit: true,
-            ..CiteItem::empty()
-        };
-        return Some((
-            i,
-            i + 2 + len,
-            Citation {
-                items: vec![item],
-                narrative: false,
-            },
-        ));
+        let item = CiteItem { key, key_offset: base + i + 2, explicit: true, ..CiteItem::empty() };
+        return Some((i, i + 2 + len, Citation { items: vec![item], narrative: false }));
     }
     let (key, len) = key_at(&text[i + 1..])?;
     let braced = text[i + 1..].starts_with('{');
@@ -502,18 +434,10 @@ fn at_sign(
         return None;
     }
     let mut end = i + 1 + len;
-    let mut item = CiteItem {
-        key,
-        key_offset: base + i + 1,
-        explicit: braced,
-        ..CiteItem::empty()
-    };
+    let mut item = CiteItem { key, key_offset: base + i + 1, explicit: braced, ..CiteItem::empty() };
     // `@key [p. 33]`: a bracket after one space holds locator and suffix, as
     // long as it is not a citation itself.
-    if let Some(open) = text[end..]
-        .strip_prefix(' ')
-        .filter(|r| r.starts_with('['))
-        .map(|_| end + 1)
+    if let Some(open) = text[end..].strip_prefix(' ').filter(|r| r.starts_with('[')).map(|_| end + 1)
         && let Some(close) = matching_bracket(text, open)
         && !text[open + 1..close].contains('@')
         && !text[close + 1..].starts_with(['(', '['])
@@ -524,14 +448,7 @@ fn at_sign(
         item.suffix = suffix;
         end = close + 1;
     }
-    Some((
-        i,
-        end,
-        Citation {
-            items: vec![item],
-            narrative: true,
-        },
-    ))
+    Some((i, end, Citation { items: vec![item], narrative: true }))
 }
 
 /// A key at the start of `text` (after the `@`): `{anything but braces}`,
@@ -674,19 +591,11 @@ fn locator_and_suffix(rest: &str) -> (Option<Locator>, String) {
         let inside = braced[..close].trim();
         let (kind, value) = label(inside).unwrap_or((CslLocator::Page, inside));
         let suffix = braced[close + 1..].trim_end().to_string();
-        return (
-            Some(Locator {
-                kind,
-                value: value.trim().to_string(),
-            }),
-            suffix,
-        );
+        return (Some(Locator { kind, value: value.trim().to_string() }), suffix);
     }
     let (kind, value_text) = match label(body) {
         Some((kind, value)) => (kind, value),
-        None if body.starts_with(|c: char| c.is_ascii_digit()) || roman_start(body) => {
-            (CslLocator::Page, body)
-        }
+        None if body.starts_with(|c: char| c.is_ascii_digit()) || roman_start(body) => (CslLocator::Page, body),
         None => return (None, rest.trim_end().to_string()),
     };
     let value_text = value_text.trim_start();
@@ -717,8 +626,7 @@ fn locator_and_suffix(rest: &str) -> (Option<Locator>, String) {
 fn label(text: &str) -> Option<(CslLocator, &str)> {
     let lower = text.to_lowercase();
     for &(term, kind) in LOCATOR_TERMS {
-        if lower.starts_with(term) && lower.len() >= term.len() && text.is_char_boundary(term.len())
-        {
+        if lower.starts_with(term) && lower.len() >= term.len() && text.is_char_boundary(term.len()) {
             let after = &text[term.len()..];
             // A word term must end there (`page` but not `pagerank`); an
             // abbreviation with a dot or a symbol may run into the number.
@@ -735,8 +643,7 @@ fn label(text: &str) -> Option<(CslLocator, &str)> {
 }
 
 fn token_len(text: &str) -> usize {
-    text.find(|c: char| c == ',' || c.is_whitespace())
-        .unwrap_or(text.len())
+    text.find(|c: char| c == ',' || c.is_whitespace()).unwrap_or(text.len())
 }
 
 fn looks_numeric(token: &str) -> bool {
@@ -747,10 +654,7 @@ fn roman_start(text: &str) -> bool {
     let token = &text[..token_len(text)];
     !token.is_empty()
         && token.chars().all(|c| "ivxlcdmIVXLCDM-–".contains(c))
-        && token
-            .chars()
-            .next()
-            .is_some_and(|c| "ivxlcdmIVXLCDM".contains(c))
+        && token.chars().next().is_some_and(|c| "ivxlcdmIVXLCDM".contains(c))
 }
 
 /// A citation written over several lines (maybe in a block quote) as one:
@@ -789,16 +693,9 @@ pub fn headings(content: &str, flavor: MarkdownFlavor) -> Vec<Heading> {
     for (event, range) in parser(content, flavor).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, id, .. }) => {
-                current = Some((
-                    level as u8,
-                    range.start,
-                    id.map(|i| i.to_string()),
-                    String::new(),
-                ))
+                current = Some((level as u8, range.start, id.map(|i| i.to_string()), String::new()))
             }
-            Event::Start(Tag::DefinitionListTitle) => {
-                current = Some((0, range.start, None, String::new()))
-            }
+            Event::Start(Tag::DefinitionListTitle) => current = Some((0, range.start, None, String::new())),
             Event::Text(t) | Event::Code(t) => {
                 if let Some((_, _, _, text)) = &mut current {
                     text.push_str(&t);
@@ -810,12 +707,7 @@ pub fn headings(content: &str, flavor: MarkdownFlavor) -> Vec<Heading> {
                         Some(id) => id,
                         None => unique_id(&id_from_content(&text), &mut used),
                     };
-                    headings.push(Heading {
-                        level,
-                        span: start..range.end,
-                        text,
-                        id,
-                    });
+                    headings.push(Heading { level, span: start..range.end, text, id });
                 }
             }
             _ => {}
@@ -847,26 +739,14 @@ pub fn unique_id(id: &str, used: &mut std::collections::HashSet<String>) -> Stri
     if used.insert(id.to_string()) {
         return id.to_string();
     }
-    (1u32..)
-        .map(|n| format!("{id}-{n}"))
-        .find(|candidate| used.insert(candidate.clone()))
-        .unwrap_or_default()
+    (1u32..).map(|n| format!("{id}-{n}")).find(|candidate| used.insert(candidate.clone())).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const KEYS: &[&str] = &[
-        "a",
-        "b",
-        "knuth84",
-        "doe99",
-        "smith04",
-        "müller2020",
-        "key:with/odd.chars",
-        "张三2020",
-    ];
+    const KEYS: &[&str] = &["a", "b", "knuth84", "doe99", "smith04", "müller2020", "key:with/odd.chars", "张三2020"];
 
     fn is_key(k: &str) -> bool {
         KEYS.contains(&k)
@@ -885,59 +765,32 @@ mod tests {
             ("See [@a; @b].", &[("[@a; @b]", &["a", "b"])]),
             (
                 "[see @doe99, pp. 33-35; also @smith04, chap. 1]",
-                &[(
-                    "[see @doe99, pp. 33-35; also @smith04, chap. 1]",
-                    &["doe99", "smith04"],
-                )],
+                &[("[see @doe99, pp. 33-35; also @smith04, chap. 1]", &["doe99", "smith04"])],
             ),
             ("Knuth says [-@knuth84].", &[("[-@knuth84]", &["knuth84"])]),
             ("@knuth84 says so.", &[("@knuth84", &["knuth84"])]),
-            (
-                "@knuth84 [p. 33] says so.",
-                &[("@knuth84 [p. 33]", &["knuth84"])],
-            ),
+            ("@knuth84 [p. 33] says so.", &[("@knuth84 [p. 33]", &["knuth84"])]),
             ("Ends with @knuth84.", &[("@knuth84", &["knuth84"])]),
             (
                 "@{key:with/odd.chars} and @{unknown one}",
-                &[
-                    ("@{key:with/odd.chars}", &["key:with/odd.chars"]),
-                    ("@{unknown one}", &["unknown one"]),
-                ],
+                &[("@{key:with/odd.chars}", &["key:with/odd.chars"]), ("@{unknown one}", &["unknown one"])],
             ),
             ("Mail me@a.org or @someone, or x @ 1..=5", &[]),
-            (
-                "{{#cite a}} and {{#cite b}}",
-                &[("{{#cite a}}", &["a"]), ("{{#cite b}}", &["b"])],
-            ),
-            (
-                "@@a and @@müller2020.",
-                &[("@@a", &["a"]), ("@@müller2020", &["müller2020"])],
-            ),
-            (
-                "Unknown [@nokey] is still a citation.",
-                &[("[@nokey]", &["nokey"])],
-            ),
+            ("{{#cite a}} and {{#cite b}}", &[("{{#cite a}}", &["a"]), ("{{#cite b}}", &["b"])]),
+            ("@@a and @@müller2020.", &[("@@a", &["a"]), ("@@müller2020", &["müller2020"])]),
+            ("Unknown [@nokey] is still a citation.", &[("[@nokey]", &["nokey"])]),
             ("Escaped \\[@a] and \\@a and \\{{#cite a}}.", &[]),
             ("`[@a]` and ``[@a] `x` `` in code", &[]),
             ("```\n[@a]\n```\n\n    [@a] indented\n", &[]),
             ("<div>\n[@a]\n</div>\n", &[]),
             ("<span title=\"[@a]\">[@b]</span>", &[("[@b]", &["b"])]),
-            (
-                "[@a](https://x.org) and [text](https://x.org/@a) ![@a](i.png)",
-                &[],
-            ),
+            ("[@a](https://x.org) and [text](https://x.org/@a) ![@a](i.png)", &[]),
             ("<https://x.org/@a> and <me@a.org>", &[]),
             ("| h |\n|---|\n| [@a] |\n", &[("[@a]", &["a"])]),
             ("> quote [@a;\n> @b]\n", &[("[@a;\n> @b]", &["a", "b"])]),
-            (
-                "中文句子引用了文献[@张三2020]。",
-                &[("[@张三2020]", &["张三2020"])],
-            ),
+            ("中文句子引用了文献[@张三2020]。", &[("[@张三2020]", &["张三2020"])]),
             ("中文@a不是引用", &[]),
-            (
-                "line one [@a]\r\nline two [@b]\r\n",
-                &[("[@a]", &["a"]), ("[@b]", &["b"])],
-            ),
+            ("line one [@a]\r\nline two [@b]\r\n", &[("[@a]", &["a"]), ("[@b]", &["b"])]),
             ("[not a citation] and [email @ x]", &[]),
             ("[[@a]]", &[("[@a]", &["a"])]),
             ("Footnote[^1].\n\n[^1]: See [@a].\n", &[("[@a]", &["a"])]),
@@ -969,8 +822,7 @@ mod tests {
                     (&content[m.span.clone()], keys)
                 })
                 .collect();
-            let expected: Vec<(&str, Vec<&str>)> =
-                expected.iter().map(|(s, k)| (*s, k.to_vec())).collect();
+            let expected: Vec<(&str, Vec<&str>)> = expected.iter().map(|(s, k)| (*s, k.to_vec())).collect();
             assert_eq!(got, expected, "in {content:?}");
         }
     }
@@ -995,75 +847,28 @@ mod tests {
                     ("also", Some((CslLocator::Chapter, "1")), "", false),
                 ],
             ),
-            (
-                "[@a, p. 33, and elsewhere]",
-                &[("", Some((CslLocator::Page, "33")), ", and elsewhere", false)],
-            ),
+            ("[@a, p. 33, and elsewhere]", &[("", Some((CslLocator::Page, "33")), ", and elsewhere", false)]),
             (
                 "[@a, pp. 33-35, 38-39 and passim]",
-                &[(
-                    "",
-                    Some((CslLocator::Page, "33-35, 38-39")),
-                    " and passim",
-                    false,
-                )],
+                &[("", Some((CslLocator::Page, "33-35, 38-39")), " and passim", false)],
             ),
-            (
-                "[@a, 33]",
-                &[("", Some((CslLocator::Page, "33")), "", false)],
-            ),
-            (
-                "[@a, xii]",
-                &[("", Some((CslLocator::Page, "xii")), "", false)],
-            ),
-            (
-                "[@a, § 4.2]",
-                &[("", Some((CslLocator::Section, "4.2")), "", false)],
-            ),
-            (
-                "[@a, sec. 2]",
-                &[("", Some((CslLocator::Section, "2")), "", false)],
-            ),
+            ("[@a, 33]", &[("", Some((CslLocator::Page, "33")), "", false)]),
+            ("[@a, xii]", &[("", Some((CslLocator::Page, "xii")), "", false)]),
+            ("[@a, § 4.2]", &[("", Some((CslLocator::Section, "4.2")), "", false)]),
+            ("[@a, sec. 2]", &[("", Some((CslLocator::Section, "2")), "", false)]),
             (
                 "[@a, fig. 3; @b, vol. 2]",
-                &[
-                    ("", Some((CslLocator::Figure, "3")), "", false),
-                    ("", Some((CslLocator::Volume, "2")), "", false),
-                ],
+                &[("", Some((CslLocator::Figure, "3")), "", false), ("", Some((CslLocator::Volume, "2")), "", false)],
             ),
-            (
-                "[@a, {pp. iv, vi-xi}]",
-                &[("", Some((CslLocator::Page, "iv, vi-xi")), "", false)],
-            ),
+            ("[@a, {pp. iv, vi-xi}]", &[("", Some((CslLocator::Page, "iv, vi-xi")), "", false)]),
             ("[@a, and also]", &[("", None, ", and also", false)]),
-            (
-                "[-@a, p. 4]",
-                &[("", Some((CslLocator::Page, "4")), "", true)],
-            ),
-            (
-                "[@a, ch. 3]",
-                &[("", Some((CslLocator::Chapter, "3")), "", false)],
-            ),
-            (
-                "[@a, para. 7]",
-                &[("", Some((CslLocator::Paragraph, "7")), "", false)],
-            ),
-            (
-                "[@a, no. 5]",
-                &[("", Some((CslLocator::Issue, "5")), "", false)],
-            ),
-            (
-                "[@a, s.v. word]",
-                &[("", Some((CslLocator::SubVerbo, "word")), "", false)],
-            ),
-            (
-                "@a [p. 33]",
-                &[("", Some((CslLocator::Page, "33")), "", false)],
-            ),
-            (
-                "@a [chap. 2, note]",
-                &[("", Some((CslLocator::Chapter, "2")), ", note", false)],
-            ),
+            ("[-@a, p. 4]", &[("", Some((CslLocator::Page, "4")), "", true)]),
+            ("[@a, ch. 3]", &[("", Some((CslLocator::Chapter, "3")), "", false)]),
+            ("[@a, para. 7]", &[("", Some((CslLocator::Paragraph, "7")), "", false)]),
+            ("[@a, no. 5]", &[("", Some((CslLocator::Issue, "5")), "", false)]),
+            ("[@a, s.v. word]", &[("", Some((CslLocator::SubVerbo, "word")), "", false)]),
+            ("@a [p. 33]", &[("", Some((CslLocator::Page, "33")), "", false)]),
+            ("@a [chap. 2, note]", &[("", Some((CslLocator::Chapter, "2")), ", note", false)]),
         ];
         for &(content, expected) in cases {
             let found = items(content);
@@ -1086,14 +891,9 @@ mod tests {
     fn key_offsets_point_at_keys() {
         let content = "Text [see @a; @b] and @knuth84 and {{#cite doe99}} @@smith04";
         for marker in scan(content) {
-            let MarkerKind::Cite(c) = marker.kind else {
-                unreachable!()
-            };
+            let MarkerKind::Cite(c) = marker.kind else { unreachable!() };
             for item in c.items {
-                assert!(
-                    content[item.key_offset..].starts_with(&item.key),
-                    "{item:?}"
-                );
+                assert!(content[item.key_offset..].starts_with(&item.key), "{item:?}");
             }
         }
     }
@@ -1111,20 +911,8 @@ mod tests {
         // What the `links` preprocessor makes of it (x.md holds `{{#cite a}}`).
         let content = "A {{#cite a}} and {{#cite b}}\n{{#cite a}}\n";
         let directives = source_directives(source);
-        assert_eq!(
-            directives,
-            [
-                ("{{#cite a}}".to_string(), true),
-                ("{{#cite b}}".to_string(), false)
-            ]
-        );
-        let markers = chapter(
-            content,
-            MarkdownFlavor::default(),
-            &is_key,
-            Some(&directives),
-        )
-        .markers;
+        assert_eq!(directives, [("{{#cite a}}".to_string(), true), ("{{#cite b}}".to_string(), false)]);
+        let markers = chapter(content, MarkdownFlavor::default(), &is_key, Some(&directives)).markers;
         let spans: Vec<&str> = markers.iter().map(|m| &content[m.span.clone()]).collect();
         assert_eq!(spans, ["{{#cite b}}", "{{#cite a}}"]);
         assert_eq!(markers[1].span.start, 30);
@@ -1133,10 +921,8 @@ mod tests {
     #[test]
     fn heading_ids_match_mdbook() {
         let content = "# Intro\n\n## 少样本学习（Few-Shot）\n\n## Intro\n\n## `code` & *em* \"q\"\n\n## Custom {#my-id}\n\nTerm\n: def\n\n## Term\n";
-        let ids: Vec<(u8, String)> = headings(content, MarkdownFlavor::default())
-            .into_iter()
-            .map(|h| (h.level, h.id))
-            .collect();
+        let ids: Vec<(u8, String)> =
+            headings(content, MarkdownFlavor::default()).into_iter().map(|h| (h.level, h.id)).collect();
         assert_eq!(
             ids,
             [

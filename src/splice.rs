@@ -42,10 +42,7 @@ mod tests {
     use super::*;
 
     fn edit(start: usize, end: usize, text: &str) -> Edit {
-        Edit {
-            range: start..end,
-            text: text.into(),
-        }
+        Edit { range: start..end, text: text.into() }
     }
 
     #[test]
@@ -54,11 +51,7 @@ mod tests {
             ("abc", vec![], "abc"),
             ("a [@k] b\r\n", vec![edit(2, 6, "[1]")], "a [1] b\r\n"),
             ("xy", vec![edit(2, 2, "L"), edit(2, 2, "C")], "xyLC"),
-            (
-                "“q” [@a] [@b]  \n",
-                vec![edit(13, 17, "2"), edit(8, 12, "1")],
-                "“q” 1 2  \n",
-            ),
+            ("“q” [@a] [@b]  \n", vec![edit(13, 17, "2"), edit(8, 12, "1")], "“q” 1 2  \n"),
             ("abcdef", vec![edit(1, 4, "X"), edit(2, 3, "lost?")], "aXef"),
         ];
         for (content, edits, expected) in cases {

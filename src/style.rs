@@ -3,9 +3,7 @@
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use hayagriva::archive::{ArchivedStyle, LOCALES};
-use hayagriva::citationberg::{
-    DependentStyle, IndependentStyle, Locale, LocaleCode, Style as CslStyle,
-};
+use hayagriva::citationberg::{DependentStyle, IndependentStyle, Locale, LocaleCode, Style as CslStyle};
 use std::path::{Path, PathBuf};
 
 use crate::config::StyleSource;
@@ -110,21 +108,14 @@ pub fn resolve_locale_lenient(tag: &str) -> Option<String> {
     LOCALE_CODES
         .iter()
         .find(|c| c.eq_ignore_ascii_case(&same_region))
-        .or_else(|| {
-            LOCALE_CODES.iter().find(|c| {
-                c.split('-')
-                    .next()
-                    .is_some_and(|l| l.eq_ignore_ascii_case(language))
-            })
-        })
+        .or_else(|| LOCALE_CODES.iter().find(|c| c.split('-').next().is_some_and(|l| l.eq_ignore_ascii_case(language))))
         .map(|c| c.to_string())
 }
 
 /// Like [`resolve_locale_lenient`], but an unknown locale is an error listing
 /// what exists.
 pub fn resolve_locale(tag: &str) -> Result<String> {
-    resolve_locale_lenient(tag)
-        .ok_or_else(|| anyhow!("bundled locales are {}", LOCALE_CODES.join(", ")))
+    resolve_locale_lenient(tag).ok_or_else(|| anyhow!("bundled locales are {}", LOCALE_CODES.join(", ")))
 }
 
 /// Decodes the bundled locale files for `codes` (each must come from
@@ -161,23 +152,15 @@ pub struct Style {
 impl Style {
     pub fn load(source: &StyleSource) -> Result<Style> {
         match source {
-            StyleSource::Bundled(name) => bundled(name).map(|csl| Style {
-                csl,
-                shown: name.clone(),
-                default_locale: None,
-            }),
+            StyleSource::Bundled(name) => {
+                bundled(name).map(|csl| Style { csl, shown: name.clone(), default_locale: None })
+            }
             StyleSource::File { path, shown } => {
-                let xml = std::fs::read_to_string(path).with_context(|| {
-                    format!("cannot read the style file `{shown}` ({})", path.display())
-                })?;
-                let (csl, default_locale) = from_csl_file(&xml, path).with_context(|| {
-                    format!("the style file `{shown}` is not a usable CSL style")
-                })?;
-                Ok(Style {
-                    csl,
-                    shown: shown.clone(),
-                    default_locale,
-                })
+                let xml = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the style file `{shown}` ({})", path.display()))?;
+                let (csl, default_locale) = from_csl_file(&xml, path)
+                    .with_context(|| format!("the style file `{shown}` is not a usable CSL style"))?;
+                Ok(Style { csl, shown: shown.clone(), default_locale })
             }
         }
     }
@@ -190,10 +173,7 @@ impl Style {
 
 /// The names users can give for bundled styles.
 pub fn bundled_names() -> Vec<&'static str> {
-    let mut names: Vec<&str> = ArchivedStyle::all()
-        .iter()
-        .flat_map(|s| s.names().iter().copied())
-        .collect();
+    let mut names: Vec<&str> = ArchivedStyle::all().iter().flat_map(|s| s.names().iter().copied()).collect();
     names.sort_unstable();
     names
 }
@@ -234,14 +214,7 @@ fn from_csl_file(xml: &str, path: &Path) -> Result<(IndependentStyle, Option<Loc
     {
         return Ok((style, locale));
     }
-    let file_name = format!(
-        "{}.csl",
-        parent_id
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-    );
+    let file_name = format!("{}.csl", parent_id.trim_end_matches('/').rsplit('/').next().unwrap_or_default());
     let mut tried = Vec::new();
     for dir in path.ancestors().skip(1).take(3) {
         let candidate = dir.join(&file_name);
@@ -262,11 +235,7 @@ fn from_csl_file(xml: &str, path: &Path) -> Result<(IndependentStyle, Option<Loc
     }
     bail!(
         "it is a dependent style whose parent `{parent_id}` is neither bundled nor found (looked for {}); put the parent's .csl file beside it or one folder up",
-        tried
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
     )
 }
 
@@ -299,11 +268,7 @@ fn explain_xml(error: hayagriva::citationberg::XmlDeError) -> anyhow::Error {
 /// Where a dependent style's parent would be looked for (for documentation
 /// and tests).
 pub fn parent_search_dirs(path: &Path) -> Vec<PathBuf> {
-    path.ancestors()
-        .skip(1)
-        .take(3)
-        .map(Path::to_path_buf)
-        .collect()
+    path.ancestors().skip(1).take(3).map(Path::to_path_buf).collect()
 }
 
 #[cfg(test)]
@@ -343,29 +308,17 @@ mod tests {
 
     #[test]
     fn bundled_styles_load_and_unknown_ones_get_a_hint() {
-        for name in [
-            "ieee",
-            "apa",
-            "gb-7714-2015-numeric",
-            "chicago-author-date",
-            "mla",
-            "nature",
-        ] {
+        for name in ["ieee", "apa", "gb-7714-2015-numeric", "chicago-author-date", "mla", "nature"] {
             Style::load(&StyleSource::Bundled(name.into())).unwrap();
         }
-        let error = Style::load(&StyleSource::Bundled("iee".into()))
-            .unwrap_err()
-            .to_string();
+        let error = Style::load(&StyleSource::Bundled("iee".into())).unwrap_err().to_string();
         assert!(error.contains("did you mean `ieee`?"), "{error}");
     }
 
     #[test]
     fn every_bundled_style_loads() {
         for name in bundled_names() {
-            assert!(
-                Style::load(&StyleSource::Bundled(name.into())).is_ok(),
-                "{name}"
-            );
+            assert!(Style::load(&StyleSource::Bundled(name.into())).is_ok(), "{name}");
         }
     }
 }

@@ -13,12 +13,8 @@ use std::process::{Command, Output as ProcessOutput, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_mdbook-scholar");
 
 fn run_protocol(json: &[u8]) -> ProcessOutput {
-    let mut child = Command::new(BIN)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        Command::new(BIN).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(json).unwrap();
     child.wait_with_output().unwrap()
 }
@@ -33,10 +29,7 @@ fn protocol_input(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<
 #[test]
 fn supports_every_renderer() {
     for renderer in ["html", "markdown", "epub", "anything"] {
-        let status = Command::new(BIN)
-            .args(["supports", renderer])
-            .status()
-            .unwrap();
+        let status = Command::new(BIN).args(["supports", renderer]).status().unwrap();
         assert!(status.success(), "{renderer}");
     }
 }
@@ -46,11 +39,7 @@ fn protocol_round_trip_matches_the_library() {
     let dir = common::fixtures().join("markers");
     let input = protocol_input(&dir, |_| {});
     let output = run_protocol(&input);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let from_binary: Book = serde_json::from_slice(&output.stdout).unwrap();
 
     let (ctx, book) = common::preprocessed(&dir);
@@ -58,10 +47,7 @@ fn protocol_round_trip_matches_the_library() {
     // mdBook's context says "markdown" here (the capture ran for that
     // renderer), so the binary wrote Markdown too.
     let in_process = process_with(&config, Output::Markdown, book).unwrap().book;
-    assert_eq!(
-        common::chapters(&from_binary),
-        common::chapters(&in_process)
-    );
+    assert_eq!(common::chapters(&from_binary), common::chapters(&in_process));
 }
 
 #[test]
@@ -72,10 +58,7 @@ fn protocol_writes_html_for_the_html_renderer() {
     assert!(output.status.success());
     let book: Book = serde_json::from_slice(&output.stdout).unwrap();
     let content = &common::chapters(&book)[0].1;
-    assert!(
-        content.contains("<span class=\"scholar-cite\""),
-        "{content}"
-    );
+    assert!(content.contains("<span class=\"scholar-cite\""), "{content}");
 }
 
 #[test]
@@ -85,10 +68,7 @@ fn another_mdbook_version_is_a_warning() {
     let output = run_protocol(&input);
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("warning: mdbook-scholar was built for mdBook 0.5"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("warning: mdbook-scholar was built for mdBook 0.5"), "{stderr}");
     assert!(stderr.contains("called by mdBook 0.4.52"), "{stderr}");
 }
 
@@ -162,10 +142,7 @@ fn garbage_input_is_an_error_not_a_panic() {
         assert_eq!(output.status.code(), Some(1));
         assert!(output.stdout.is_empty());
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            stderr.contains("cannot read the book mdBook sent"),
-            "{stderr}"
-        );
+        assert!(stderr.contains("cannot read the book mdBook sent"), "{stderr}");
     }
 }
 
@@ -175,11 +152,7 @@ fn garbage_input_is_an_error_not_a_panic() {
 fn build_writes_the_book() {
     let dir = common::scratch("build-topics");
     common::copy_dir(&common::fixtures().join("topics"), &dir);
-    std::fs::copy(
-        common::fixtures().join("shared.bib"),
-        dir.parent().unwrap().join("shared.bib"),
-    )
-    .unwrap();
+    std::fs::copy(common::fixtures().join("shared.bib"), dir.parent().unwrap().join("shared.bib")).unwrap();
     let output = Command::new(BIN).arg("build").arg(&dir).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");

@@ -12,11 +12,7 @@ fn run(case: &str) -> String {
     let dir = common::fixtures().join(case);
     let (ctx, book) = common::preprocessed(&dir);
     let config = Config::from_book(&ctx.root, &ctx.config).unwrap();
-    let output = if case.contains("markdown") {
-        Output::Markdown
-    } else {
-        Output::Html
-    };
+    let output = if case.contains("markdown") { Output::Markdown } else { Output::Html };
     let before = common::chapters(&book);
     let outcome = process_with(&config, output, book).unwrap();
     let after = common::chapters(&outcome.book);
@@ -29,11 +25,7 @@ fn run(case: &str) -> String {
         if original == content {
             dump.push_str(&format!("\n# {} (unchanged)\n", path.display()));
         } else {
-            dump.push_str(&format!(
-                "\n# {}\n\n{}\n",
-                path.display(),
-                common::elide_css(content)
-            ));
+            dump.push_str(&format!("\n# {}\n\n{}\n", path.display(), common::elide_css(content)));
         }
     }
     dump
@@ -75,10 +67,7 @@ fn chapters_without_markers_are_identical() {
     let before = common::chapters(&book);
     let outcome = process_with(&config, Output::Html, book).unwrap();
     let after = common::chapters(&outcome.book);
-    let plain = before
-        .iter()
-        .position(|(p, _)| p.ends_with("plain.md"))
-        .unwrap();
+    let plain = before.iter().position(|(p, _)| p.ends_with("plain.md")).unwrap();
     assert_eq!(before[plain].1.as_bytes(), after[plain].1.as_bytes());
     let raw = std::fs::read(dir.join("src/plain.md")).unwrap();
     assert_eq!(after[plain].1.as_bytes(), raw.as_slice());

@@ -26,33 +26,19 @@ const TOPICS: &[(&str, &str)] = &[
 fn the_survey_builds_cleanly() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let site = common::scratch("survey-site");
-    let output = Command::new(BIN)
-        .arg("build")
-        .arg(root)
-        .env("MDBOOK_BUILD__BUILD_DIR", &site)
-        .output()
-        .unwrap();
+    let output = Command::new(BIN).arg("build").arg(root).env("MDBOOK_BUILD__BUILD_DIR", &site).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     for line in stderr.lines() {
-        assert!(
-            !line.contains("WARN") && !line.contains("warning"),
-            "the build warned: {line}"
-        );
+        assert!(!line.contains("WARN") && !line.contains("warning"), "the build warned: {line}");
     }
 
     for (page, title) in TOPICS {
         let html = std::fs::read_to_string(site.join(format!("{page}.html")))
             .unwrap_or_else(|_| panic!("{page}.html was not built"));
         let main = common::main_of(&html);
-        assert!(
-            main.contains(&format!(">{title}</a></h1>")),
-            "{page}: title {title}"
-        );
-        assert!(
-            main.contains("<h2 id=\"参考文献\">"),
-            "{page}: no reference list heading"
-        );
+        assert!(main.contains(&format!(">{title}</a></h1>")), "{page}: title {title}");
+        assert!(main.contains("<h2 id=\"参考文献\">"), "{page}: no reference list heading");
         let entries = main.matches("class=\"scholar-entry\"").count();
         assert!(entries >= 6, "{page}: only {entries} entries in its list");
         let citations = main.matches("class=\"scholar-cite\"").count();
@@ -61,30 +47,16 @@ fn the_survey_builds_cleanly() {
     }
 
     let index = common::main_of(&std::fs::read_to_string(site.join("index.html")).unwrap());
-    assert!(
-        index.contains("class=\"scholar-topics\""),
-        "the introduction has no topic table"
-    );
+    assert!(index.contains("class=\"scholar-topics\""), "the introduction has no topic table");
     for (page, _) in TOPICS {
-        assert!(
-            index.contains(&format!("href=\"{page}.html\"")),
-            "the topic table misses {page}"
-        );
+        assert!(index.contains(&format!("href=\"{page}.html\"")), "the topic table misses {page}");
     }
     assert_no_markers("index", &index);
 
-    let references =
-        common::main_of(&std::fs::read_to_string(site.join("references.html")).unwrap());
+    let references = common::main_of(&std::fs::read_to_string(site.join("references.html")).unwrap());
     let entries = references.matches("class=\"scholar-entry\"").count();
-    assert!(
-        entries >= 70,
-        "the book-wide list has only {entries} entries"
-    );
-    assert_eq!(
-        references.matches("class=\"scholar-backrefs\"").count(),
-        entries,
-        "every entry has back-references"
-    );
+    assert!(entries >= 70, "the book-wide list has only {entries} entries");
+    assert_eq!(references.matches("class=\"scholar-backrefs\"").count(), entries, "every entry has back-references");
     assert_no_markers("references", &references);
 }
 
@@ -92,15 +64,10 @@ fn the_survey_builds_cleanly() {
 fn assert_no_markers(page: &str, html: &str) {
     let mut text = html.to_string();
     while let Some(start) = text.find("<code") {
-        let end = text[start..]
-            .find("</code>")
-            .map_or(text.len(), |e| start + e + 7);
+        let end = text[start..].find("</code>").map_or(text.len(), |e| start + e + 7);
         text.replace_range(start..end, "");
     }
     for marker in ["[@", "{{#", "@@"] {
-        assert!(
-            !text.contains(marker),
-            "{page}: `{marker}` left in the page"
-        );
+        assert!(!text.contains(marker), "{page}: `{marker}` left in the page");
     }
 }

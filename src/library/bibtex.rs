@@ -60,15 +60,8 @@ pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
         // `@type` then `{` or `(`, whitespace allowed in between.
         let type_start = at + 1;
         let type_end = type_start
-            + text[type_start..]
-                .bytes()
-                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
-                .count();
-        let open = type_end
-            + text[type_end..]
-                .bytes()
-                .take_while(u8::is_ascii_whitespace)
-                .count();
+            + text[type_start..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-').count();
+        let open = type_end + text[type_end..].bytes().take_while(u8::is_ascii_whitespace).count();
         if type_end == type_start || !matches!(bytes.get(open), Some(b'{') | Some(b'(')) {
             pos = at + 1;
             continue;
@@ -88,8 +81,7 @@ pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
                         offset: at,
                         message: format!(
                             "{} is not closed: a `{}` is missing{}",
-                            key.as_ref()
-                                .map_or_else(|| format!("`@{kind}`"), |k| format!("entry `{k}`")),
+                            key.as_ref().map_or_else(|| format!("`@{kind}`"), |k| format!("entry `{k}`")),
                             if parens { ")" } else { "}" },
                             if resume < text.len() {
                                 let (line, _) = crate::diagnostic::line_column(text, resume);
@@ -108,17 +100,11 @@ pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
         };
         match kind.as_str() {
             "comment" | "preamble" => {}
-            "string" => items.push(Item {
-                kind: ItemKind::Strings,
-                range: at..close + 1,
-                parens,
-            }),
+            "string" => items.push(Item { kind: ItemKind::Strings, range: at..close + 1, parens }),
             _ => match entry_key(text, open + 1, close) {
-                Some((key, key_offset)) => items.push(Item {
-                    kind: ItemKind::Entry { key, key_offset },
-                    range: at..close + 1,
-                    parens,
-                }),
+                Some((key, key_offset)) => {
+                    items.push(Item { kind: ItemKind::Entry { key, key_offset }, range: at..close + 1, parens })
+                }
                 None => problems.push(Problem {
                     offset: at,
                     key: None,
@@ -133,28 +119,18 @@ pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
 }
 
 fn memchr_at(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == b'@')
-        .map(|i| i + from)
+    bytes.get(from..)?.iter().position(|&b| b == b'@').map(|i| i + from)
 }
 
 /// Whether a `%` comes before `at` on its line (outside entries, `%` starts a
 /// comment, and an `@` in it starts nothing).
 fn in_line_comment(bytes: &[u8], at: usize) -> bool {
-    let line_start = bytes[..at]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     bytes[line_start..at].contains(&b'%')
 }
 
 fn next_line(bytes: &[u8], at: usize) -> usize {
-    bytes[at..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |i| at + i + 1)
+    bytes[at..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| at + i + 1)
 }
 
 /// The offset of the matching close of the delimiter at `open`. Braces nest;
@@ -193,8 +169,7 @@ fn next_item_line(text: &str, from: usize) -> Option<usize> {
     static ITEM: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?m)^[ \t]*@[A-Za-z][\w-]*[ \t]*[{(]").expect("valid regex"));
     let line_start = from + text[from..].find('\n')? + 1;
-    ITEM.find(&text[line_start..])
-        .map(|m| line_start + m.start() + (m.as_str().len() - m.as_str().trim_start().len()))
+    ITEM.find(&text[line_start..]).map(|m| line_start + m.start() + (m.as_str().len() - m.as_str().trim_start().len()))
 }
 
 /// The key right after the opening delimiter, and where it starts.
@@ -202,10 +177,7 @@ fn entry_key(text: &str, from: usize, to: usize) -> Option<(String, usize)> {
     let body = &text[from..to.min(text.len())];
     let skipped = body.len() - body.trim_start().len();
     let start = from + skipped;
-    let key: String = text[start..to.min(text.len())]
-        .chars()
-        .take_while(|&c| biblatex_is_key(c))
-        .collect();
+    let key: String = text[start..to.min(text.len())].chars().take_while(|&c| biblatex_is_key(c)).collect();
     (!key.is_empty()).then_some((key, start))
 }
 
@@ -217,25 +189,13 @@ fn biblatex_is_key(c: char) -> bool {
 /// The key of the `crossref` and `xdata` parents named in an entry's text.
 pub fn parent_keys(entry_text: &str) -> Vec<String> {
     static PARENT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r#"(?i)(?:^|[,\s{(])(crossref|xdata)\s*=\s*(?:\{([^{}]*)\}|"([^"]*)"|([\w:./-]+))"#,
-        )
-        .expect("valid regex")
+        Regex::new(r#"(?i)(?:^|[,\s{(])(crossref|xdata)\s*=\s*(?:\{([^{}]*)\}|"([^"]*)"|([\w:./-]+))"#)
+            .expect("valid regex")
     });
     let mut keys = Vec::new();
     for caps in PARENT.captures_iter(entry_text) {
-        let value = caps
-            .get(2)
-            .or(caps.get(3))
-            .or(caps.get(4))
-            .map_or("", |m| m.as_str());
-        keys.extend(
-            value
-                .split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(String::from),
-        );
+        let value = caps.get(2).or(caps.get(3)).or(caps.get(4)).map_or("", |m| m.as_str());
+        keys.extend(value.split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from));
     }
     keys
 }
@@ -264,16 +224,11 @@ pub fn parse(text: &str, items: &[Item], wanted: &[usize]) -> (Vec<Parsed>, Vec<
 
     // The wanted entries and, transitively, their parents; a parent chain
     // that loops back is cut (biblatex would recurse forever).
-    let mut included: Vec<usize> = items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| it.kind == ItemKind::Strings)
-        .map(|(i, _)| i)
-        .collect();
+    let mut included: Vec<usize> =
+        items.iter().enumerate().filter(|(_, it)| it.kind == ItemKind::Strings).map(|(i, _)| i).collect();
     let mut seen: HashSet<usize> = included.iter().copied().collect();
     let mut cut_parents: HashSet<usize> = HashSet::new();
-    let mut stack: Vec<(usize, Vec<usize>)> =
-        wanted.iter().rev().map(|&w| (w, Vec::new())).collect();
+    let mut stack: Vec<(usize, Vec<usize>)> = wanted.iter().rev().map(|&w| (w, Vec::new())).collect();
     while let Some((i, chain)) = stack.pop() {
         if !seen.insert(i) {
             continue;
@@ -319,12 +274,7 @@ pub fn parse(text: &str, items: &[Item], wanted: &[usize]) -> (Vec<Parsed>, Vec<
                 let (item, offset) = source.locate(error.span.start);
                 let Some(item) = item else {
                     // Not inside any item: nothing left to drop.
-                    problems.push(Problem {
-                        offset,
-                        key: None,
-                        message: error.kind.to_string(),
-                        fatal: true,
-                    });
+                    problems.push(Problem { offset, key: None, message: error.kind.to_string(), fatal: true });
                     break (Bibliography::new(), source);
                 };
                 dropped.insert(item);
@@ -332,14 +282,8 @@ pub fn parse(text: &str, items: &[Item], wanted: &[usize]) -> (Vec<Parsed>, Vec<
                     offset,
                     key: item_key(&items[item]).map(String::from),
                     message: match item_key(&items[item]) {
-                        Some(key) => format!(
-                            "entry `{key}` is skipped: {}",
-                            describe_parse_error(&error.kind)
-                        ),
-                        None => format!(
-                            "`@string` is skipped: {}",
-                            describe_parse_error(&error.kind)
-                        ),
+                        Some(key) => format!("entry `{key}` is skipped: {}", describe_parse_error(&error.kind)),
+                        None => format!("`@string` is skipped: {}", describe_parse_error(&error.kind)),
                     },
                     fatal: true,
                 });
@@ -364,11 +308,7 @@ pub fn parse(text: &str, items: &[Item], wanted: &[usize]) -> (Vec<Parsed>, Vec<
             .find_map(|f| entry.fields.get(*f).map(|chunks| chunks.format_verbatim()));
         clean_fields(&mut entry);
         match convert(&mut entry, &source, &mut problems, i, key) {
-            Some(converted) => parsed.push(Parsed {
-                item: i,
-                entry: converted,
-                language,
-            }),
+            Some(converted) => parsed.push(Parsed { item: i, entry: converted, language }),
             None => continue,
         }
     }
@@ -392,26 +332,18 @@ fn convert(
                     .fields
                     .iter()
                     .find(|(_, chunks)| {
-                        chunks.iter().any(|c| {
-                            c.span.start <= error.span.start && error.span.start <= c.span.end
-                        })
+                        chunks.iter().any(|c| c.span.start <= error.span.start && error.span.start <= c.span.end)
                     })
                     .map(|(name, _)| name.clone());
                 let (_, offset) = source.locate(error.span.start);
-                let offset = if source.locate(error.span.start).0 == Some(item) {
-                    offset
-                } else {
-                    source.item_start(item)
-                };
+                let offset =
+                    if source.locate(error.span.start).0 == Some(item) { offset } else { source.item_start(item) };
                 match field {
                     Some(field) => {
                         problems.push(Problem {
                             offset,
                             key: Some(key.to_string()),
-                            message: format!(
-                                "entry `{key}`: field `{field}` is ignored: {}",
-                                error.kind
-                            ),
+                            message: format!("entry `{key}`: field `{field}` is ignored: {}", error.kind),
                             fatal: false,
                         });
                         entry.fields.remove(&field);
@@ -435,10 +367,7 @@ fn convert(
 /// LaTeX commands biblatex left in the text become text and marks.
 fn clean_fields(entry: &mut biblatex::Entry) {
     for (name, chunks) in entry.fields.iter_mut() {
-        if matches!(
-            name.as_str(),
-            "url" | "doi" | "eprint" | "file" | "crossref" | "xdata" | "ids"
-        ) {
+        if matches!(name.as_str(), "url" | "doi" | "eprint" | "file" | "crossref" | "xdata" | "ids") {
             continue;
         }
         for chunk in chunks.iter_mut() {
@@ -460,9 +389,7 @@ fn describe_parse_error(kind: &biblatex::ParseErrorKind) -> String {
         K::UnknownAbbreviation(name) => format!(
             "`{name}` is neither a field value in braces or quotes nor a defined `@string` (write `{{{name}}}` or define it)"
         ),
-        K::Expected(biblatex::Token::Comma) => {
-            "a `,` is missing between fields (or after the key)".to_string()
-        }
+        K::Expected(biblatex::Token::Comma) => "a `,` is missing between fields (or after the key)".to_string(),
         K::Expected(biblatex::Token::Equals) => "a field name must be followed by `=`".to_string(),
         other => other.to_string(),
     }
@@ -519,9 +446,7 @@ impl MiniSource {
 
     /// The item at `offset` of the mini text, and the matching file offset.
     fn locate(&self, offset: usize) -> (Option<usize>, usize) {
-        let index = self
-            .segments
-            .partition_point(|&(start, _, _)| start <= offset);
+        let index = self.segments.partition_point(|&(start, _, _)| start <= offset);
         match index.checked_sub(1).map(|i| self.segments[i]) {
             Some((start, item, file_start)) => (Some(item), file_start + (offset - start)),
             None => (None, 0),
@@ -529,10 +454,7 @@ impl MiniSource {
     }
 
     fn item_start(&self, item: usize) -> usize {
-        self.segments
-            .iter()
-            .find(|s| s.1 == item)
-            .map_or(0, |s| s.2)
+        self.segments.iter().find(|s| s.1 == item).map_or(0, |s| s.2)
     }
 }
 
@@ -540,13 +462,10 @@ impl MiniSource {
 /// with spaces (same length: offsets stay put).
 fn blank_parent_fields(text: &mut String, start: usize) {
     static FIELD: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?i)(crossref|xdata)\s*=\s*(\{[^{}]*\}|"[^"]*"|[\w:./-]+)\s*,?"#)
-            .expect("valid regex")
+        Regex::new(r#"(?i)(crossref|xdata)\s*=\s*(\{[^{}]*\}|"[^"]*"|[\w:./-]+)\s*,?"#).expect("valid regex")
     });
-    let ranges: Vec<Range<usize>> = FIELD
-        .find_iter(&text[start..])
-        .map(|m| start + m.start()..start + m.end())
-        .collect();
+    let ranges: Vec<Range<usize>> =
+        FIELD.find_iter(&text[start..]).map(|m| start + m.start()..start + m.end()).collect();
     for range in ranges.into_iter().rev() {
         let spaces = " ".repeat(range.len());
         text.replace_range(range, &spaces);
@@ -581,9 +500,7 @@ mod tests {
         assert_eq!(problems[0].key.as_deref(), Some("bad"));
         assert_eq!(problems[0].offset, 29);
         assert!(
-            problems[0].message.contains(
-                "entry `bad` is not closed: a `}` is missing (reading resumes at line 3)"
-            )
+            problems[0].message.contains("entry `bad` is not closed: a `}` is missing (reading resumes at line 3)")
         );
     }
 
@@ -602,11 +519,7 @@ mod tests {
         assert_eq!(got, ["a", "d"]);
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0].key.as_deref(), Some("b"));
-        assert!(
-            problems[0].message.contains("a `,` is missing"),
-            "{}",
-            problems[0].message
-        );
+        assert!(problems[0].message.contains("a `,` is missing"), "{}", problems[0].message);
         // The offset points into entry b's own line.
         let (line, _) = crate::diagnostic::line_column(text, problems[0].offset);
         assert_eq!(line, 3);
@@ -626,16 +539,8 @@ mod tests {
         let (parsed, problems) = parse(text, &items, &[0, 2]);
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[0].entry.key(), "child");
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.message.contains("leads back to itself")),
-            "{problems:?}"
-        );
-        assert_eq!(
-            parent_keys("crossref = {a}, xdata = {b, c}"),
-            ["a", "b", "c"]
-        );
+        assert!(problems.iter().any(|p| p.message.contains("leads back to itself")), "{problems:?}");
+        assert_eq!(parent_keys("crossref = {a}, xdata = {b, c}"), ["a", "b", "c"]);
     }
 
     #[test]

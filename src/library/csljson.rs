@@ -20,20 +20,13 @@ pub struct Converted {
 /// Parses a CSL-JSON file: an array of items (a single item object is taken
 /// too). Syntax errors fail the file and say where.
 pub fn parse(text: &str) -> Result<Vec<Converted>, (usize, String)> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        (
-            offset_of(text, e.line(), e.column()),
-            format!("not valid JSON: {e}"),
-        )
-    })?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| (offset_of(text, e.line(), e.column()), format!("not valid JSON: {e}")))?;
     let items = match value {
         Value::Array(items) => items,
         Value::Object(_) => vec![value],
         _ => {
-            return Err((
-                0,
-                "a CSL-JSON file must hold an array of items `[{\"id\": …}, …]`".into(),
-            ));
+            return Err((0, "a CSL-JSON file must hold an array of items `[{\"id\": …}, …]`".into()));
         }
     };
     let offsets = item_offsets(text);
@@ -47,20 +40,13 @@ pub fn parse(text: &str) -> Result<Vec<Converted>, (usize, String)> {
                 out.push(Converted {
                     key: String::new(),
                     offset,
-                    result: Err(format!(
-                        "item {} has no `id`; every item needs one to be cited",
-                        n + 1
-                    )),
+                    result: Err(format!("item {} has no `id`; every item needs one to be cited", n + 1)),
                 });
                 continue;
             }
         };
         let result = convert(&key, &item);
-        out.push(Converted {
-            key,
-            offset,
-            result,
-        });
+        out.push(Converted { key, offset, result });
     }
     Ok(out)
 }
@@ -99,11 +85,7 @@ fn item_offsets(text: &str) -> Vec<usize> {
 }
 
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
+    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
@@ -140,20 +122,14 @@ fn kinds(csl_type: &str) -> (&'static str, Option<&'static str>) {
 }
 
 fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>), String> {
-    let csl_type = item
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("document");
+    let csl_type = item.get("type").and_then(Value::as_str).unwrap_or("document");
     let (kind, parent_kind) = kinds(csl_type);
     let mut own = Mapping::new();
     let mut parent = Mapping::new();
     own.insert("type".into(), kind.into());
 
     if let Some(title) = text(item, "title") {
-        own.insert(
-            "title".into(),
-            formattable(&title, text(item, "title-short")),
-        );
+        own.insert("title".into(), formattable(&title, text(item, "title-short")));
     }
     for (csl, ours) in [("author", "author"), ("editor", "editor")] {
         if let Some(names) = names(item, csl)? {
@@ -236,13 +212,7 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
         }
     }
     let mut serials = Mapping::new();
-    for (csl, ours) in [
-        ("DOI", "doi"),
-        ("ISBN", "isbn"),
-        ("ISSN", "issn"),
-        ("PMID", "pmid"),
-        ("PMCID", "pmcid"),
-    ] {
+    for (csl, ours) in [("DOI", "doi"), ("ISBN", "isbn"), ("ISSN", "issn"), ("PMID", "pmid"), ("PMCID", "pmcid")] {
         if let Some(v) = text(item, csl).or_else(|| text(item, &csl.to_ascii_lowercase())) {
             serials.insert(ours.into(), v.into());
         }
@@ -270,10 +240,7 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
     {
         parent.insert("type".into(), kind.into());
         if let Some(title) = container {
-            parent.insert(
-                "title".into(),
-                formattable(&title, text(item, "container-title-short")),
-            );
+            parent.insert("title".into(), formattable(&title, text(item, "container-title-short")));
         }
         if let Some(event) = text(item, "event-title").or_else(|| text(item, "event"))
             && kind == "proceedings"
@@ -289,12 +256,8 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
 
     let mut library = Mapping::new();
     library.insert(key.into(), Yaml::Mapping(own));
-    let library: hayagriva::Library =
-        serde_yaml::from_value(Yaml::Mapping(library)).map_err(|e| e.to_string())?;
-    let entry = library
-        .get(key)
-        .cloned()
-        .ok_or("the item converted to nothing")?;
+    let library: hayagriva::Library = serde_yaml::from_value(Yaml::Mapping(library)).map_err(|e| e.to_string())?;
+    let entry = library.get(key).cloned().ok_or("the item converted to nothing")?;
     Ok((entry, language))
 }
 
@@ -348,12 +311,7 @@ fn names(item: &Value, field: &str) -> Result<Option<Yaml>, String> {
     };
     let mut persons = Vec::new();
     for name in list {
-        let get = |k: &str| {
-            name.get(k)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
+        let get = |k: &str| name.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
         let mut person = Mapping::new();
         if let Some(literal) = get("literal") {
             person.insert("name".into(), literal.into());
@@ -376,9 +334,7 @@ fn names(item: &Value, field: &str) -> Result<Option<Yaml>, String> {
         } else if let Some(given) = get("given") {
             person.insert("name".into(), given.into());
         } else {
-            return Err(format!(
-                "a name in `{field}` has neither `family` nor `literal`"
-            ));
+            return Err(format!("a name in `{field}` has neither `family` nor `literal`"));
         }
         persons.push(Yaml::Mapping(person));
     }
@@ -390,18 +346,9 @@ fn date(item: &Value, field: &str) -> Result<Option<String>, String> {
     let Some(value) = item.get(field) else {
         return Ok(None);
     };
-    if let Some(parts) = value
-        .get("date-parts")
-        .and_then(|p| p.get(0))
-        .and_then(Value::as_array)
-    {
-        let numbers: Vec<i64> = parts
-            .iter()
-            .map_while(|p| {
-                p.as_i64()
-                    .or_else(|| p.as_str().and_then(|s| s.trim().parse().ok()))
-            })
-            .collect();
+    if let Some(parts) = value.get("date-parts").and_then(|p| p.get(0)).and_then(Value::as_array) {
+        let numbers: Vec<i64> =
+            parts.iter().map_while(|p| p.as_i64().or_else(|| p.as_str().and_then(|s| s.trim().parse().ok()))).collect();
         return Ok(match numbers.as_slice() {
             [] => None,
             [y] => Some(format!("{y:04}")),
@@ -409,19 +356,11 @@ fn date(item: &Value, field: &str) -> Result<Option<String>, String> {
             [y, m, d, ..] => Some(format!("{y:04}-{m:02}-{d:02}")),
         });
     }
-    let raw = value
-        .get("raw")
-        .or_else(|| value.get("literal"))
-        .and_then(Value::as_str)
-        .or_else(|| value.as_str());
+    let raw = value.get("raw").or_else(|| value.get("literal")).and_then(Value::as_str).or_else(|| value.as_str());
     match raw {
         // Keep what hayagriva can read: a leading year, maybe month and day.
         Some(raw) => {
-            let digits: String = raw
-                .trim()
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '-')
-                .collect();
+            let digits: String = raw.trim().chars().take_while(|c| c.is_ascii_digit() || *c == '-').collect();
             let digits = digits.trim_end_matches('-');
             if digits.len() >= 4 {
                 Ok(Some(digits.to_string()))
@@ -459,12 +398,7 @@ mod tests {
         let (zh, language) = items[1].result.as_ref().unwrap();
         assert_eq!(language.as_deref(), Some("zh-CN"));
         assert_eq!(zh.title().unwrap().value.to_string(), "深度学习");
-        assert!(
-            items[2]
-                .result
-                .as_ref()
-                .is_err_and(|e| e.contains("item 3 has no `id`"))
-        );
+        assert!(items[2].result.as_ref().is_err_and(|e| e.contains("item 3 has no `id`")));
         assert_eq!(items[3].key, "42");
         let (numbered, _) = items[3].result.as_ref().unwrap();
         assert_eq!(numbered.date().unwrap().month, Some(2));
@@ -475,9 +409,6 @@ mod tests {
     fn syntax_errors_say_where() {
         let (offset, message) = parse("[\n  {\"id\": \"a\",}\n]").err().unwrap();
         assert!(message.contains("not valid JSON"), "{message}");
-        assert_eq!(
-            crate::diagnostic::line_column("[\n  {\"id\": \"a\",}\n]", offset).0,
-            2
-        );
+        assert_eq!(crate::diagnostic::line_column("[\n  {\"id\": \"a\",}\n]", offset).0, 2);
     }
 }

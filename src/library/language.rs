@@ -19,8 +19,8 @@ pub fn normalize(declared: &str) -> Option<String> {
         | "中文"
         | "汉语"
         | "漢語" => "zh",
-        "english" | "american" | "british" | "usenglish" | "ukenglish" | "canadian"
-        | "australian" | "newzealand" | "americanenglish" | "britishenglish" => "en",
+        "english" | "american" | "british" | "usenglish" | "ukenglish" | "canadian" | "australian" | "newzealand"
+        | "americanenglish" | "britishenglish" => "en",
         "german" | "ngerman" | "austrian" | "naustrian" | "swissgerman" | "nswissgerman" => "de",
         "french" | "francais" | "canadien" | "acadian" => "fr",
         "japanese" | "日本語" => "ja",

@@ -37,10 +37,7 @@ pub fn clean(text: &str) -> String {
             continue;
         }
         let after = &after[1..];
-        let name_len = after
-            .char_indices()
-            .find(|&(_, c)| !c.is_ascii_alphabetic())
-            .map_or(after.len(), |(j, _)| j);
+        let name_len = after.char_indices().find(|&(_, c)| !c.is_ascii_alphabetic()).map_or(after.len(), |(j, _)| j);
         if name_len == 0 {
             // `\` followed by a symbol: biblatex kept it, so it is not one it
             // knows; keep the symbol (`\,` thin space becomes a space).
@@ -140,18 +137,12 @@ mod tests {
         let cases: &[(&str, &str)] = &[
             ("plain text", "plain text"),
             ("A \\emph{B} C", "A \u{E000}B\u{E001} C"),
-            (
-                "\\textbf{Bold} and \\textit{it}",
-                "\u{E002}Bold\u{E003} and \u{E000}it\u{E001}",
-            ),
+            ("\\textbf{Bold} and \\textit{it}", "\u{E002}Bold\u{E003} and \u{E000}it\u{E001}"),
             ("\\textsc{Knuth}", "Knuth"),
             ("\\url{https://x.org}", "https://x.org"),
             ("\\mbox{a b}", "a b"),
             ("Don~Knuth", "Don\u{a0}Knuth"),
-            (
-                "\\emph{nested \\textbf{b}}",
-                "\u{E000}nested \u{E002}b\u{E003}\u{E001}",
-            ),
+            ("\\emph{nested \\textbf{b}}", "\u{E000}nested \u{E002}b\u{E003}\u{E001}"),
             ("x\\,y", "x y"),
             ("hy\\-phen", "hyphen"),
             ("\\noopsort{a}Zeta", "Zeta"),

@@ -80,11 +80,7 @@ impl Library {
     /// Reads and indexes `files`. Fails only when a file cannot be read or
     /// its format is unknown; everything else is a diagnostic.
     pub fn load(files: &[BibFile]) -> Result<(Library, Vec<Diagnostic>)> {
-        let mut library = Library {
-            files: Vec::new(),
-            records: Vec::new(),
-            by_key: HashMap::new(),
-        };
+        let mut library = Library { files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
         let mut diagnostics = Vec::new();
         for file in files {
             let format = Format::of(&file.path).with_context(|| {
@@ -94,11 +90,7 @@ impl Library {
                 )
             })?;
             let bytes = std::fs::read(&file.path).with_context(|| {
-                format!(
-                    "cannot read the bibliography file `{}` ({})",
-                    file.shown,
-                    file.path.display()
-                )
+                format!("cannot read the bibliography file `{}` ({})", file.shown, file.path.display())
             })?;
             let text = decode(&file.shown, bytes, &mut diagnostics);
             library.add_file(&file.shown, text, format, &mut diagnostics);
@@ -108,38 +100,22 @@ impl Library {
 
     /// Builds a library from text (tests, `format` on stdin).
     pub fn from_text(shown: &str, text: &str, format: Format) -> (Library, Vec<Diagnostic>) {
-        let mut library = Library {
-            files: Vec::new(),
-            records: Vec::new(),
-            by_key: HashMap::new(),
-        };
+        let mut library = Library { files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
         let mut diagnostics = Vec::new();
         library.add_file(shown, text.to_string(), format, &mut diagnostics);
         (library, diagnostics)
     }
 
-    fn add_file(
-        &mut self,
-        shown: &str,
-        text: String,
-        format: Format,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) {
+    fn add_file(&mut self, shown: &str, text: String, format: Format, diagnostics: &mut Vec<Diagnostic>) {
         let file = self.files.len();
-        let mut source = SourceFile {
-            shown: shown.to_string(),
-            text,
-            items: Vec::new(),
-        };
+        let mut source = SourceFile { shown: shown.to_string(), text, items: Vec::new() };
         let at = |offset: usize, text: &str| Location::at(shown, text, offset);
         let mut found: Vec<(String, usize, State)> = Vec::new();
         match format {
             Format::BibLaTeX => {
                 let (items, problems) = bibtex::split(&source.text);
                 for problem in problems {
-                    diagnostics.push(
-                        Diagnostic::warning(problem.message).at(at(problem.offset, &source.text)),
-                    );
+                    diagnostics.push(Diagnostic::warning(problem.message).at(at(problem.offset, &source.text)));
                 }
                 for (i, item) in items.iter().enumerate() {
                     if let bibtex::ItemKind::Entry { key, key_offset } = &item.kind {
@@ -183,8 +159,7 @@ impl Library {
                                     format!("item `{}` is skipped", item.key)
                                 };
                                 diagnostics.push(
-                                    Diagnostic::warning(format!("{what}: {message}"))
-                                        .at(at(item.offset, &source.text)),
+                                    Diagnostic::warning(format!("{what}: {message}")).at(at(item.offset, &source.text)),
                                 )
                             }
                         }
@@ -200,9 +175,7 @@ impl Library {
             if let Some(&first) = self.by_key.get(&key) {
                 let first = &self.records[first];
                 let first_place = Location::at(
-                    self.files
-                        .get(first.file)
-                        .map_or(shown, |f| f.shown.as_str()),
+                    self.files.get(first.file).map_or(shown, |f| f.shown.as_str()),
                     self.files.get(first.file).map_or(&source.text, |f| &f.text),
                     first.offset,
                 );
@@ -215,12 +188,7 @@ impl Library {
                 continue;
             }
             self.by_key.insert(key.clone(), self.records.len());
-            self.records.push(Record {
-                key,
-                file,
-                offset,
-                state,
-            });
+            self.records.push(Record { key, file, offset, state });
         }
         self.files.push(source);
     }
@@ -260,9 +228,7 @@ impl Library {
 
     /// Whether `key` exists but could not be read (its problem was reported).
     pub fn is_broken(&self, key: &str) -> bool {
-        self.by_key
-            .get(key)
-            .is_some_and(|&i| matches!(self.records[i].state, State::Failed))
+        self.by_key.get(key).is_some_and(|&i| matches!(self.records[i].state, State::Failed))
     }
 
     /// Parses the works with these keys (unknown keys are ignored), returning
@@ -273,10 +239,7 @@ impl Library {
             if let Some(&record) = self.by_key.get(key)
                 && let State::Pending(item) = self.records[record].state
             {
-                wanted
-                    .entry(self.records[record].file)
-                    .or_default()
-                    .push((item, record));
+                wanted.entry(self.records[record].file).or_default().push((item, record));
             }
         }
         let mut diagnostics = Vec::new();
@@ -289,11 +252,8 @@ impl Library {
             let items: Vec<usize> = pending.iter().map(|&(item, _)| item).collect();
             let (parsed, problems) = bibtex::parse(&source.text, &source.items, &items);
             for problem in problems {
-                let diagnostic = Diagnostic::warning(problem.message).at(Location::at(
-                    &source.shown,
-                    &source.text,
-                    problem.offset,
-                ));
+                let diagnostic =
+                    Diagnostic::warning(problem.message).at(Location::at(&source.shown, &source.text, problem.offset));
                 diagnostics.push(diagnostic);
             }
             let mut parsed = parsed.into_iter().peekable();
@@ -329,14 +289,11 @@ impl Library {
 /// A work from an entry: the declared language, else the one its title and
 /// names show.
 fn work(mut entry: hayagriva::Entry, declared: Option<&str>) -> Work {
-    let declared = declared
-        .and_then(language::normalize)
-        .or_else(|| entry.language().map(|l| l.language.as_str().to_string()));
+    tidy(&mut entry);
+    let declared =
+        declared.and_then(language::normalize).or_else(|| entry.language().map(|l| l.language.as_str().to_string()));
     let language = declared.or_else(|| {
-        let mut sample = entry
-            .title()
-            .map(|t| t.value.to_string())
-            .unwrap_or_default();
+        let mut sample = entry.title().map(|t| t.value.to_string()).unwrap_or_default();
         for person in entry.authors().unwrap_or_default() {
             sample.push_str(&person.name);
         }
@@ -352,6 +309,34 @@ fn work(mut entry: hayagriva::Entry, declared: Option<&str>) -> Work {
     Work { entry, language }
 }
 
+/// What every format needs before rendering:
+/// - BibTeX's `and others` is not a person named "others" (it printed as
+///   "& others" in APA); the styles' own et-al rules shorten long lists.
+/// - An arXiv preprint without DOI or URL gets its abstract page as URL, so
+///   references show where to find it (as biblatex prints `arXiv:…`).
+fn tidy(entry: &mut hayagriva::Entry) {
+    let is_others = |p: &hayagriva::types::Person| p.name == "others" && p.given_name.is_none();
+    if let Some(authors) = entry.authors()
+        && authors.iter().any(is_others)
+    {
+        let kept: Vec<_> = authors.iter().filter(|p| !is_others(p)).cloned().collect();
+        entry.set_authors(kept);
+    }
+    if let Some(editors) = entry.editors()
+        && editors.iter().any(is_others)
+    {
+        let kept: Vec<_> = editors.iter().filter(|p| !is_others(p)).cloned().collect();
+        entry.set_editors(kept);
+    }
+    if entry.url().is_none()
+        && entry.doi().is_none()
+        && let Some(id) = entry.arxiv()
+        && let Ok(url) = url::Url::parse(&format!("https://arxiv.org/abs/{}", id.trim()))
+    {
+        entry.set_url(hayagriva::types::QualifiedUrl { value: url, visit_date: None });
+    }
+}
+
 /// Bytes as text: a BOM is dropped, invalid UTF-8 is replaced and reported
 /// where it is (a Latin-1 file from decades ago should still load).
 fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> String {
@@ -364,15 +349,9 @@ fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> Str
         Err(error) => {
             let bytes = error.into_bytes();
             let text = String::from_utf8_lossy(&bytes).into_owned();
-            let first_bad = std::str::from_utf8(&bytes)
-                .err()
-                .map_or(0, |e| e.valid_up_to());
+            let first_bad = std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to());
             let count = count_invalid(&bytes);
-            let location = Location::at(
-                shown,
-                &String::from_utf8_lossy(&bytes[..first_bad]),
-                first_bad,
-            );
+            let location = Location::at(shown, &String::from_utf8_lossy(&bytes[..first_bad]), first_bad);
             diagnostics.push(
                 Diagnostic::warning(format!(
                     "the file is not valid UTF-8 ({count} bad byte sequence{}); they are read as `\u{FFFD}`",
@@ -390,11 +369,7 @@ fn count_invalid(mut bytes: &[u8]) -> usize {
     let mut count = 0;
     while let Err(error) = std::str::from_utf8(bytes) {
         count += 1;
-        let skip = error.valid_up_to()
-            + error
-                .error_len()
-                .unwrap_or(bytes.len() - error.valid_up_to())
-                .max(1);
+        let skip = error.valid_up_to() + error.error_len().unwrap_or(bytes.len() - error.valid_up_to()).max(1);
         bytes = &bytes[skip.min(bytes.len())..];
     }
     count
@@ -410,16 +385,11 @@ fn yaml_entries(text: &str) -> std::result::Result<Vec<YamlEntry>, (usize, Strin
         let offset = e.location().map_or(0, |l| l.index());
         (offset, format!("not valid YAML: {e}"))
     })?;
-    let mapping =
-        match value {
-            Value::Mapping(mapping) => mapping,
-            Value::Null => return Ok(Vec::new()),
-            _ => return Err((
-                0,
-                "a hayagriva YAML file must map keys to entries (`key:` then the entry's fields)"
-                    .into(),
-            )),
-        };
+    let mapping = match value {
+        Value::Mapping(mapping) => mapping,
+        Value::Null => return Ok(Vec::new()),
+        _ => return Err((0, "a hayagriva YAML file must map keys to entries (`key:` then the entry's fields)".into())),
+    };
     let mut entries = Vec::with_capacity(mapping.len());
     for (key, value) in mapping {
         let key = match key {
@@ -432,11 +402,7 @@ fn yaml_entries(text: &str) -> std::result::Result<Vec<YamlEntry>, (usize, Strin
         one.insert(Value::String(key.clone()), value);
         let result = serde_yaml::from_value::<hayagriva::Library>(Value::Mapping(one))
             .map_err(|e| e.to_string())
-            .and_then(|lib| {
-                lib.get(&key)
-                    .cloned()
-                    .ok_or_else(|| "empty entry".to_string())
-            });
+            .and_then(|lib| lib.get(&key).cloned().ok_or_else(|| "empty entry".to_string()));
         entries.push((key, offset, result));
     }
     Ok(entries)
@@ -446,9 +412,7 @@ fn yaml_entries(text: &str) -> std::result::Result<Vec<YamlEntry>, (usize, Strin
 fn yaml_key_offset(text: &str, key: &str) -> usize {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let bare = line
-            .strip_prefix(key)
-            .is_some_and(|r| r.trim_start().starts_with(':'));
+        let bare = line.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':'));
         let quoted = ["\"", "'"].iter().any(|q| {
             line.strip_prefix(q)
                 .and_then(|r| r.strip_prefix(key))
@@ -498,36 +462,23 @@ mod tests {
         assert_eq!(library.keys().collect::<Vec<_>>(), ["good"]);
         assert_eq!(diagnostics.len(), 1);
         assert!(
-            diagnostics[0]
-                .to_string()
-                .starts_with("r.yaml:5:1: warning: entry `bad` is skipped"),
+            diagnostics[0].to_string().starts_with("r.yaml:5:1: warning: entry `bad` is skipped"),
             "{}",
             diagnostics[0]
         );
         let (_, diagnostics) = Library::from_text("r.yaml", "a: [unclosed", Format::Yaml);
-        assert!(
-            diagnostics[0].to_string().contains("not valid YAML"),
-            "{}",
-            diagnostics[0]
-        );
+        assert!(diagnostics[0].to_string().contains("not valid YAML"), "{}", diagnostics[0]);
     }
 
     #[test]
     fn non_utf8_is_reported_not_fatal() {
         let mut diagnostics = Vec::new();
-        let text = decode(
-            "old.bib",
-            b"@misc{a, title={Caf\xe9}}\n".to_vec(),
-            &mut diagnostics,
-        );
+        let text = decode("old.bib", b"@misc{a, title={Caf\xe9}}\n".to_vec(), &mut diagnostics);
         assert!(text.contains("Caf\u{FFFD}"));
         assert_eq!(
             diagnostics[0].to_string(),
             "old.bib:1:20: warning: the file is not valid UTF-8 (1 bad byte sequence); they are read as `\u{FFFD}` (save the file as UTF-8)"
         );
-        assert_eq!(
-            decode("x", b"\xEF\xBB\xBFok".to_vec(), &mut diagnostics),
-            "ok"
-        );
+        assert_eq!(decode("x", b"\xEF\xBB\xBFok".to_vec(), &mut diagnostics), "ok");
     }
 }

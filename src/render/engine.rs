@@ -10,9 +10,8 @@
 
 use hayagriva::citationberg::{IndependentStyle, Locale, LocaleCode, StyleClass};
 use hayagriva::{
-    BibliographyDriver, BibliographyItem, BibliographyRequest, CitationItem, CitationRequest,
-    CitePurpose, ElemChild, ElemChildren, ElemMeta, Formatted, Formatting, LocatorPayload,
-    SpecificLocator,
+    BibliographyDriver, BibliographyItem, BibliographyRequest, CitationItem, CitationRequest, CitePurpose, ElemChild,
+    ElemChildren, ElemMeta, Formatted, Formatting, LocatorPayload, SpecificLocator,
 };
 use rayon::prelude::*;
 
@@ -98,10 +97,7 @@ impl Engine {
         let mut cite_style = csl.clone();
         cite_style.bibliography = None;
         let sorted = csl.bibliography.as_ref().is_some_and(|b| b.sort.is_some());
-        let substitutes = csl
-            .bibliography
-            .as_ref()
-            .is_some_and(|b| b.subsequent_author_substitute.is_some());
+        let substitutes = csl.bibliography.as_ref().is_some_and(|b| b.subsequent_author_substitute.is_some());
         let note_style = csl.settings.class == StyleClass::Note;
         let sort_style = sorted.then(|| sort_only(&csl));
         let mut engine = Engine {
@@ -126,9 +122,9 @@ impl Engine {
 
     /// Whether the style's citations show citation numbers.
     fn probe_numeric(&self) -> bool {
-        let Ok(library) = hayagriva::io::from_yaml_str(
-            "probe:\n  type: book\n  title: Probe\n  author: Probe, P.\n  date: 2000\n",
-        ) else {
+        let Ok(library) =
+            hayagriva::io::from_yaml_str("probe:\n  type: book\n  title: Probe\n  author: Probe, P.\n  date: 2000\n")
+        else {
             return false;
         };
         let Some(entry) = library.get("probe") else {
@@ -142,15 +138,9 @@ impl Engine {
             &self.locale_files,
             self.note_style.then_some(1),
         ));
-        let rendered = driver.finish(BibliographyRequest::new(
-            &self.cite_style,
-            Some(self.locale.clone()),
-            &self.locale_files,
-        ));
-        rendered
-            .citations
-            .first()
-            .is_some_and(|c| has_meta(&c.citation, &|m| matches!(m, ElemMeta::CitationNumber)))
+        let rendered =
+            driver.finish(BibliographyRequest::new(&self.cite_style, Some(self.locale.clone()), &self.locale_files));
+        rendered.citations.first().is_some_and(|c| has_meta(&c.citation, &|m| matches!(m, ElemMeta::CitationNumber)))
     }
 
     /// The locale a work's reference uses: its own language's (Chinese works
@@ -159,9 +149,7 @@ impl Engine {
         let book_language = self.locale.0.split('-').next().unwrap_or("en");
         match work.language.as_deref() {
             Some(language) if language == book_language => self.locale.clone(),
-            Some(language) => {
-                LocaleCode(resolve_locale_lenient(language).unwrap_or_else(|| "en-US".into()))
-            }
+            Some(language) => LocaleCode(resolve_locale_lenient(language).unwrap_or_else(|| "en-US".into())),
             // Latin script in a Chinese, Japanese or Korean book is a Western
             // work; elsewhere a work without a language is in the book's.
             None if matches!(book_language, "zh" | "ja" | "ko") => LocaleCode::en_us(),
@@ -186,33 +174,15 @@ impl Engine {
             &self.locale_files,
             self.note_style.then_some(1),
         ));
-        let rendered = driver.finish(BibliographyRequest::new(
-            &self.style,
-            Some(locale),
-            &self.locale_files,
-        ));
-        let citation = rendered
-            .citations
-            .into_iter()
-            .next()
-            .map(|c| c.citation)
-            .unwrap_or_default();
+        let rendered = driver.finish(BibliographyRequest::new(&self.style, Some(locale), &self.locale_files));
+        let citation = rendered.citations.into_iter().next().map(|c| c.citation).unwrap_or_default();
         let alone = Writer::default().plain(&citation);
-        match rendered
-            .bibliography
-            .and_then(|b| b.items.into_iter().next())
-        {
-            Some(item) => Reference {
-                label: item.first_field.map(|f| ElemChildren(vec![f])),
-                content: item.content,
-                alone,
-            },
+        match rendered.bibliography.and_then(|b| b.items.into_iter().next()) {
+            Some(item) => {
+                Reference { label: item.first_field.map(|f| ElemChildren(vec![f])), content: item.content, alone }
+            }
             // A style without a bibliography: the full note is the reference.
-            None => Reference {
-                label: None,
-                content: citation,
-                alone,
-            },
+            None => Reference { label: None, content: citation, alone },
         }
     }
 
@@ -228,9 +198,7 @@ impl Engine {
     ) -> ScopeOutput {
         let ambiguous = !self.numeric && {
             let mut seen = std::collections::HashSet::new();
-            !references
-                .iter()
-                .all(|r| r.alone.is_empty() || seen.insert(r.alone.as_str()))
+            !references.iter().all(|r| r.alone.is_empty() || seen.insert(r.alone.as_str()))
         };
         let whole = self.whole_scopes || ambiguous;
         let style = if whole { &self.style } else { &self.cite_style };
@@ -246,17 +214,11 @@ impl Engine {
                 .iter()
                 .map(|item| {
                     let work = works[item.work];
-                    let locator = item
-                        .locator
-                        .map(|l| SpecificLocator(l.kind, LocatorPayload::Str(&l.value)));
-                    let purpose = citation.narrative.then_some(CitePurpose::Prose);
-                    CitationItem::new(
-                        &work.entry,
-                        locator,
-                        Some(self.work_locale(work)),
-                        false,
-                        purpose,
-                    )
+                    let locator = item.locator.map(|l| SpecificLocator(l.kind, LocatorPayload::Str(&l.value)));
+                    // Numeric styles have no author in their citations; the
+                    // caller writes the names before the number instead.
+                    let purpose = (citation.narrative && !self.numeric).then_some(CitePurpose::Prose);
+                    CitationItem::new(&work.entry, locator, Some(self.work_locale(work)), false, purpose)
                 })
                 .collect();
             note += 1;
@@ -272,29 +234,11 @@ impl Engine {
         if !nocite.is_empty() {
             let items = nocite
                 .iter()
-                .map(|&w| {
-                    CitationItem::new(
-                        &works[w].entry,
-                        None,
-                        Some(self.work_locale(works[w])),
-                        true,
-                        None,
-                    )
-                })
+                .map(|&w| CitationItem::new(&works[w].entry, None, Some(self.work_locale(works[w])), true, None))
                 .collect();
-            driver.citation(CitationRequest::new(
-                items,
-                style,
-                Some(self.locale.clone()),
-                &self.locale_files,
-                None,
-            ));
+            driver.citation(CitationRequest::new(items, style, Some(self.locale.clone()), &self.locale_files, None));
         }
-        let rendered = driver.finish(BibliographyRequest::new(
-            style,
-            Some(self.locale.clone()),
-            &self.locale_files,
-        ));
+        let rendered = driver.finish(BibliographyRequest::new(style, Some(self.locale.clone()), &self.locale_files));
         let mut rendered_citations = rendered.citations.into_iter().map(|c| c.citation);
         let mut out = Vec::with_capacity(citations.len());
         for citation in citations {
@@ -317,35 +261,20 @@ impl Engine {
         let key_index = |key: &str| works.iter().position(|w| w.entry.key() == key);
         let (order, whole_items) = match rendered.bibliography {
             Some(bibliography) if whole => {
-                let order = bibliography
-                    .items
-                    .iter()
-                    .filter_map(|i| key_index(&i.key))
-                    .collect();
+                let order = bibliography.items.iter().filter_map(|i| key_index(&i.key)).collect();
                 (order, Some(bibliography.items))
             }
             _ => (self.order(works), None),
         };
-        ScopeOutput {
-            citations: out,
-            order,
-            whole: whole_items,
-        }
+        ScopeOutput { citations: out, order, whole: whole_items }
     }
 
     /// A citation's locale: its works' own when they agree (so an author-date
     /// citation of a Chinese work says 等), the book's otherwise.
     fn citation_locale(&self, works: &[&Work], citation: &CiteInput) -> LocaleCode {
-        let mut locales = citation
-            .items
-            .iter()
-            .map(|i| self.work_locale(works[i.work]));
+        let mut locales = citation.items.iter().map(|i| self.work_locale(works[i.work]));
         let first = locales.next().unwrap_or_else(|| self.locale.clone());
-        if locales.all(|l| l == first) {
-            first
-        } else {
-            self.locale.clone()
-        }
+        if locales.all(|l| l == first) { first } else { self.locale.clone() }
     }
 
     /// The list order of `works`: first citation for unsorted styles; the
@@ -355,30 +284,16 @@ impl Engine {
             return (0..works.len()).collect();
         };
         let mut driver = BibliographyDriver::new();
-        let items = works
-            .iter()
-            .map(|w| CitationItem::new(&w.entry, None, Some(self.work_locale(w)), true, None))
-            .collect();
-        driver.citation(CitationRequest::new(
-            items,
-            sort_style,
-            Some(self.locale.clone()),
-            &self.locale_files,
-            None,
-        ));
-        let rendered = driver.finish(BibliographyRequest::new(
-            sort_style,
-            Some(self.locale.clone()),
-            &self.locale_files,
-        ));
+        let items =
+            works.iter().map(|w| CitationItem::new(&w.entry, None, Some(self.work_locale(w)), true, None)).collect();
+        driver.citation(CitationRequest::new(items, sort_style, Some(self.locale.clone()), &self.locale_files, None));
+        let rendered =
+            driver.finish(BibliographyRequest::new(sort_style, Some(self.locale.clone()), &self.locale_files));
         let Some(bibliography) = rendered.bibliography else {
             return (0..works.len()).collect();
         };
-        let mut order: Vec<usize> = bibliography
-            .items
-            .iter()
-            .filter_map(|i| works.iter().position(|w| w.entry.key() == i.key))
-            .collect();
+        let mut order: Vec<usize> =
+            bibliography.items.iter().filter_map(|i| works.iter().position(|w| w.entry.key() == i.key)).collect();
         // Anything the sort dropped keeps its place at the end.
         for i in 0..works.len() {
             if !order.contains(&i) {
@@ -400,12 +315,7 @@ fn sort_only(style: &IndependentStyle) -> IndependentStyle {
     let constant = || {
         use hayagriva::citationberg::{Layout, LayoutRenderingElement, Text, TextTarget};
         let text = Text::with_target(TextTarget::Value { val: "x".into() });
-        Layout::new(
-            vec![LayoutRenderingElement::Text(text)],
-            Default::default(),
-            None,
-            None,
-        )
+        Layout::new(vec![LayoutRenderingElement::Text(text)], Default::default(), None, None)
     };
     if let Some(bibliography) = &mut sort.bibliography {
         bibliography.layout = constant();
@@ -422,9 +332,7 @@ fn sort_only(style: &IndependentStyle) -> IndependentStyle {
 
 fn has_meta(children: &ElemChildren, test: &dyn Fn(&ElemMeta) -> bool) -> bool {
     children.0.iter().any(|child| match child {
-        ElemChild::Elem(elem) => {
-            elem.meta.as_ref().is_some_and(test) || has_meta(&elem.children, test)
-        }
+        ElemChild::Elem(elem) => elem.meta.as_ref().is_some_and(test) || has_meta(&elem.children, test),
         _ => false,
     })
 }
@@ -480,12 +388,7 @@ pub fn add_affixes(tree: &mut ElemChildren, index: usize, prefix: &str, suffix: 
         for i in 0..children.0.len() {
             let here = matches!(&children.0[i], ElemChild::Elem(e) if e.meta == Some(ElemMeta::Entry(index)));
             if here {
-                let text = |t: String| {
-                    ElemChild::Text(Formatted {
-                        text: t,
-                        formatting: Formatting::default(),
-                    })
-                };
+                let text = |t: String| ElemChild::Text(Formatted { text: t, formatting: Formatting::default() });
                 if !suffix.is_empty() {
                     children.0.insert(i + 1, text(suffix.to_string()));
                 }
@@ -507,12 +410,7 @@ pub fn add_affixes(tree: &mut ElemChildren, index: usize, prefix: &str, suffix: 
     }
     if !walk(tree, index, prefix, suffix) {
         // The item vanished into a collapsed range: keep the words anyway.
-        let text = |t: String| {
-            ElemChild::Text(Formatted {
-                text: t,
-                formatting: Formatting::default(),
-            })
-        };
+        let text = |t: String| ElemChild::Text(Formatted { text: t, formatting: Formatting::default() });
         if !prefix.is_empty() {
             tree.0.insert(0, text(format!("{prefix} ")));
         }

@@ -79,11 +79,7 @@ pub fn for_locale(locale: &str) -> Labels {
     match locale {
         "zh-TW" => ZH_TW,
         _ if language == "zh" => ZH_CN,
-        _ => Labels {
-            references,
-            book_references: references,
-            ..EN
-        },
+        _ => Labels { references, book_references: references, ..EN },
     }
 }
 

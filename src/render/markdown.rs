@@ -51,9 +51,7 @@ pub fn inline(md: Vec<MdEvent>) -> String {
     events.extend(balance(to_events(md)));
     events.push(Event::End(TagEnd::Paragraph));
     let mut out = String::new();
-    if pulldown_cmark_to_cmark::cmark(events.iter(), &mut out, pulldown_cmark::Options::empty())
-        .is_err()
-    {
+    if pulldown_cmark_to_cmark::cmark(events.iter(), &mut out, pulldown_cmark::Options::empty()).is_err() {
         return String::new();
     }
     out.trim().replace('\n', " ")
@@ -91,20 +89,11 @@ pub fn list_block(title: Option<(&str, u8)>, items: &[String]) -> String {
     let mut out = String::new();
     if let Some((title, level)) = title {
         let events = [
-            Event::Start(Tag::Heading {
-                level: heading_level(level),
-                id: None,
-                classes: vec![],
-                attrs: vec![],
-            }),
+            Event::Start(Tag::Heading { level: heading_level(level), id: None, classes: vec![], attrs: vec![] }),
             Event::Text(CowStr::from(title.to_string())),
             Event::End(TagEnd::Heading(heading_level(level))),
         ];
-        let _ = pulldown_cmark_to_cmark::cmark(
-            events.iter(),
-            &mut out,
-            pulldown_cmark::Options::empty(),
-        );
+        let _ = pulldown_cmark_to_cmark::cmark(events.iter(), &mut out, pulldown_cmark::Options::empty());
         out.push_str("\n\n");
     }
     for item in items {
@@ -119,20 +108,10 @@ pub fn list_block(title: Option<(&str, u8)>, items: &[String]) -> String {
 pub fn table(header: &[String], rows: &[Vec<String>]) -> String {
     let cell = |c: &str| c.replace('|', "\\|");
     let mut out = String::new();
-    out.push_str(&format!(
-        "| {} |\n",
-        header
-            .iter()
-            .map(|h| cell(h))
-            .collect::<Vec<_>>()
-            .join(" | ")
-    ));
+    out.push_str(&format!("| {} |\n", header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | ")));
     out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
     for row in rows {
-        out.push_str(&format!(
-            "| {} |\n",
-            row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
-        ));
+        out.push_str(&format!("| {} |\n", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")));
     }
     out
 }
@@ -144,11 +123,7 @@ pub fn text(plain: &str) -> String {
 
 /// A link in inline Markdown.
 pub fn link(text: &str, href: &str) -> String {
-    inline(vec![
-        MdEvent::LinkStart(href.to_string()),
-        MdEvent::Text(text.to_string()),
-        MdEvent::LinkEnd,
-    ])
+    inline(vec![MdEvent::LinkStart(href.to_string()), MdEvent::Text(text.to_string()), MdEvent::LinkEnd])
 }
 
 fn heading_level(level: u8) -> HeadingLevel {
@@ -168,36 +143,18 @@ mod tests {
 
     #[test]
     fn inline_text_is_escaped() {
-        assert_eq!(
-            text("[1] *a* _b_ `c` <d>"),
-            "\\[1\\] \\*a\\* \\_b\\_ \\`c\\` \\<d>"
-        );
+        assert_eq!(text("[1] *a* _b_ `c` <d>"), "\\[1\\] \\*a\\* \\_b\\_ \\`c\\` \\<d>");
         assert_eq!(link("x", "https://a.org/(b)"), "[x](https://a.org/(b))");
         assert_eq!(
-            inline(vec![
-                MdEvent::EmphasisStart,
-                MdEvent::Text("t".into()),
-                MdEvent::EmphasisEnd,
-                MdEvent::EmphasisEnd
-            ]),
+            inline(vec![MdEvent::EmphasisStart, MdEvent::Text("t".into()), MdEvent::EmphasisEnd, MdEvent::EmphasisEnd]),
             "*t*"
         );
-        assert_eq!(
-            inline(vec![
-                MdEvent::EmphasisStart,
-                MdEvent::EmphasisEnd,
-                MdEvent::Text("x".into())
-            ]),
-            "x"
-        );
+        assert_eq!(inline(vec![MdEvent::EmphasisStart, MdEvent::EmphasisEnd, MdEvent::Text("x".into())]), "x");
     }
 
     #[test]
     fn blocks() {
-        assert_eq!(
-            list_block(Some(("References", 2)), &["a".into(), "b".into()]),
-            "## References\n\n- a\n- b\n"
-        );
+        assert_eq!(list_block(Some(("References", 2)), &["a".into(), "b".into()]), "## References\n\n- a\n- b\n");
         assert_eq!(
             table(&["A".into(), "B".into()], &[vec!["1|2".into(), "x".into()]]),
             "| A | B |\n|---|---|\n| 1\\|2 | x |\n"

@@ -77,25 +77,9 @@ impl<'a> Renderer<'a> {
         engine: &'a Engine,
         output: Output,
     ) -> Renderer<'a> {
-        let works: Vec<&Work> = collected
-            .keys
-            .iter()
-            .filter_map(|k| library.work(k).map(|w| w.as_ref()))
-            .collect();
-        let references = works
-            .iter()
-            .map(|w| w.entry.key())
-            .zip(engine.references(&works))
-            .collect();
-        Renderer {
-            collected,
-            library,
-            config,
-            engine,
-            output,
-            labels: labels::for_locale(&config.locale),
-            references,
-        }
+        let works: Vec<&Work> = collected.keys.iter().filter_map(|k| library.work(k).map(|w| w.as_ref())).collect();
+        let references = works.iter().map(|w| w.entry.key()).zip(engine.references(&works)).collect();
+        Renderer { collected, library, config, engine, output, labels: labels::for_locale(&config.locale), references }
     }
 
     /// Every citation and list as edits per chapter (indexed like the
@@ -116,18 +100,10 @@ impl<'a> Renderer<'a> {
             for marker in &chapter.scan.markers {
                 let handled = edits[c].iter().any(|e| e.range == marker.span);
                 if !handled && !matches!(marker.kind, MarkerKind::Topics) {
-                    edits[c].push(Edit {
-                        range: marker.span.clone(),
-                        text: String::new(),
-                    });
+                    edits[c].push(Edit { range: marker.span.clone(), text: String::new() });
                 }
             }
-            if (uses_css[c]
-                || chapter
-                    .scan
-                    .markers
-                    .iter()
-                    .any(|m| matches!(m.kind, MarkerKind::Topics)))
+            if (uses_css[c] || chapter.scan.markers.iter().any(|m| matches!(m.kind, MarkerKind::Topics)))
                 && self.output == Output::Html
             {
                 edits[c].push(Edit {
@@ -139,19 +115,9 @@ impl<'a> Renderer<'a> {
         Rendered { edits, book }
     }
 
-    fn scope(
-        &self,
-        scope: &crate::collect::Scope,
-        book: &BookList,
-        edits: &mut [Vec<Edit>],
-        uses_css: &mut [bool],
-    ) {
+    fn scope(&self, scope: &crate::collect::Scope, book: &BookList, edits: &mut [Vec<Edit>], uses_css: &mut [bool]) {
         let collected = self.collected;
-        let sites: Vec<&Site> = scope
-            .citations
-            .iter()
-            .map(|&i| &collected.citations[i])
-            .collect();
+        let sites: Vec<&Site> = scope.citations.iter().map(|&i| &collected.citations[i]).collect();
         if sites.is_empty() && scope.nocite.is_empty() {
             return;
         }
@@ -193,10 +159,7 @@ impl<'a> Renderer<'a> {
                 }
             }
             key_storage.push(site_keys);
-            inputs.push(CiteInput {
-                items,
-                narrative: citation.narrative,
-            });
+            inputs.push(CiteInput { items, narrative: citation.narrative });
             known_items.push(known);
         }
         let first_nocite = keys.len();
@@ -206,39 +169,24 @@ impl<'a> Renderer<'a> {
             .filter_map(|k| add(library, k, &mut keys, &mut index))
             .filter(|&w| w >= first_nocite)
             .collect();
-        let works: Vec<&Work> = keys
-            .iter()
-            .filter_map(|k| self.library.work(k).map(|w| w.as_ref()))
-            .collect();
-        let references: Vec<&Reference> =
-            keys.iter().filter_map(|k| self.references.get(k)).collect();
+        let works: Vec<&Work> = keys.iter().filter_map(|k| self.library.work(k).map(|w| w.as_ref())).collect();
+        let references: Vec<&Reference> = keys.iter().filter_map(|k| self.references.get(k)).collect();
         if works.len() != keys.len() || references.len() != keys.len() {
             return;
         }
         let rendered = self.engine.scope(&works, &references, &inputs, &nocite);
 
         // The list's place and the ids of its entries.
-        let numbers: HashMap<usize, usize> = rendered
-            .order
-            .iter()
-            .enumerate()
-            .map(|(n, &w)| (w, n + 1))
-            .collect();
+        let numbers: HashMap<usize, usize> = rendered.order.iter().enumerate().map(|(n, &w)| (w, n + 1)).collect();
         let list_target = match scope.placement {
             Placement::Directive { chapter, .. } | Placement::Auto { chapter, .. } => {
-                Some(ListTarget {
-                    chapter,
-                    slug: scope.slug.clone(),
-                })
+                Some(ListTarget { chapter, slug: scope.slug.clone() })
             }
             Placement::Nowhere => None,
         };
         let entry_id = |key: &str| -> Option<(usize, String)> {
             match &list_target {
-                Some(t) => Some((
-                    t.chapter,
-                    format!("scholar-ref-{}-{}", t.slug, id_safe(key)),
-                )),
+                Some(t) => Some((t.chapter, format!("scholar-ref-{}-{}", t.slug, id_safe(key)))),
                 None => book.targets.get(key).cloned(),
             }
         };
@@ -250,22 +198,26 @@ impl<'a> Renderer<'a> {
             let citation = collected.citation(site);
             let mut tree = rendered.citations[n].clone();
             for (j, &i) in known_items[n].iter().enumerate() {
-                engine::add_affixes(
-                    &mut tree,
-                    j,
-                    &citation.items[i].prefix,
-                    &citation.items[i].suffix,
+                engine::add_affixes(&mut tree, j, &citation.items[i].prefix, &citation.items[i].suffix);
+            }
+            // `@key` in a numeric style: the names, then the number.
+            if citation.narrative
+                && self.engine.numeric
+                && let Some(work) = known_items[n].first().and_then(|&i| self.library.work(key_storage[n][i]))
+            {
+                let names = self.short_names(work, self.labels);
+                let zh = self.config.locale.starts_with("zh") || self.config.locale.starts_with("ja");
+                let text = format!("{names}{}", if zh { "" } else { " " });
+                tree.0.insert(
+                    0,
+                    hayagriva::ElemChild::Text(hayagriva::Formatted { text, formatting: Default::default() }),
                 );
             }
             let item_keys: Vec<&str> = known_items[n].iter().map(|&i| key_storage[n][i]).collect();
             let href = |j: usize| -> Option<String> {
                 let key = item_keys.get(j)?;
                 let (target_chapter, id) = entry_id(key)?;
-                Some(relative_href(
-                    &chapter.path,
-                    &collected.chapters[target_chapter].path,
-                    &id,
-                ))
+                Some(relative_href(&chapter.path, &collected.chapters[target_chapter].path, &id))
             };
             let missing: Vec<&str> = citation
                 .items
@@ -275,11 +227,7 @@ impl<'a> Renderer<'a> {
                 .collect();
             let text = match self.output {
                 Output::Html => {
-                    let writer = Writer {
-                        entry_href: Some(&href),
-                        links: false,
-                        number: None,
-                    };
+                    let writer = Writer { entry_href: Some(&href), links: false, number: None };
                     let mut html = format!("<span class=\"scholar-cite\" id=\"{}\">", site.id);
                     if !tree.0.is_empty() {
                         html.push_str(&writer.html(&tree));
@@ -304,29 +252,18 @@ impl<'a> Renderer<'a> {
                     html
                 }
                 Output::Markdown => {
-                    let mut text = if tree.0.is_empty() {
-                        String::new()
-                    } else {
-                        Writer::default().markdown(&tree)
-                    };
+                    let mut text = if tree.0.is_empty() { String::new() } else { Writer::default().markdown(&tree) };
                     for key in &missing {
                         if !text.is_empty() {
                             text.push(' ');
                         }
                         text.push_str(&format!("**{}?**", markdown::text(key)));
                     }
-                    if marker.in_table {
-                        text.replace('|', "\\|")
-                    } else {
-                        text
-                    }
+                    if marker.in_table { text.replace('|', "\\|") } else { text }
                 }
             };
             uses_css[site.chapter] = true;
-            edits[site.chapter].push(Edit {
-                range: marker.span.clone(),
-                text,
-            });
+            edits[site.chapter].push(Edit { range: marker.span.clone(), text });
         }
 
         // The list.
@@ -347,11 +284,7 @@ impl<'a> Renderer<'a> {
             })
             .collect();
         let labelled = rendered.whole.as_ref().map_or_else(
-            || {
-                keys.first()
-                    .and_then(|k| self.references.get(k))
-                    .is_some_and(|r| r.label.is_some())
-            },
+            || keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.label.is_some()),
             |items| items.first().is_some_and(|i| i.first_field.is_some()),
         );
         let block = self.list_block(
@@ -369,38 +302,25 @@ impl<'a> Renderer<'a> {
     fn place(&self, placement: Placement, block: String, edits: &mut [Vec<Edit>]) {
         match placement {
             Placement::Directive { chapter, marker } => {
-                let span = self.collected.chapters[chapter].scan.markers[marker]
-                    .span
-                    .clone();
-                edits[chapter].push(Edit {
-                    range: span,
-                    text: block,
-                });
+                let span = self.collected.chapters[chapter].scan.markers[marker].span.clone();
+                edits[chapter].push(Edit { range: span, text: block });
             }
             Placement::Auto { chapter, offset } => {
                 let content = &self.collected.chapters[chapter].content;
                 let before = &content[..offset];
                 let mut text = String::new();
-                let newline = if content.contains("\r\n") {
-                    "\r\n"
-                } else {
-                    "\n"
-                };
+                let newline = if content.contains("\r\n") { "\r\n" } else { "\n" };
                 if !before.is_empty() && !before.ends_with('\n') {
                     text.push_str(newline);
                 }
-                if !before.is_empty() && !before.ends_with("\n\n") && !before.ends_with("\r\n\r\n")
-                {
+                if !before.is_empty() && !before.ends_with("\n\n") && !before.ends_with("\r\n\r\n") {
                     text.push_str(newline);
                 }
                 text.push_str(&block.replace('\n', newline));
                 if offset < content.len() {
                     text.push_str(newline);
                 }
-                edits[chapter].push(Edit {
-                    range: offset..offset,
-                    text,
-                });
+                edits[chapter].push(Edit { range: offset..offset, text });
             }
             Placement::Nowhere => {}
         }
@@ -414,16 +334,9 @@ impl<'a> Renderer<'a> {
         let Some(&(holder, _)) = collected.book_lists.first() else {
             return book;
         };
-        let keys: Vec<&str> = collected
-            .keys
-            .iter()
-            .map(String::as_str)
-            .filter(|k| self.library.work(k).is_some())
-            .collect();
-        let works: Vec<&Work> = keys
-            .iter()
-            .filter_map(|k| self.library.work(k).map(|w| w.as_ref()))
-            .collect();
+        let keys: Vec<&str> =
+            collected.keys.iter().map(String::as_str).filter(|k| self.library.work(k).is_some()).collect();
+        let works: Vec<&Work> = keys.iter().filter_map(|k| self.library.work(k).map(|w| w.as_ref())).collect();
         let order = self.engine.order(&works);
         // Back-references: every citation of each key, in reading order.
         let mut cited_at: HashMap<&str, Vec<&Site>> = HashMap::new();
@@ -437,10 +350,7 @@ impl<'a> Renderer<'a> {
         }
         for &w in &order {
             let key = keys[w];
-            book.targets.insert(
-                key.to_string(),
-                (holder, format!("scholar-ref-book-{}", id_safe(key))),
-            );
+            book.targets.insert(key.to_string(), (holder, format!("scholar-ref-book-{}", id_safe(key))));
         }
         for (n, &(chapter, marker)) in collected.book_lists.iter().enumerate() {
             if n > 0 {
@@ -456,28 +366,17 @@ impl<'a> Renderer<'a> {
                     let key = keys[w];
                     let id = format!("scholar-ref-book-{}", id_safe(key));
                     let backrefs = if self.config.backrefs {
-                        Some(self.backrefs(
-                            from,
-                            cited_at.get(key).map(Vec::as_slice).unwrap_or_default(),
-                        ))
+                        Some(self.backrefs(from, cited_at.get(key).map(Vec::as_slice).unwrap_or_default()))
                     } else {
                         None
                     };
                     self.entry_block(key, &id, self.reference_text(key, Some(n + 1)), backrefs)
                 })
                 .collect();
-            let labelled = keys
-                .first()
-                .and_then(|k| self.references.get(k))
-                .is_some_and(|r| r.label.is_some());
+            let labelled = keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.label.is_some());
             let block = self.list_block(&entries, 2, labelled, true, "book");
-            let span = collected.chapters[chapter].scan.markers[marker]
-                .span
-                .clone();
-            edits[chapter].push(Edit {
-                range: span,
-                text: block,
-            });
+            let span = collected.chapters[chapter].scan.markers[marker].span.clone();
+            edits[chapter].push(Edit { range: span, text: block });
             uses_css[chapter] = true;
         }
         book
@@ -503,25 +402,14 @@ impl<'a> Renderer<'a> {
         }
         match self.output {
             Output::Html => {
-                let mut html = format!(
-                    "<span class=\"scholar-backrefs\">{}: ",
-                    escaped(self.labels.cited_in)
-                );
+                let mut html = format!("<span class=\"scholar-backrefs\">{}: ", escaped(self.labels.cited_in));
                 for (g, (label, hrefs)) in groups.iter().enumerate() {
                     if g > 0 {
                         html.push_str("; ");
                     }
-                    html.push_str(&format!(
-                        "<a href=\"{}\">{}</a>",
-                        escaped_attr(&hrefs[0]),
-                        escaped(label)
-                    ));
+                    html.push_str(&format!("<a href=\"{}\">{}</a>", escaped_attr(&hrefs[0]), escaped(label)));
                     for (k, href) in hrefs.iter().enumerate().skip(1) {
-                        html.push_str(&format!(
-                            " <a href=\"{}\"><sup>{}</sup></a>",
-                            escaped_attr(href),
-                            k + 1
-                        ));
+                        html.push_str(&format!(" <a href=\"{}\"><sup>{}</sup></a>", escaped_attr(href), k + 1));
                     }
                 }
                 html.push_str("</span>");
@@ -539,11 +427,7 @@ impl<'a> Renderer<'a> {
                         s
                     })
                     .collect();
-                format!(
-                    "({}: {})",
-                    markdown::text(self.labels.cited_in),
-                    links.join("; ")
-                )
+                format!("({}: {})", markdown::text(self.labels.cited_in), links.join("; "))
             }
         }
     }
@@ -564,14 +448,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// A titled list.
-    fn list_block(
-        &self,
-        entries: &[String],
-        level: u8,
-        labelled: bool,
-        book: bool,
-        slug: &str,
-    ) -> String {
+    fn list_block(&self, entries: &[String], level: u8, labelled: bool, book: bool, slug: &str) -> String {
         let title = match (&self.config.title, book) {
             (Some(t), false) => t.clone(),
             (_, true) => String::new(),
@@ -584,14 +461,8 @@ impl<'a> Renderer<'a> {
                 if let Some((title, level)) = title {
                     out.push_str(&markdown::list_block(Some((title, level)), &[]));
                 }
-                let class = if labelled {
-                    "scholar-bibliography scholar-labelled"
-                } else {
-                    "scholar-bibliography"
-                };
-                out.push_str(&format!(
-                    "<div class=\"{class}\" id=\"scholar-bibliography-{slug}\">\n"
-                ));
+                let class = if labelled { "scholar-bibliography scholar-labelled" } else { "scholar-bibliography" };
+                out.push_str(&format!("<div class=\"{class}\" id=\"scholar-bibliography-{slug}\">\n"));
                 for entry in entries {
                     out.push_str(entry);
                     out.push('\n');
@@ -611,11 +482,7 @@ impl<'a> Renderer<'a> {
                 let Some(reference) = self.references.get(key) else {
                     return String::new();
                 };
-                let writer = Writer {
-                    number: number.filter(|_| self.engine.numeric),
-                    links: true,
-                    entry_href: None,
-                };
+                let writer = Writer { number: number.filter(|_| self.engine.numeric), links: true, entry_href: None };
                 let mut out = String::new();
                 if let Some(label) = &reference.label {
                     out.push_str(&writer.markdown(label));
@@ -631,18 +498,10 @@ impl<'a> Renderer<'a> {
         let Some(reference) = self.references.get(key) else {
             return String::new();
         };
-        let writer = Writer {
-            number: number.filter(|_| self.engine.numeric),
-            links,
-            entry_href: None,
-        };
+        let writer = Writer { number: number.filter(|_| self.engine.numeric), links, entry_href: None };
         let mut out = String::new();
         // A label means something only with the number of a list.
-        if let Some(label) = reference
-            .label
-            .as_ref()
-            .filter(|_| number.is_some() || !self.engine.numeric)
-        {
+        if let Some(label) = reference.label.as_ref().filter(|_| number.is_some() || !self.engine.numeric) {
             out.push_str("<span class=\"scholar-label\">");
             out.push_str(&writer.html(label));
             out.push_str("</span>");
@@ -658,24 +517,15 @@ impl<'a> Renderer<'a> {
 
     /// An item hayagriva rendered as part of a whole scope.
     fn item_html_or_md(&self, item: &hayagriva::BibliographyItem) -> String {
-        let writer = Writer {
-            links: true,
-            ..Writer::default()
-        };
+        let writer = Writer { links: true, ..Writer::default() };
         let label = item.first_field.clone().map(|f| ElemChildren(vec![f]));
         match self.output {
             Output::Html => {
                 let mut out = String::new();
                 if let Some(label) = &label {
-                    out.push_str(&format!(
-                        "<span class=\"scholar-label\">{}</span>",
-                        writer.html(label)
-                    ));
+                    out.push_str(&format!("<span class=\"scholar-label\">{}</span>", writer.html(label)));
                 }
-                out.push_str(&format!(
-                    "<span class=\"scholar-text\">{}</span>",
-                    writer.html(&item.content)
-                ));
+                out.push_str(&format!("<span class=\"scholar-text\">{}</span>", writer.html(&item.content)));
                 out
             }
             Output::Markdown => {
@@ -690,12 +540,24 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn missing_html(&self, key: &str) -> String {
-        let title = if self.library.is_broken(key) {
-            self.labels.unreadable_entry
-        } else {
-            self.labels.unknown_key
+    /// `Hu et al.`, `Hu and Shen`, `邱锡鹏`: who wrote a work, shortly.
+    fn short_names(&self, work: &Work, labels: Labels) -> String {
+        let entry = &work.entry;
+        let people = entry.authors().or_else(|| entry.editors()).unwrap_or_default();
+        let mut text = match people {
+            [] => entry.title().map(|t| t.value.to_string()).unwrap_or_else(|| entry.key().to_string()),
+            [one] => one.name.clone(),
+            [one, two] => format!("{}{}{}", one.name, labels.and, two.name),
+            [one, ..] => format!("{}{}", one.name, labels.et_al),
         };
+        if text.chars().count() > 40 {
+            text = text.chars().take(38).collect::<String>() + "…";
+        }
+        crate::library::latex::strip_marks(&text)
+    }
+
+    fn missing_html(&self, key: &str) -> String {
+        let title = if self.library.is_broken(key) { self.labels.unreadable_entry } else { self.labels.unknown_key };
         format!(
             "<span class=\"scholar-missing\" title=\"{}: {}\">{}?</span>",
             escaped_attr(title),
@@ -713,11 +575,7 @@ struct ListTarget {
 
 /// The stylesheet as an HTML block at the end of a page.
 fn css_block(content: &str) -> String {
-    let newline = if content.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let newline = if content.contains("\r\n") { "\r\n" } else { "\n" };
     let mut text = String::new();
     if !content.is_empty() && !content.ends_with('\n') {
         text.push_str(newline);
@@ -738,16 +596,9 @@ pub fn relative_href(from: &Path, to: &Path, id: &str) -> String {
         return format!("#{id}");
     }
     let target = to.with_extension("html");
-    let from_dir: Vec<_> = from
-        .parent()
-        .map(|p| p.components().collect())
-        .unwrap_or_default();
+    let from_dir: Vec<_> = from.parent().map(|p| p.components().collect()).unwrap_or_default();
     let to_parts: Vec<_> = target.components().collect();
-    let common = from_dir
-        .iter()
-        .zip(&to_parts)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let common = from_dir.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
     let mut path = PathBuf::new();
     for _ in common..from_dir.len() {
         path.push("..");
@@ -756,11 +607,7 @@ pub fn relative_href(from: &Path, to: &Path, id: &str) -> String {
         path.push(part);
     }
     let path = path.to_string_lossy().replace('\\', "/");
-    if id.is_empty() {
-        path
-    } else {
-        format!("{path}#{id}")
-    }
+    if id.is_empty() { path } else { format!("{path}#{id}") }
 }
 
 #[cfg(test)]
@@ -777,11 +624,7 @@ mod tests {
             ("p/q/r.md", "p/s/t.md", "../s/t.html#x"),
         ];
         for &(from, to, expected) in cases {
-            assert_eq!(
-                relative_href(Path::new(from), Path::new(to), "x"),
-                expected,
-                "{from} → {to}"
-            );
+            assert_eq!(relative_href(Path::new(from), Path::new(to), "x"), expected, "{from} → {to}");
         }
     }
 }

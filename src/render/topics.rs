@@ -38,13 +38,7 @@ impl Renderer<'_> {
                 Output::Markdown => self.table_markdown(holder, &rows, rendered),
             };
             let span = collected.chapters[holder].scan.markers[marker].span.clone();
-            edits.push((
-                holder,
-                Edit {
-                    range: span,
-                    text: table,
-                },
-            ));
+            edits.push((holder, Edit { range: span, text: table }));
         }
         edits
     }
@@ -78,30 +72,19 @@ impl Renderer<'_> {
             .chapters
             .iter()
             .enumerate()
-            .filter(|(c, ch)| {
-                *c != holder
-                    && ch.parent.is_none()
-                    && ch.number.as_ref().is_some_and(|n| n.len() == 1)
-            })
+            .filter(|(c, ch)| *c != holder && ch.parent.is_none() && ch.number.as_ref().is_some_and(|n| n.len() == 1))
             .map(|(c, _)| {
                 let page = &spliced[c];
                 let sections = crate::scan::headings(page.content, self.config.markdown)
                     .into_iter()
-                    .filter(|h| {
-                        h.level == 2 && !page.inserted.iter().any(|r| r.contains(&h.span.start))
-                    })
+                    .filter(|h| h.level == 2 && !page.inserted.iter().any(|r| r.contains(&h.span.start)))
                     .collect();
                 let mut top = counts.remove(&c).unwrap_or_default();
                 let works = top.len();
                 // Most cited first; ties keep the order of first citation.
                 top.sort_by_key(|t| std::cmp::Reverse(t.1));
                 top.truncate(self.config.topics.top_works);
-                Row {
-                    chapter: c,
-                    sections,
-                    works,
-                    top,
-                }
+                Row { chapter: c, sections, works, top }
             })
             .collect()
     }
@@ -122,12 +105,7 @@ impl Renderer<'_> {
 
     /// Where a short citation in the table links: the book-wide list, else
     /// the list of the chapter's first citation of the work.
-    fn work_target(
-        &self,
-        key: &str,
-        chapter: usize,
-        rendered: &Rendered,
-    ) -> Option<(usize, String)> {
+    fn work_target(&self, key: &str, chapter: usize, rendered: &Rendered) -> Option<(usize, String)> {
         if let Some(target) = rendered.book.targets.get(key) {
             return Some(target.clone());
         }
@@ -143,14 +121,9 @@ impl Renderer<'_> {
             let scope = &collected.scopes[site.scope];
             match scope.placement {
                 crate::collect::Placement::Directive { chapter, .. }
-                | crate::collect::Placement::Auto { chapter, .. } => Some((
-                    chapter,
-                    format!(
-                        "scholar-ref-{}-{}",
-                        scope.slug,
-                        crate::collect::id_safe(key)
-                    ),
-                )),
+                | crate::collect::Placement::Auto { chapter, .. } => {
+                    Some((chapter, format!("scholar-ref-{}-{}", scope.slug, crate::collect::id_safe(key))))
+                }
                 crate::collect::Placement::Nowhere => None,
             }
         })
@@ -158,31 +131,12 @@ impl Renderer<'_> {
 
     /// `Wei et al. 2022`, `邱锡鹏 2020`: the first author and the year.
     fn short(&self, key: &str) -> String {
-        let Some(work) = self.library.work(key) else {
-            return key.to_string();
-        };
-        let entry = &work.entry;
-        let labels = super::labels::for_work_language(work.language.as_deref());
-        let people = entry
-            .authors()
-            .or_else(|| entry.editors())
-            .unwrap_or_default();
-        let mut text = match people {
-            [] => entry
-                .title()
-                .map(|t| t.value.to_string())
-                .unwrap_or_else(|| key.to_string()),
-            [one] => one.name.clone(),
-            [one, two] => format!("{}{}{}", one.name, labels.and, two.name),
-            [one, ..] => format!("{}{}", one.name, labels.et_al),
-        };
-        if text.chars().count() > 40 {
-            text = text.chars().take(38).collect::<String>() + "…";
-        }
-        if let Some(date) = entry.date() {
+        let Some(work) = self.library.work(key) else { return key.to_string() };
+        let mut text = self.short_names(work, super::labels::for_work_language(work.language.as_deref()));
+        if let Some(date) = work.entry.date() {
             text.push_str(&format!(" {}", date.year));
         }
-        crate::library::latex::strip_marks(&text)
+        text
     }
 
     fn table_html(&self, holder: usize, rows: &[Row], rendered: &Rendered) -> String {
@@ -200,11 +154,7 @@ impl Renderer<'_> {
                 html.push_str("<td");
                 match column {
                     TopicColumn::Topic => {
-                        let number = chapter
-                            .number
-                            .as_ref()
-                            .map(|n| format!("{}. ", n[0]))
-                            .unwrap_or_default();
+                        let number = chapter.number.as_ref().map(|n| format!("{}. ", n[0])).unwrap_or_default();
                         html.push_str(&format!(
                             "><a href=\"{}\">{}{}</a>",
                             escaped_attr(&relative_href(from, &chapter.path, "")),
@@ -277,11 +227,7 @@ impl Renderer<'_> {
                     .iter()
                     .map(|column| match column {
                         TopicColumn::Topic => {
-                            let number = chapter
-                                .number
-                                .as_ref()
-                                .map(|n| format!("{}. ", n[0]))
-                                .unwrap_or_default();
+                            let number = chapter.number.as_ref().map(|n| format!("{}. ", n[0])).unwrap_or_default();
                             markdown::link(
                                 &format!("{number}{}", chapter.name),
                                 &relative_href(from, &chapter.path, ""),
@@ -290,27 +236,20 @@ impl Renderer<'_> {
                         TopicColumn::Sections => row
                             .sections
                             .iter()
-                            .map(|h| {
-                                markdown::link(
-                                    h.text.trim(),
-                                    &relative_href(from, &chapter.path, &h.id),
-                                )
-                            })
+                            .map(|h| markdown::link(h.text.trim(), &relative_href(from, &chapter.path, &h.id)))
                             .collect::<Vec<_>>()
                             .join(" · "),
                         TopicColumn::Works => row.works.to_string(),
                         TopicColumn::TopWorks => row
                             .top
                             .iter()
-                            .map(
-                                |(key, _)| match self.work_target(key, row.chapter, rendered) {
-                                    Some((target, id)) => markdown::link(
-                                        &self.short(key),
-                                        &relative_href(from, &collected.chapters[target].path, &id),
-                                    ),
-                                    None => markdown::text(&self.short(key)),
-                                },
-                            )
+                            .map(|(key, _)| match self.work_target(key, row.chapter, rendered) {
+                                Some((target, id)) => markdown::link(
+                                    &self.short(key),
+                                    &relative_href(from, &collected.chapters[target].path, &id),
+                                ),
+                                None => markdown::text(&self.short(key)),
+                            })
                             .collect::<Vec<_>>()
                             .join("; "),
                     })

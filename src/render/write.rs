@@ -5,9 +5,7 @@
 //! hayagriva's own HTML writer escapes nothing, so a title like
 //! `The TeXbook & <Friends>` would break the page; we write our own.
 
-use hayagriva::citationberg::{
-    Display, FontStyle, FontVariant, FontWeight, TextDecoration, VerticalAlign,
-};
+use hayagriva::citationberg::{Display, FontStyle, FontVariant, FontWeight, TextDecoration, VerticalAlign};
 use hayagriva::{ElemChild, ElemChildren, ElemMeta, Formatting};
 
 use crate::library::latex::{EMPH_END, EMPH_START, STRONG_END, STRONG_START, is_mark};
@@ -90,8 +88,7 @@ pub fn escaped(text: &str) -> String {
 /// arrive as `https://doi.org/…`). `javascript:`, `data:` and the rest stay text.
 pub fn safe_url(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://"))
-        && !url.chars().any(|c| c.is_control() || c == ' ')
+    (lower.starts_with("https://") || lower.starts_with("http://")) && !url.chars().any(|c| c.is_control() || c == ' ')
 }
 
 impl Writer<'_> {
@@ -103,13 +100,7 @@ impl Writer<'_> {
         out
     }
 
-    fn html_children(
-        &self,
-        children: &ElemChildren,
-        out: &mut String,
-        state: &mut State,
-        in_link: bool,
-    ) {
+    fn html_children(&self, children: &ElemChildren, out: &mut String, state: &mut State, in_link: bool) {
         for child in &children.0 {
             self.html_child(child, out, state, in_link);
         }
@@ -182,15 +173,9 @@ impl Writer<'_> {
     fn plain_children(&self, children: &ElemChildren, out: &mut String, state: &mut State) {
         for child in &children.0 {
             match child {
-                ElemChild::Text(f) => out.extend(
-                    self.numbered(&f.text, state)
-                        .chars()
-                        .filter(|c| !is_mark(*c)),
-                ),
+                ElemChild::Text(f) => out.extend(self.numbered(&f.text, state).chars().filter(|c| !is_mark(*c))),
                 ElemChild::Markup(m) => out.extend(m.chars().filter(|c| !is_mark(*c))),
-                ElemChild::Link { text, .. } => {
-                    out.extend(text.text.chars().filter(|c| !is_mark(*c)))
-                }
+                ElemChild::Link { text, .. } => out.extend(text.text.chars().filter(|c| !is_mark(*c))),
                 ElemChild::Transparent { .. } => {}
                 ElemChild::Elem(elem) => {
                     let was = state.in_number;
@@ -213,13 +198,7 @@ impl Writer<'_> {
         super::markdown::inline(events)
     }
 
-    fn md_children(
-        &self,
-        children: &ElemChildren,
-        events: &mut Vec<MdEvent>,
-        state: &mut State,
-        in_link: bool,
-    ) {
+    fn md_children(&self, children: &ElemChildren, events: &mut Vec<MdEvent>, state: &mut State, in_link: bool) {
         for child in &children.0 {
             match child {
                 ElemChild::Text(f) => {
@@ -268,10 +247,7 @@ impl Writer<'_> {
         let Some(start) = text.find(|c: char| c.is_ascii_digit()) else {
             return text.into();
         };
-        let end = start
-            + text[start..]
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(text.len() - start);
+        let end = start + text[start..].find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len() - start);
         state.number_done = true;
         format!("{}{number}{}", &text[..start], &text[end..]).into()
     }
@@ -436,21 +412,12 @@ mod tests {
     use hayagriva::{Elem, Formatted};
 
     fn text(s: &str) -> ElemChild {
-        ElemChild::Text(Formatted {
-            text: s.into(),
-            formatting: Formatting::default(),
-        })
+        ElemChild::Text(Formatted { text: s.into(), formatting: Formatting::default() })
     }
 
     fn italic(s: &str) -> ElemChild {
-        let formatting = Formatting {
-            font_style: FontStyle::Italic,
-            ..Formatting::default()
-        };
-        ElemChild::Text(Formatted {
-            text: s.into(),
-            formatting,
-        })
+        let formatting = Formatting { font_style: FontStyle::Italic, ..Formatting::default() };
+        ElemChild::Text(Formatted { text: s.into(), formatting })
     }
 
     #[test]
@@ -458,32 +425,19 @@ mod tests {
         let tree = ElemChildren(vec![
             text("<script>alert('x')</script> & \"q\" *a* _b_ [c](d) `e` | f"),
             ElemChild::Link {
-                text: Formatted {
-                    text: "bad".into(),
-                    formatting: Formatting::default(),
-                },
+                text: Formatted { text: "bad".into(), formatting: Formatting::default() },
                 url: "javascript:alert(1)".into(),
             },
             ElemChild::Link {
-                text: Formatted {
-                    text: "data".into(),
-                    formatting: Formatting::default(),
-                },
+                text: Formatted { text: "data".into(), formatting: Formatting::default() },
                 url: "data:text/html,x".into(),
             },
             ElemChild::Link {
-                text: Formatted {
-                    text: "doi".into(),
-                    formatting: Formatting::default(),
-                },
+                text: Formatted { text: "doi".into(), formatting: Formatting::default() },
                 url: "https://doi.org/10.1/x\"><script>".into(),
             },
         ]);
-        let html = Writer {
-            links: true,
-            ..Writer::default()
-        }
-        .html(&tree);
+        let html = Writer { links: true, ..Writer::default() }.html(&tree);
         assert_eq!(
             html,
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot; &#42;a&#42; &#95;b&#95; &#91;c&#93;(d) &#96;e&#96; &#124; f\
@@ -498,14 +452,8 @@ mod tests {
             text(" after\u{E001} end"),
         ]);
         let html = Writer::default().html(&tree);
-        assert_eq!(
-            html,
-            "<i>Title with <i>inner</i> and <i>unclosed</i></i> after end"
-        );
-        assert_eq!(
-            Writer::default().plain(&tree),
-            "Title with inner and unclosed after end"
-        );
+        assert_eq!(html, "<i>Title with <i>inner</i> and <i>unclosed</i></i> after end");
+        assert_eq!(Writer::default().plain(&tree), "Title with inner and unclosed after end");
     }
 
     #[test]
@@ -516,10 +464,7 @@ mod tests {
             meta: Some(ElemMeta::CitationNumber),
         });
         let tree = ElemChildren(vec![number, text(" Vol. 1")]);
-        let writer = Writer {
-            number: Some(12),
-            ..Writer::default()
-        };
+        let writer = Writer { number: Some(12), ..Writer::default() };
         assert_eq!(writer.html(&tree), "&#91;12&#93; Vol. 1");
         assert_eq!(writer.plain(&tree), "[12] Vol. 1");
     }
@@ -533,22 +478,10 @@ mod tests {
                 meta: Some(ElemMeta::Entry(i)),
             })
         };
-        let tree = ElemChildren(vec![
-            text("["),
-            item(0, "1"),
-            text(", "),
-            item(1, "2"),
-            text("]"),
-        ]);
+        let tree = ElemChildren(vec![text("["), item(0, "1"), text(", "), item(1, "2"), text("]")]);
         let href = |i: usize| Some(format!("#ref-{i}"));
-        let writer = Writer {
-            entry_href: Some(&href),
-            ..Writer::default()
-        };
-        assert_eq!(
-            writer.html(&tree),
-            "&#91;<a href=\"#ref-0\">1</a>, <a href=\"#ref-1\">2</a>&#93;"
-        );
+        let writer = Writer { entry_href: Some(&href), ..Writer::default() };
+        assert_eq!(writer.html(&tree), "&#91;<a href=\"#ref-0\">1</a>, <a href=\"#ref-1\">2</a>&#93;");
         assert_eq!(writer.markdown(&tree), "\\[[1](#ref-0), [2](#ref-1)\\]");
     }
 }

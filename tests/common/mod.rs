@@ -29,8 +29,7 @@ pub fn preprocessed(dir: &Path) -> (PreprocessorContext, Book) {
     let slot: Slot = Arc::new(Mutex::new(None));
     let mut md = mdbook_driver::MDBook::load(dir).unwrap();
     md.with_preprocessor(Capture(slot.clone()));
-    md.preprocess_book(&mdbook_driver::builtin_renderers::MarkdownRenderer::new())
-        .unwrap();
+    md.preprocess_book(&mdbook_driver::builtin_renderers::MarkdownRenderer::new()).unwrap();
     slot.lock().unwrap().take().unwrap()
 }
 
@@ -59,17 +58,10 @@ pub fn golden(path: &Path, actual: &str) {
         std::fs::write(path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
-        panic!(
-            "no golden file {}; run `BLESS=1 cargo test` to create it",
-            path.display()
-        )
-    });
+    let expected = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("no golden file {}; run `BLESS=1 cargo test` to create it", path.display()));
     if expected != actual {
-        let first = expected
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b);
+        let first = expected.lines().zip(actual.lines()).position(|(a, b)| a != b);
         panic!(
             "{} differs from the output (first differing line: {:?}); run `BLESS=1 cargo test` if the change is intended\n--- expected\n{}\n--- actual\n{}",
             path.display(),
