@@ -140,7 +140,7 @@ pub fn format(
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(found);
     diagnostics.extend(library.resolve_all());
-    for diagnostic in diagnostics.iter() {
+    for diagnostic in diagnostics.sorted().iter() {
         eprintln!("{diagnostic}");
     }
     let works: Vec<&Work> = library.keys().filter_map(|k| library.work(k)).map(|w| w.as_ref()).collect();

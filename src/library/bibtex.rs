@@ -41,8 +41,9 @@ pub struct Item {
 pub enum ItemKind {
     /// `@string{…}`: abbreviations every entry may use.
     Strings,
-    /// An entry, with its key and where the key is.
-    Entry { key: String, key_offset: usize },
+    /// An entry, with its key and where the key is. `data` entries
+    /// (`@xdata`) only lend fields to others and are not works themselves.
+    Entry { key: String, key_offset: usize, data: bool },
 }
 
 /// Splits a file into its items. Comments (`@comment`, `%` lines, text
@@ -103,7 +104,8 @@ pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
             "string" => items.push(Item { kind: ItemKind::Strings, range: at..close + 1, parens }),
             _ => match entry_key(text, open + 1, close) {
                 Some((key, key_offset)) => {
-                    items.push(Item { kind: ItemKind::Entry { key, key_offset }, range: at..close + 1, parens })
+                    let data = kind == "xdata";
+                    items.push(Item { kind: ItemKind::Entry { key, key_offset, data }, range: at..close + 1, parens })
                 }
                 None => problems.push(Problem {
                     offset: at,
@@ -271,7 +273,15 @@ pub fn parse(text: &str, items: &[Item], wanted: &[usize]) -> (Vec<Parsed>, Vec<
         match Bibliography::parse(&source.text) {
             Ok(bibliography) => break (bibliography, source),
             Err(error) => {
-                let (item, offset) = source.locate(error.span.start);
+                // "A comma is missing" is found at the next field; the comma
+                // belongs after the previous value, at the end of its line.
+                let at = match error.kind {
+                    biblatex::ParseErrorKind::Expected(biblatex::Token::Comma) => {
+                        source.text[..error.span.start].trim_end().len()
+                    }
+                    _ => error.span.start,
+                };
+                let (item, offset) = source.locate(at);
                 let Some(item) = item else {
                     // Not inside any item: nothing left to drop.
                     problems.push(Problem { offset, key: None, message: error.kind.to_string(), fatal: true });
@@ -520,9 +530,9 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0].key.as_deref(), Some("b"));
         assert!(problems[0].message.contains("a `,` is missing"), "{}", problems[0].message);
-        // The offset points into entry b's own line.
-        let (line, _) = crate::diagnostic::line_column(text, problems[0].offset);
-        assert_eq!(line, 3);
+        // The place is right after the value that lacks its comma.
+        let (line, column) = crate::diagnostic::line_column(text, problems[0].offset);
+        assert_eq!((line, column), (3, 28));
         assert_eq!(problems[1].key.as_deref(), Some("c"));
         assert!(problems[1].message.contains("`undefinedmacro`"));
         let title = parsed[1].entry.title().unwrap().value.to_string();

@@ -316,6 +316,13 @@ fn names(item: &Value, field: &str) -> Result<Option<Yaml>, String> {
         if let Some(literal) = get("literal") {
             person.insert("name".into(), literal.into());
         } else if let Some(family) = get("family") {
+            // Some exports repeat the particle in `family` ("van der Berg"
+            // with `non-dropping-particle: "van der"`): keep it once.
+            let particle = get("non-dropping-particle").unwrap_or_default();
+            let family = match family.strip_prefix(particle) {
+                Some(rest) if !particle.is_empty() && rest.starts_with(' ') => rest.trim_start(),
+                _ => family,
+            };
             person.insert("name".into(), family.into());
             if let Some(given) = get("given") {
                 person.insert("given-name".into(), given.into());

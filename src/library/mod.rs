@@ -118,7 +118,7 @@ impl Library {
                     diagnostics.push(Diagnostic::warning(problem.message).at(at(problem.offset, &source.text)));
                 }
                 for (i, item) in items.iter().enumerate() {
-                    if let bibtex::ItemKind::Entry { key, key_offset } = &item.kind {
+                    if let bibtex::ItemKind::Entry { key, key_offset, data: false } = &item.kind {
                         found.push((key.clone(), *key_offset, State::Pending(i)));
                     }
                 }

@@ -84,6 +84,21 @@ pub fn escaped(text: &str) -> String {
     out
 }
 
+/// Repairs punctuation hayagriva leaves behind when a part of a reference is
+/// empty: `(2020,)` (APA's month-day group of a date without month) and the
+/// double space of an omitted volume (`Systems,  2023`). citeproc-js never
+/// prints these.
+pub fn tidy(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("  ") && !text.contains(",)") && !text.contains(", )") && !text.contains(",]") {
+        return text.into();
+    }
+    let mut out = text.replace(", )", ")").replace(",)", ")").replace(",]", "]");
+    while out.contains("  ") {
+        out = out.replace("  ", " ");
+    }
+    out.into()
+}
+
 /// Whether a link target is safe to make a link of: only http, https (DOIs
 /// arrive as `https://doi.org/…`). `javascript:`, `data:` and the rest stay text.
 pub fn safe_url(url: &str) -> bool {
@@ -110,7 +125,7 @@ impl Writer<'_> {
         match child {
             ElemChild::Text(formatted) => {
                 let text = self.numbered(&formatted.text, state);
-                formatted_html(&text, &formatted.formatting, out, state);
+                formatted_html(&tidy(&text), &formatted.formatting, out, state);
             }
             ElemChild::Markup(markup) => escape_with_marks(markup, out, state),
             ElemChild::Link { text, url } => {
@@ -173,7 +188,7 @@ impl Writer<'_> {
     fn plain_children(&self, children: &ElemChildren, out: &mut String, state: &mut State) {
         for child in &children.0 {
             match child {
-                ElemChild::Text(f) => out.extend(self.numbered(&f.text, state).chars().filter(|c| !is_mark(*c))),
+                ElemChild::Text(f) => out.extend(tidy(&self.numbered(&f.text, state)).chars().filter(|c| !is_mark(*c))),
                 ElemChild::Markup(m) => out.extend(m.chars().filter(|c| !is_mark(*c))),
                 ElemChild::Link { text, .. } => out.extend(text.text.chars().filter(|c| !is_mark(*c))),
                 ElemChild::Transparent { .. } => {}
@@ -203,7 +218,7 @@ impl Writer<'_> {
             match child {
                 ElemChild::Text(f) => {
                     let text = self.numbered(&f.text, state);
-                    md_formatted(&text, &f.formatting, events);
+                    md_formatted(&tidy(&text), &f.formatting, events);
                 }
                 ElemChild::Markup(m) => md_formatted(m, &Formatting::default(), events),
                 ElemChild::Link { text, url } => {
@@ -454,6 +469,15 @@ mod tests {
         let html = Writer::default().html(&tree);
         assert_eq!(html, "<i>Title with <i>inner</i> and <i>unclosed</i></i> after end");
         assert_eq!(Writer::default().plain(&tree), "Title with inner and unclosed after end");
+    }
+
+    #[test]
+    fn empty_parts_leave_no_stray_punctuation() {
+        let cases =
+            [("(2020,). ", "(2020). "), ("Systems,  2023", "Systems, 2023"), ("a , )", "a )"), ("fine", "fine")];
+        for (input, expected) in cases {
+            assert_eq!(tidy(input), expected);
+        }
     }
 
     #[test]

@@ -1,0 +1,237 @@
+//! Bibliographies as users bring them: BibLaTeX from decades of LaTeX work
+//! and from JabRef/Zotero, CSL-JSON, hayagriva YAML, CSL styles from files,
+//! and the `format` and `check` commands over them.
+
+mod common;
+
+use mdbook_scholar::config::BibFile;
+use mdbook_scholar::library::Library;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mdbook-scholar");
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+fn load(names: &[&str]) -> (Library, Vec<String>) {
+    let files: Vec<BibFile> =
+        names.iter().map(|n| BibFile { path: data(n), shown: format!("tests/data/{n}") }).collect();
+    let (mut library, mut diagnostics) = Library::load(&files).unwrap();
+    diagnostics.extend(library.resolve_all());
+    (library, diagnostics.iter().map(|d| d.to_string()).collect())
+}
+
+fn format(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(BIN).arg("format").args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn one_bad_entry_loses_nothing_else() {
+    for file in ["wild.bib", "wild-crlf.bib"] {
+        let (library, diagnostics) = load(&[file]);
+        let keys: Vec<&str> = library.keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "goedel1931",
+                "crossref-child",
+                "iccv2003",
+                "markup",
+                "after-broken",
+                "missing-comma",
+                "bad-macro",
+                "ünïcödé2020",
+                "xdata-user",
+                "zh-book"
+            ],
+            "{file}"
+        );
+        let readable: Vec<&str> = library.keys().filter(|k| library.work(k).is_some()).collect();
+        assert_eq!(readable.len(), 8, "{file}: {readable:?}");
+        let path = format!("tests/data/{file}");
+        assert_eq!(
+            diagnostics,
+            [
+                format!(
+                    "{path}:43:1: warning: entry `broken-unclosed` is not closed: a `}}` is missing (reading resumes at line 48)"
+                ),
+                format!(
+                    "{path}:96:10: warning: duplicate key `goedel1931`; the first definition, at {path}:11:10, is used"
+                ),
+                format!(
+                    "{path}:56:25: warning: entry `missing-comma` is skipped: a `,` is missing between fields (or after the key)"
+                ),
+                format!(
+                    "{path}:64:18: warning: entry `bad-macro` is skipped: `undefinedstring` is neither a field value in braces or quotes nor a defined `@string` (write `{{undefinedstring}}` or define it)"
+                ),
+            ],
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn latex_macros_crossref_and_xdata_become_text() {
+    let (code, out, _) = format(&["--style", "apa", "tests/data/wild.bib"]);
+    assert_eq!(code, 0);
+    let expected = [
+        "Gödel, K. (1931). Über formal unentscheidbare Sätze der Principia Mathematica und verwandter Systeme I. Monatshefte für Mathematik und Physik, 38, 173–198.",
+        "Li, F.-F., Fergus, R., & Perona, P. (2003). One-Shot Learning of Object Categories. Proceedings of the Ninth IEEE International Conference on Computer Vision, 1134–1141.",
+        "Café, R., Müller, J., & Østergaard, S. (2010). On Emphasis, Strength and the LaTeX — Way. IEEE Transactions on Pattern Analysis and Machine Intelligence.",
+        "Data, D. (2015). Borrows Its Publisher. Shared Publisher.",
+        "Ünal, Ö. (2020). A Unicode Key. https://example.org/%C3%BC",
+        "周志华. (2016). 机器学习. 清华大学出版社.",
+    ];
+    for line in expected {
+        assert!(out.lines().any(|l| l == line), "missing line:\n{line}\nin:\n{out}");
+    }
+    // @xdata lends fields and is not a work of its own.
+    assert!(!out.contains("(n.d.). Shared Publisher"), "{out}");
+    assert_eq!(out.lines().count(), 8);
+
+    let (_, html, _) = format(&["--style", "apa", "--html", "tests/data/wild.bib"]);
+    assert!(html.contains("On <i>Emphasis</i>, <b>Strength</b> and the LaTeX — Way"), "{html}");
+    assert!(html.lines().all(|l| l.starts_with("<div class=\"scholar-entry\" data-key=\"")), "{html}");
+    assert!(html.contains("data-key=\"ünïcödé2020\""));
+}
+
+#[test]
+fn non_utf8_bytes_are_reported_and_the_file_still_loads() {
+    let (library, diagnostics) = load(&["latin1.bib"]);
+    assert_eq!(library.len(), 2);
+    assert!(library.work("after-latin1").is_some() && library.work("latin1").is_some());
+    assert_eq!(
+        diagnostics,
+        [
+            "tests/data/latin1.bib:2:14: warning: the file is not valid UTF-8 (4 bad byte sequences); they are read as `\u{FFFD}` (save the file as UTF-8)"
+        ]
+    );
+}
+
+#[test]
+fn csl_json_and_yaml_load_item_by_item() {
+    let (library, diagnostics) = load(&["zotero.json", "works.yaml"]);
+    let keys: Vec<&str> = library.keys().collect();
+    assert_eq!(keys, ["devlin2019bert", "zhou2016jiqi", "no-date", "crazy-rich", "wang2021"]);
+    assert_eq!(
+        diagnostics,
+        [
+            "tests/data/zotero.json:37:3: warning: an item is skipped: item 4 has no `id`; every item needs one to be cited",
+            "tests/data/works.yaml:22:1: warning: entry `broken` is skipped: invalid type: sequence, expected a date in the format YYYY-MM-DD"
+        ]
+    );
+    assert_eq!(library.work("zhou2016jiqi").unwrap().language.as_deref(), Some("zh"));
+    assert_eq!(library.work("wang2021").unwrap().language.as_deref(), Some("zh"));
+    let (code, out, _) = format(&["--style", "ieee", "tests/data/zotero.json", "tests/data/works.yaml"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("[1] J. Devlin, M.-W. Chang, K. Lee, and K. Toutanova, “BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding,” in "), "{out}");
+    assert!(out.contains("doi: 10.18653/v1/N19-1423"), "{out}");
+    assert!(out.contains("A. van der Berg, “A Page With Italic Words.”"), "{out}");
+}
+
+#[test]
+fn a_duplicate_key_across_files_names_both_places() {
+    let (library, diagnostics) = load(&["zotero.json", "dup.bib"]);
+    assert!(library.work("devlin2019bert").unwrap().entry.title().unwrap().value.to_string().starts_with("BERT"));
+    assert_eq!(
+        diagnostics,
+        [
+            "tests/data/zotero.json:37:3: warning: an item is skipped: item 4 has no `id`; every item needs one to be cited",
+            "tests/data/dup.bib:1:7: warning: duplicate key `devlin2019bert`; the first definition, at tests/data/zotero.json:2:3, is used"
+        ]
+    );
+}
+
+#[test]
+fn under_gb_7714_western_works_say_et_al_and_chinese_ones_deng() {
+    let (code, out, _) = format(&["--style", "gb-7714-2015-numeric", "tests/data/bilingual.bib"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "[1] ALPHA A, BETA B, GAMMA G, et al. A Western Work With Four Authors[J]. Journal of Examples, 2020, 1: 1-10.\n\
+         [2] 王一, 李二, 张三, 等. 一篇有四位作者的中文论文[J]. 中文学报, 2021, 2: 11-20.\n"
+    );
+}
+
+#[test]
+fn styles_from_files_and_their_failures() {
+    // A dependent style takes its parent (bundled APA) and its own locale.
+    let (code, out, _) = format(&["--style", "tests/data/styles/apa-dependent.csl", "tests/data/zotero.json"]);
+    assert_eq!(code, 0);
+    // German terms from the dependent style's locale (with its no-break spaces).
+    assert!(
+        out.contains("(o.\u{a0}J.). A Page With Italic Words. Abgerufen")
+            || out.contains("(o. J.). A Page With Italic Words. Abgerufen"),
+        "{out}"
+    );
+
+    let cases = [
+        ("broken.csl", "ill-formed document: expected `</text>`, but `</layout>` was found"),
+        (
+            "wrong-element.csl",
+            "unknown variant `frobnicate`, expected one of `text`, `date`, `number`, `names`, `label`, `group`, `choose`",
+        ),
+        (
+            "orphan-dependent.csl",
+            "it is a dependent style whose parent `http://example.org/styles/no-such-parent` is neither bundled nor found",
+        ),
+        ("nowhere.csl", "cannot read the style file `tests/data/styles/nowhere.csl`"),
+    ];
+    for (file, expected) in cases {
+        let path = format!("tests/data/styles/{file}");
+        let (code, out, err) = format(&["--style", &path, "tests/data/zotero.json"]);
+        assert_eq!(code, 1, "{file}");
+        assert!(out.is_empty(), "{file}");
+        assert!(err.contains(expected), "{file}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn format_fails_only_when_a_file_cannot_be_read() {
+    let (code, out, err) = format(&["tests/data/no-such-file.bib"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("cannot read the bibliography file `tests/data/no-such-file.bib`"), "{err}");
+    let (code, _, err) = format(&["--style", "iee", "tests/data/wild.bib"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("did you mean `ieee`?"), "{err}");
+}
+
+#[test]
+fn check_reports_everything_and_strict_fails_on_warnings() {
+    let dir = common::fixtures().join("check");
+    let run = |strict: bool| {
+        let mut command = Command::new(BIN);
+        command.arg("check").arg(&dir);
+        if strict {
+            command.arg("--strict");
+        }
+        command.output().unwrap()
+    };
+    let output = run(false);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    for expected in [
+        "src/chapter.md:3:71: warning: unknown citation key `goedel1913` (did you mean `goedel1931`?)",
+        "src/chapter.md:3:43: warning: citation key `missing-comma` names an entry that could not be read (at ../../data/wild.bib:55:10)",
+        "../../data/wild.bib:43:1: warning: entry `broken-unclosed` is not closed",
+        "../../data/wild.bib:64:18: warning: entry `bad-macro` is skipped",
+        "../../data/wild.bib:36:10: note: entry `markup` is not cited",
+        "../../data/zotero.json:19:3: note: entry `zhou2016jiqi` is not cited",
+        "0 errors, 7 warnings, 10 notes",
+    ] {
+        assert!(stderr.contains(expected), "missing `{expected}` in:\n{stderr}");
+    }
+    assert!(output.stdout.is_empty());
+    assert!(!dir.join("book").exists(), "check must not write the book");
+    let strict = run(true);
+    assert_eq!(strict.status.code(), Some(1));
+}
