@@ -88,7 +88,7 @@ fn run(options: &Options) {
         let book = synthetic_book(chapters, bib_keys, 7);
         let toml = format!(
             "[book]\ntitle = \"Benchmark\"\n[preprocessor.scholar]\nbibliography = \"{bib}\"\nstyle = \"{style}\"\nscope = \"{scope}\"\ncache = {cache}\n\
-             [preprocessor.bib]\nbibliography = \"{bib}\"\nbackend = \"csl\"\ncsl-style = \"{style}\"\nadd-bib-in-chapters = {}\n",
+             [preprocessor.bib]\nbibliography = \"../{bib}\"\nbackend = \"csl\"\ncsl-style = \"{style}\"\ncitation-syntax = \"pandoc\"\nrender-bib = \"cited\"\nadd-bib-in-chapters = {}\n",
             scope == "chapter"
         );
         let config: mdbook_preprocessor::config::Config = toml.parse().unwrap();
@@ -159,7 +159,8 @@ fn run(options: &Options) {
     let mut growth = Vec::new();
     for fraction in [4, 2, 1] {
         let chapters = n / fraction;
-        let input = if fraction == 1 { input_ieee.clone() } else { inputs(chapters, "refs.bib", "ieee", "chapter", true) };
+        let input =
+            if fraction == 1 { input_ieee.clone() } else { inputs(chapters, "refs.bib", "ieee", "chapter", true) };
         let m = measure(options.runs, || {
             clear();
             run_process(Path::new(BIN), &[], &input, None)
@@ -172,14 +173,28 @@ fn run(options: &Options) {
 
     let mut peers = Vec::new();
     if let Some(bib) = &mdbook_bib {
-        // mdbook-bib reads the same JSON (its own table in the same config).
+        // mdbook-bib reads the same JSON (its own table in the same config);
+        // check once that it really expanded the citations.
+        check_expands(bib, &input_ieee);
         let ieee_chapters = measure(options.runs, || run_process(bib, &[], &input_ieee, None));
         table.row("mdbook-bib 0.5, CSL ieee, per-chapter lists", &ieee_chapters, Some(&nop));
         let apa_global = measure(options.runs, || run_process(bib, &[], &input_apa_global, None));
         table.row("mdbook-bib 0.5, CSL apa, one global list", &apa_global, Some(&nop));
-        peers.push(("cold ieee per-chapter vs mdbook-bib ieee per-chapter (target ≥ 4×)", ieee_chapters.wall, cold_ieee.wall));
-        peers.push(("cold apa per-chapter vs mdbook-bib apa global list (target ≥ 3×)", apa_global.wall, cold_apa.wall));
-        peers.push(("peak memory: mdbook-bib / ours, ieee per-chapter (target ≥ 1×)", ieee_chapters.rss_mb, cold_ieee.rss_mb));
+        peers.push((
+            "cold ieee per-chapter vs mdbook-bib ieee per-chapter (target ≥ 4×)",
+            ieee_chapters.wall,
+            cold_ieee.wall,
+        ));
+        peers.push((
+            "cold apa per-chapter vs mdbook-bib apa global list (target ≥ 3×)",
+            apa_global.wall,
+            cold_apa.wall,
+        ));
+        peers.push((
+            "peak memory: mdbook-bib / ours, ieee per-chapter (target ≥ 1×)",
+            ieee_chapters.rss_mb,
+            cold_ieee.rss_mb,
+        ));
     }
 
     println!("{}", table.render());
@@ -192,9 +207,15 @@ fn run(options: &Options) {
     }
     println!("  warm ieee / do-nothing (target ≤ 5×): {:.1}×", warm.wall / nop.wall);
     println!("  warm apa / do-nothing (target ≤ 5×): {:.1}×", warm_apa.wall / nop.wall);
-    println!("  {big}-entry / {}-entry .bib, same citations (target ≤ 1.5×): {:.2}×", options.entries, big_run.wall / cold_ieee.wall);
-    let per_chapter: Vec<String> =
-        growth.iter().map(|(c, w)| format!("{c} chapters {:.3} s ({:.2} ms/chapter)", w, w * 1000.0 / *c as f64)).collect();
+    println!(
+        "  {big}-entry / {}-entry .bib, same citations (target ≤ 1.5×): {:.2}×",
+        options.entries,
+        big_run.wall / cold_ieee.wall
+    );
+    let per_chapter: Vec<String> = growth
+        .iter()
+        .map(|(c, w)| format!("{c} chapters {:.3} s ({:.2} ms/chapter)", w, w * 1000.0 / *c as f64))
+        .collect();
     println!("  growth with book size (linear if ms/chapter stays flat): {}", per_chapter.join(", "));
 }
 
@@ -226,6 +247,7 @@ fn run_process(exe: &Path, args: &[&str], input: &Path, env: Option<(&str, &str)
         command.env(k, v);
     }
     let start = Instant::now();
+    #[allow(clippy::zombie_processes)] // reaped by wait4 below
     let child = command.spawn().unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
@@ -244,6 +266,18 @@ fn run_process(exe: &Path, args: &[&str], input: &Path, env: Option<(&str, &str)
         panic!("{} failed on {}: {stderr}", exe.display(), input.display());
     }
     (wall, usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// Fails unless `exe` replaced most `[@…]` markers of `input`.
+fn check_expands(exe: &Path, input: &Path) {
+    let output = Command::new(exe).stdin(std::fs::File::open(input).unwrap()).stderr(Stdio::null()).output().unwrap();
+    let before = std::fs::read_to_string(input).unwrap().matches("[@ref").count();
+    let after = String::from_utf8_lossy(&output.stdout).matches("[@ref").count();
+    assert!(
+        output.status.success() && after * 2 < before,
+        "{} did not expand the citations ({before} → {after})",
+        exe.display()
+    );
 }
 
 #[derive(Default)]
@@ -289,19 +323,64 @@ impl Rng {
 }
 
 const FAMILIES: &[&str] = &[
-    "Smith", "Wang", "Li", "Zhang", "Müller", "García", "Kim", "Nguyen", "Brown", "Chen", "Ivanov", "Rossi", "Dubois",
-    "Tanaka", "Kowalski", "Silva", "Johnson", "Liu", "Yang", "Huang", "O'Brien", "van der Berg", "Schmidt", "Singh",
+    "Smith",
+    "Wang",
+    "Li",
+    "Zhang",
+    "Müller",
+    "García",
+    "Kim",
+    "Nguyen",
+    "Brown",
+    "Chen",
+    "Ivanov",
+    "Rossi",
+    "Dubois",
+    "Tanaka",
+    "Kowalski",
+    "Silva",
+    "Johnson",
+    "Liu",
+    "Yang",
+    "Huang",
+    "O'Brien",
+    "van der Berg",
+    "Schmidt",
+    "Singh",
 ];
-const GIVEN: &[&str] = &["Anna", "Wei", "Jun", "Maria", "John", "Hiroshi", "Olga", "Luca", "Chloé", "Raj", "Mei", "Tom"];
+const GIVEN: &[&str] =
+    &["Anna", "Wei", "Jun", "Maria", "John", "Hiroshi", "Olga", "Luca", "Chloé", "Raj", "Mei", "Tom"];
 const ZH_NAMES: &[&str] = &["王小明", "李华", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄敏"];
 const WORDS: &[&str] = &[
-    "learning", "language", "models", "scaling", "attention", "efficient", "retrieval", "reasoning", "alignment", "neural",
-    "transformer", "evaluation", "data", "adaptation", "sparse", "inference", "robust", "generation", "graph", "memory",
+    "learning",
+    "language",
+    "models",
+    "scaling",
+    "attention",
+    "efficient",
+    "retrieval",
+    "reasoning",
+    "alignment",
+    "neural",
+    "transformer",
+    "evaluation",
+    "data",
+    "adaptation",
+    "sparse",
+    "inference",
+    "robust",
+    "generation",
+    "graph",
+    "memory",
 ];
 const ZH_WORDS: &[&str] = &["大语言模型", "预训练", "高效", "推理", "对齐", "评测", "数据", "知识", "检索", "生成"];
 const VENUES: &[&str] = &[
-    "Journal of Machine Learning Research", "Transactions of the Association for Computational Linguistics",
-    "Nature Machine Intelligence", "Artificial Intelligence", "计算机学报", "中文信息学报",
+    "Journal of Machine Learning Research",
+    "Transactions of the Association for Computational Linguistics",
+    "Nature Machine Intelligence",
+    "Artificial Intelligence",
+    "计算机学报",
+    "中文信息学报",
 ];
 
 /// Writes an `entries`-entry .bib; returns its keys.
@@ -330,7 +409,13 @@ fn write_bib(path: &Path, entries: usize, seed: u64) -> Vec<String> {
         let title = if chinese { title.join("") } else { title.join(" ") };
         let year = 1990 + rng.below(35);
         let kind = rng.below(3);
-        let _ = write!(out, "@{}{{{key},\n  author = {{{}}},\n  title = {{{}}},\n  year = {year},\n", ["article", "inproceedings", "book"][kind], authors.join(" and "), title);
+        let _ = write!(
+            out,
+            "@{}{{{key},\n  author = {{{}}},\n  title = {{{}}},\n  year = {year},\n",
+            ["article", "inproceedings", "book"][kind],
+            authors.join(" and "),
+            title
+        );
         match kind {
             0 => {
                 let venue = rng.pick(VENUES);
@@ -345,7 +430,14 @@ fn write_bib(path: &Path, entries: usize, seed: u64) -> Vec<String> {
                 );
             }
             1 => {
-                let _ = write!(out, "  booktitle = {{Proceedings of the {} Conference on {}}},\n  pages = {{{}--{}}},\n", 1 + rng.below(60), rng.pick(WORDS), i % 900, i % 900 + 9);
+                let _ = write!(
+                    out,
+                    "  booktitle = {{Proceedings of the {} Conference on {}}},\n  pages = {{{}--{}}},\n",
+                    1 + rng.below(60),
+                    rng.pick(WORDS),
+                    i % 900,
+                    i % 900 + 9
+                );
             }
             _ => {
                 let _ = write!(out, "  publisher = {{Example Press}},\n  address = {{Berlin}},\n");
@@ -392,7 +484,12 @@ fn synthetic_book(chapters: usize, keys: &[String], seed: u64) -> Book {
                     rng.pick(WORDS)
                 );
             } else {
-                let _ = write!(content, "The {} of {} models is studied in depth {citation}, with e-mail user@example.org left alone.\n\n", rng.pick(WORDS), rng.pick(WORDS));
+                let _ = write!(
+                    content,
+                    "The {} of {} models is studied in depth {citation}, with e-mail user@example.org left alone.\n\n",
+                    rng.pick(WORDS),
+                    rng.pick(WORDS)
+                );
             }
             if n == 10 {
                 content.push_str("```rust\nlet x = [@not_a_citation];\nmatch n { v @ 1..=5 => {}, _ => {} }\n```\n\n");

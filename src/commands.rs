@@ -147,7 +147,8 @@ pub fn format(
     let languages: Vec<Option<String>> = works.iter().map(|w| w.language.clone()).collect();
     let engine = Engine::new(&style, &locale, &languages);
     let references = engine.references(&works);
-    for (n, &w) in engine.order(&works).iter().enumerate() {
+    let by_reference: Vec<&crate::render::engine::Facts> = references.iter().map(|r| &r.facts).collect();
+    for (n, &w) in engine.order(&by_reference).iter().enumerate() {
         let reference = &references[w];
         let writer = Writer { number: Some(n + 1).filter(|_| engine.numeric), links: html, entry_href: None };
         let line = if html {

@@ -144,6 +144,8 @@ pub struct Config {
     pub src_shown: PathBuf,
     /// Where mdBook writes the book (`build.build-dir`), resolved.
     pub build_dir: PathBuf,
+    /// The book root (the folder of book.toml).
+    pub root: PathBuf,
 }
 
 impl Config {
@@ -172,6 +174,7 @@ impl Config {
             config.src_shown = book.book.src.clone();
             config.src_dir = root.join(&book.book.src);
             config.build_dir = root.join(&book.build.build_dir);
+            config.root = root.to_path_buf();
             config
         })
     }
@@ -272,6 +275,7 @@ impl Config {
             src_dir: root.join("src"),
             src_shown: PathBuf::from("src"),
             build_dir: root.join("book"),
+            root: root.to_path_buf(),
         })
     }
 

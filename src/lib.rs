@@ -22,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+mod cache;
 mod check;
 pub mod collect;
 pub mod commands;
@@ -36,7 +37,12 @@ pub mod style;
 use anyhow::{Result, bail};
 use mdbook_preprocessor::book::{Book, BookItem, Chapter as BookChapter};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::PathBuf;
 
+use cache::Cache;
 use config::Config;
 use diagnostic::{Diagnostic, Diagnostics};
 use library::Library;
@@ -100,17 +106,64 @@ pub enum Mode {
 
 /// Runs the pipeline.
 pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
+    let timer = Timer::start();
     let style = style::Style::load(&config.style)?;
     let (mut library, found) = Library::load(&config.bibliography)?;
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(found);
 
-    let chapters = scan_book(&book, config, &library);
+    // The chapters' texts leave the book (no copy) and come back spliced.
+    let chapters = scan_book(&mut book, config, &library);
+    timer.lap("load and scan");
     let all_keys = || library.keys().map(String::from).collect();
     let (collected, found) = collect::collect(chapters, config, &|k| library.contains(k), &all_keys, &all_keys);
     diagnostics.extend(found);
+    timer.lap("collect");
 
-    diagnostics.extend(library.resolve(collected.keys.iter().map(String::as_str)));
+    // Chapters whose output is in the cache need no parsing or rendering.
+    let cache = if mode == Mode::Build { Cache::open(config, &config.root, output) } else { None };
+    let holders = !collected.book_lists.is_empty() || !collected.topics.is_empty();
+    let keys: Vec<Option<cache::Key>> = collected
+        .chapters
+        .iter()
+        .map(|chapter| {
+            let cache = cache.as_ref()?;
+            let independent = config.scope != config::Scope::None
+                && !chapter.scan.markers.iter().any(|m| {
+                    matches!(m.kind, scan::MarkerKind::Topics | scan::MarkerKind::Bibliography { book: true })
+                });
+            independent.then(|| {
+                let mut cited: Vec<&str> = chapter.scan.markers.iter().flat_map(marker_keys).collect();
+                cited.sort_unstable();
+                cited.dedup();
+                let dependencies: Vec<(&str, Option<u64>)> =
+                    cited.iter().map(|k| (*k, library.fingerprint(k))).collect();
+                cache.key(chapter, &dependencies)
+            })
+        })
+        .collect();
+    let hits: Vec<Option<cache::Entry>> =
+        keys.iter().map(|key| key.as_ref().and_then(|key| cache.as_ref()?.get(key))).collect();
+    let rendered_here: Vec<bool> = hits.iter().map(Option::is_none).collect();
+
+    // Parse what is rendered now (everything when a chapter shows the
+    // whole book), and what was broken, to report it again.
+    let needed: Vec<&str> = if holders || mode == Mode::Check {
+        collected.keys.iter().map(String::as_str).collect()
+    } else {
+        let mut needed: Vec<&str> = collected
+            .chapters
+            .iter()
+            .zip(&rendered_here)
+            .filter(|(_, here)| **here)
+            .flat_map(|(chapter, _)| chapter.scan.markers.iter().flat_map(marker_keys))
+            .collect();
+        needed.extend(hits.iter().flatten().flat_map(|hit| hit.broken.iter().map(String::as_str)));
+        needed
+    };
+    diagnostics.extend(library.resolve(needed.iter().copied()));
+    let broken: HashSet<String> = needed.iter().filter(|k| library.is_broken(k)).map(|k| k.to_string()).collect();
+    timer.lap("parse cited entries");
     if mode == Mode::Check {
         diagnostics.extend(library.resolve_all());
         diagnostics.extend(check::unused(&library, &collected.keys));
@@ -132,68 +185,145 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         }
     }
 
-    let languages: Vec<Option<String>> =
-        collected.keys.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
-    let engine = Engine::new(&style, &config.locale, &languages);
-    let renderer = render::Renderer::new(&collected, &library, config, &engine, output);
-    let mut rendered = renderer.render();
-
-    if !collected.topics.is_empty() {
-        let spliced: Vec<(String, Vec<std::ops::Range<usize>>)> = collected
-            .chapters
-            .iter()
-            .zip(&rendered.edits)
-            .map(|(chapter, edits)| splice::splice_tracked(&chapter.content, edits))
-            .collect();
-        let pages: Vec<Spliced> = spliced.iter().map(|(content, inserted)| Spliced { content, inserted }).collect();
-        for (chapter, edit) in renderer.topics(&pages, &rendered) {
-            rendered.edits[chapter].push(edit);
+    let mut rendered = {
+        let languages: Vec<Option<String>> =
+            needed.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
+        let engine = Engine::new(&style, &config.locale, &languages);
+        let renderer = render::Renderer::new(&collected, &library, config, &engine, output, &needed);
+        timer.lap("render references");
+        let mut rendered = renderer.render(&rendered_here);
+        timer.lap("render scopes");
+        if !collected.topics.is_empty() {
+            // The table links to the sections of the final pages.
+            let spliced: Vec<(String, Vec<Range<usize>>)> = collected
+                .chapters
+                .iter()
+                .zip(&rendered.edits)
+                .zip(&hits)
+                .map(|((chapter, edits), hit)| match hit {
+                    Some(hit) => (hit.content.clone(), hit.inserted.iter().map(|&(a, b)| a..b).collect()),
+                    None => splice::splice_tracked(&chapter.content, edits),
+                })
+                .collect();
+            let pages: Vec<Spliced> = spliced.iter().map(|(content, inserted)| Spliced { content, inserted }).collect();
+            for (chapter, edit) in renderer.topics(&pages, &rendered) {
+                rendered.edits[chapter].push(edit);
+            }
         }
-    }
+        rendered
+    };
+    // The library's parsed entries are not needed any more.
+    drop(library);
 
-    let mut contents =
-        collected.chapters.iter().zip(&rendered.edits).map(|(chapter, edits)| splice::splice(&chapter.content, edits));
+    let mut contents = Vec::with_capacity(collected.chapters.len());
+    let edits = std::mem::take(&mut rendered.edits);
+    for (((chapter, edits), hit), key) in collected.chapters.into_iter().zip(edits).zip(hits).zip(&keys) {
+        let content = match hit {
+            Some(hit) => hit.content,
+            None if edits.is_empty() => chapter.content,
+            None => {
+                let (content, inserted) = splice::splice_tracked(&chapter.content, &edits);
+                if let (Some(cache), Some(key)) = (&cache, key) {
+                    let broken = chapter
+                        .scan
+                        .markers
+                        .iter()
+                        .flat_map(marker_keys)
+                        .filter(|k| broken.contains(*k))
+                        .map(String::from)
+                        .collect();
+                    let inserted = inserted.iter().map(|r| (r.start, r.end)).collect();
+                    cache.put(key, &cache::Entry { content: content.clone(), broken, inserted });
+                }
+                content
+            }
+        };
+        contents.push(content);
+    }
+    let mut contents = contents.into_iter();
     visit_chapters(&mut book.items, &mut |chapter| {
         if let Some(content) = contents.next() {
             chapter.content = content;
         }
     });
+    if let Some(cache) = &cache {
+        cache.prune();
+    }
+    timer.lap("splice");
     Ok(Outcome { book, diagnostics: diagnostics.sorted() })
 }
 
-/// Scans every chapter, in reading order.
-fn scan_book(book: &Book, config: &Config, library: &Library) -> Vec<collect::Chapter> {
-    let mut chapters = Vec::new();
+/// The keys a marker cites or lists.
+fn marker_keys(marker: &scan::Marker) -> Vec<&str> {
+    match &marker.kind {
+        scan::MarkerKind::Cite(citation) => citation.items.iter().map(|i| i.key.as_str()).collect(),
+        scan::MarkerKind::Nocite { keys, .. } => keys.iter().map(String::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Stage timings on stderr when `SCHOLAR_TIMING` is set (for profiling).
+struct Timer(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timer {
+    fn start() -> Timer {
+        Timer(std::env::var_os("SCHOLAR_TIMING").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+    }
+
+    fn lap(&self, stage: &str) {
+        if let Some(last) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!("timing: {stage}: {:.1} ms", (now - last.get()).as_secs_f64() * 1000.0);
+            last.set(now);
+        }
+    }
+}
+
+/// Scans every chapter, in reading order (in parallel). The chapters'
+/// texts move out of the book into what is returned.
+fn scan_book(book: &mut Book, config: &Config, library: &Library) -> Vec<collect::Chapter> {
+    struct Taken {
+        chapter: collect::Chapter,
+        source: PathBuf,
+    }
+    let mut taken = Vec::new();
     let mut stack: Vec<(usize, usize)> = Vec::new(); // (depth, chapter index)
-    visit_chapters_ref(&book.items, 0, &mut |chapter, depth| {
+    visit_chapters_depth(&mut book.items, 0, &mut |chapter, depth| {
         let path = chapter.path.clone().unwrap_or_default();
-        let source = chapter.source_path.as_ref().unwrap_or(&path);
-        let shown = config.shown_chapter_path(source);
-        // mdBook's `links` preprocessor has turned `\{{#cite k}}` into
-        // `{{#cite k}}`; the chapter's file still shows the escape.
-        let directives = chapter
-            .content
-            .contains("{{#")
-            .then(|| std::fs::read_to_string(config.src_dir.join(source)).ok())
-            .flatten()
-            .map(|text| scan::source_directives(&text));
-        let scan = scan::chapter(&chapter.content, config.markdown, &|k| library.contains(k), directives.as_ref());
+        let source = chapter.source_path.clone().unwrap_or_else(|| path.clone());
         while stack.last().is_some_and(|&(d, _)| d >= depth) {
             stack.pop();
         }
         let parent = stack.last().map(|&(_, c)| c);
-        stack.push((depth, chapters.len()));
-        chapters.push(collect::Chapter {
-            name: chapter.name.clone(),
-            slug: collect::slug(&path),
-            path,
-            shown,
-            number: chapter.number.as_ref().map(|n| n.to_vec()),
-            parent,
-            content: chapter.content.clone(),
-            scan,
+        stack.push((depth, taken.len()));
+        taken.push(Taken {
+            chapter: collect::Chapter {
+                name: chapter.name.clone(),
+                slug: collect::slug(&path),
+                path,
+                shown: config.shown_chapter_path(&source),
+                number: chapter.number.as_ref().map(|n| n.to_vec()),
+                parent,
+                content: std::mem::take(&mut chapter.content),
+                scan: Default::default(),
+            },
+            source,
         });
     });
+    taken.par_iter_mut().for_each(|t| {
+        // mdBook's `links` preprocessor has turned `\{{#cite k}}` into
+        // `{{#cite k}}`; the chapter's file still shows the escape.
+        let directives = t
+            .chapter
+            .content
+            .contains("{{#")
+            .then(|| std::fs::read_to_string(config.src_dir.join(&t.source)).ok())
+            .flatten()
+            .map(|text| scan::source_directives(&text));
+        t.chapter.scan =
+            scan::chapter(&t.chapter.content, config.markdown, &|k| library.contains(k), directives.as_ref());
+    });
+    let mut chapters: Vec<collect::Chapter> = taken.into_iter().map(|t| t.chapter).collect();
     // Slugs must be unique for ids to be.
     let mut seen = std::collections::HashMap::new();
     for chapter in &mut chapters {
@@ -218,13 +348,13 @@ fn visit_chapters(items: &mut [BookItem], f: &mut dyn FnMut(&mut BookChapter)) {
     }
 }
 
-fn visit_chapters_ref(items: &[BookItem], depth: usize, f: &mut dyn FnMut(&BookChapter, usize)) {
+fn visit_chapters_depth(items: &mut [BookItem], depth: usize, f: &mut dyn FnMut(&mut BookChapter, usize)) {
     for item in items {
         if let BookItem::Chapter(chapter) = item {
             if chapter.path.is_some() {
                 f(chapter, depth);
             }
-            visit_chapters_ref(&chapter.sub_items, depth + 1, f);
+            visit_chapters_depth(&mut chapter.sub_items, depth + 1, f);
         }
     }
 }

@@ -1,5 +1,10 @@
 //! The command line: reads arguments, calls the library, exits.
 
+/// hayagriva allocates heavily while laying out references; mimalloc makes
+/// whole builds markedly faster than the system allocator (see the benchmark).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

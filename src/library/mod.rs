@@ -13,6 +13,7 @@ pub mod latex;
 
 use anyhow::{Context as _, Result};
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -66,6 +67,10 @@ struct Record {
     key: String,
     file: usize,
     offset: usize,
+    /// What decides the work: a hash of its source text (BibLaTeX: the
+    /// entry, the file's `@string`s and the entries it inherits from) or of
+    /// the parsed entry. Known without parsing, for the render cache.
+    fingerprint: u64,
     state: State,
 }
 
@@ -171,7 +176,51 @@ impl Library {
                 ),
             },
         }
-        for (key, offset, state) in found {
+        let strings_hash = {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            for item in source.items.iter().filter(|i| i.kind == bibtex::ItemKind::Strings) {
+                source.text[item.range.clone()].hash(&mut hasher);
+            }
+            hasher.finish()
+        };
+        let by_item_key: HashMap<&str, usize> = source
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| match &item.kind {
+                bibtex::ItemKind::Entry { key, .. } => Some((key.as_str(), i)),
+                bibtex::ItemKind::Strings => None,
+            })
+            .collect();
+        let fingerprint = |state: &State| -> u64 {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            match state {
+                State::Pending(i) => {
+                    strings_hash.hash(&mut hasher);
+                    let text = &source.text[source.items[*i].range.clone()];
+                    text.hash(&mut hasher);
+                    for parent in bibtex::parent_keys(text) {
+                        if let Some(&p) = by_item_key.get(parent.as_str()) {
+                            source.text[source.items[p].range.clone()].hash(&mut hasher);
+                        }
+                    }
+                }
+                State::Ready(work) => {
+                    work.entry.hash(&mut hasher);
+                    work.language.hash(&mut hasher);
+                }
+                State::Failed => {}
+            }
+            hasher.finish()
+        };
+        let found: Vec<(String, usize, State, u64)> = found
+            .into_iter()
+            .map(|(key, offset, state)| {
+                let print = fingerprint(&state);
+                (key, offset, state, print)
+            })
+            .collect();
+        for (key, offset, state, fingerprint) in found {
             if let Some(&first) = self.by_key.get(&key) {
                 let first = &self.records[first];
                 let first_place = Location::at(
@@ -188,7 +237,7 @@ impl Library {
                 continue;
             }
             self.by_key.insert(key.clone(), self.records.len());
-            self.records.push(Record { key, file, offset, state });
+            self.records.push(Record { key, file, offset, fingerprint, state });
         }
         self.files.push(source);
     }
@@ -274,15 +323,10 @@ impl Library {
         self.resolve(keys.iter().map(String::as_str))
     }
 
-    /// A fingerprint of the files' contents, for the render cache.
-    pub fn fingerprint(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        for file in &self.files {
-            file.shown.hash(&mut hasher);
-            file.text.hash(&mut hasher);
-        }
-        hasher.finish()
+    /// What decides the work with this key (see `Record::fingerprint`);
+    /// `None` for an unknown key.
+    pub fn fingerprint(&self, key: &str) -> Option<u64> {
+        self.by_key.get(key).map(|&i| self.records[i].fingerprint)
     }
 }
 

@@ -2,11 +2,14 @@
 //! own language; citations rendered per scope so numbering restarts and
 //! disambiguation stays within a list.
 //!
-//! Rendering a reference is hayagriva's whole cost (about 0.45 ms an entry
-//! for APA), so a work cited in forty chapters is laid out once, not forty
-//! times. Where that shortcut could change the result (two works of a scope
-//! that need disambiguating, styles that substitute repeated authors or
-//! number a sorted list) the scope is rendered by hayagriva as a whole.
+//! Rendering a reference is hayagriva's whole cost, so a work cited in forty
+//! chapters is laid out once, not forty times, with a copy of the style
+//! specialized to its kind of entry (`specialize`), and sorted by keys
+//! computed once (`sort`). Where the shortcut could change the result, it is
+//! not taken: works of a scope that need disambiguating (`2020a`, `2020b`)
+//! get their references from hayagriva rendering them together, and styles
+//! that substitute repeated authors or number a sorted list have each scope
+//! rendered by hayagriva as a whole.
 
 use hayagriva::citationberg::{IndependentStyle, Locale, LocaleCode, StyleClass};
 use hayagriva::{
@@ -14,6 +17,7 @@ use hayagriva::{
     ElemChildren, ElemMeta, Formatted, Formatting, LocatorPayload, SpecificLocator,
 };
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 use crate::library::Work;
 use crate::scan::Locator;
@@ -27,9 +31,17 @@ pub struct Reference {
     /// The `[1]` label of styles that align it in its own column.
     pub label: Option<ElemChildren>,
     pub content: ElemChildren,
+    pub facts: Facts,
+}
+
+/// What scopes need to know of a work's reference besides its text.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
     /// The work cited alone, as plain text: two works of one scope with the
     /// same text would need disambiguating.
     pub alone: String,
+    /// Its keys for the style's bibliography sort.
+    pub sort: super::sort::Keys,
 }
 
 /// One cited work inside a citation.
@@ -54,17 +66,21 @@ pub struct ScopeOutput {
     pub citations: Vec<ElemChildren>,
     /// The scope's works in list order (indices into its works).
     pub order: Vec<usize>,
-    /// When hayagriva rendered the whole scope: its list, in `order`.
-    pub whole: Option<Vec<BibliographyItem>>,
+    /// Aligned with `order`: references hayagriva rendered for this scope
+    /// (the whole scope, or works that needed disambiguating), which replace
+    /// the works' own.
+    pub items: Vec<Option<BibliographyItem>>,
 }
 
 pub struct Engine {
     style: IndependentStyle,
+    /// Copies of the style pruned to one kind of entry, for references.
+    specialized: super::specialize::Specializer,
     /// The style without its bibliography: rendering citations then costs
     /// nothing for the references.
     cite_style: IndependentStyle,
-    /// The style with trivial layouts: only its bibliography sort is used.
-    sort_style: Option<IndependentStyle>,
+    /// The style's bibliography order, when it sorts.
+    sorter: Option<super::sort::Sorter>,
     locale: LocaleCode,
     locale_files: Vec<Locale>,
     /// Citations show citation numbers (`[1]`), so a list's order is its
@@ -74,6 +90,9 @@ pub struct Engine {
     pub sorted: bool,
     /// The shortcut is off for this style: every scope goes to hayagriva.
     whole_scopes: bool,
+    /// For tests: scopes that need disambiguating go to hayagriva whole, to
+    /// compare with the shortcut.
+    pub force_whole: bool,
     note_style: bool,
 }
 
@@ -99,16 +118,19 @@ impl Engine {
         let sorted = csl.bibliography.as_ref().is_some_and(|b| b.sort.is_some());
         let substitutes = csl.bibliography.as_ref().is_some_and(|b| b.subsequent_author_substitute.is_some());
         let note_style = csl.settings.class == StyleClass::Note;
-        let sort_style = sorted.then(|| sort_only(&csl));
+        let sorter = super::sort::Sorter::new(&csl, &locale);
         let mut engine = Engine {
+            specialized: super::specialize::Specializer::new(csl.clone()),
             style: csl,
             cite_style,
-            sort_style,
+            sorter,
             locale,
             locale_files,
             numeric: false,
             sorted,
             whole_scopes: substitutes,
+            // The reference path the shortcuts are tested against.
+            force_whole: std::env::var_os("SCHOLAR_WHOLE_SCOPES").is_some(),
             note_style,
         };
         engine.numeric = engine.probe_numeric();
@@ -162,27 +184,35 @@ impl Engine {
         works.par_iter().map(|work| self.reference(work)).collect()
     }
 
-    fn reference(&self, work: &Work) -> Reference {
+    pub fn reference(&self, work: &Work) -> Reference {
+        let style = self.specialized.for_entry(&work.entry);
+        let style = style.as_ref();
         let locale = self.work_locale(work);
         let mut driver = BibliographyDriver::new();
         let mut item = CitationItem::with_entry(&work.entry);
         item.locale = Some(locale.clone());
         driver.citation(CitationRequest::new(
             vec![item],
-            &self.style,
+            style,
             Some(locale.clone()),
             &self.locale_files,
             self.note_style.then_some(1),
         ));
-        let rendered = driver.finish(BibliographyRequest::new(&self.style, Some(locale), &self.locale_files));
+        let rendered = driver.finish(BibliographyRequest::new(style, Some(locale), &self.locale_files));
         let citation = rendered.citations.into_iter().next().map(|c| c.citation).unwrap_or_default();
         let alone = Writer::default().plain(&citation);
+        let sort = match &self.sorter {
+            Some(sorter) => sorter.keys(&work.entry, &self.work_locale(work), &self.locale_files),
+            None => Default::default(),
+        };
         match rendered.bibliography.and_then(|b| b.items.into_iter().next()) {
-            Some(item) => {
-                Reference { label: item.first_field.map(|f| ElemChildren(vec![f])), content: item.content, alone }
-            }
+            Some(item) => Reference {
+                label: item.first_field.map(|f| ElemChildren(vec![f])),
+                content: item.content,
+                facts: Facts { alone, sort },
+            },
             // A style without a bibliography: the full note is the reference.
-            None => Reference { label: None, content: citation, alone },
+            None => Reference { label: None, content: citation, facts: Facts { alone, sort } },
         }
     }
 
@@ -192,18 +222,25 @@ impl Engine {
     pub fn scope(
         &self,
         works: &[&Work],
-        references: &[&Reference],
+        references: &[&Facts],
         citations: &[CiteInput],
         nocite: &[usize],
     ) -> ScopeOutput {
-        let ambiguous = !self.numeric && {
-            let mut seen = std::collections::HashSet::new();
-            !references.iter().all(|r| r.alone.is_empty() || seen.insert(r.alone.as_str()))
-        };
-        let whole = self.whole_scopes || ambiguous;
+        // Works whose citations alone read the same need disambiguating.
+        let mut ambiguous: Vec<usize> = Vec::new();
+        if !self.numeric {
+            let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+            for (w, reference) in references.iter().enumerate() {
+                if !reference.alone.is_empty() {
+                    by_text.entry(reference.alone.as_str()).or_default().push(w);
+                }
+            }
+            ambiguous = by_text.into_values().filter(|group| group.len() > 1).flatten().collect();
+            ambiguous.sort_unstable();
+        }
+        let whole = self.whole_scopes || (self.force_whole && !ambiguous.is_empty());
         let style = if whole { &self.style } else { &self.cite_style };
         let mut driver = BibliographyDriver::new();
-        let mut requests = 0;
         let mut note = 0;
         for citation in citations {
             if citation.items.is_empty() {
@@ -229,7 +266,6 @@ impl Engine {
                 &self.locale_files,
                 Some(note),
             ));
-            requests += 1;
         }
         if !nocite.is_empty() {
             let items = nocite
@@ -256,17 +292,53 @@ impl Engine {
             }
             out.push(tree);
         }
-        debug_assert!(requests <= out.len());
 
         let key_index = |key: &str| works.iter().position(|w| w.entry.key() == key);
-        let (order, whole_items) = match rendered.bibliography {
-            Some(bibliography) if whole => {
-                let order = bibliography.items.iter().filter_map(|i| key_index(&i.key)).collect();
-                (order, Some(bibliography.items))
+        if whole && let Some(bibliography) = rendered.bibliography {
+            let order = bibliography.items.iter().filter_map(|i| key_index(&i.key)).collect();
+            let items = bibliography.items.into_iter().map(Some).collect();
+            return ScopeOutput { citations: out, order, items };
+        }
+        let order = self.order(references);
+        let mut items: Vec<Option<BibliographyItem>> = vec![None; order.len()];
+        if !ambiguous.is_empty() {
+            // The works that need it are rendered together, cited as the
+            // scope cites them, so hayagriva disambiguates them as it would
+            // in the whole scope.
+            let locale = self.work_locale(works[ambiguous[0]]);
+            let mut driver = BibliographyDriver::new();
+            for citation in citations {
+                let items: Vec<CitationItem<hayagriva::Entry>> = citation
+                    .items
+                    .iter()
+                    .filter(|item| ambiguous.binary_search(&item.work).is_ok())
+                    .map(|item| {
+                        let work = works[item.work];
+                        let locator = item.locator.map(|l| SpecificLocator(l.kind, LocatorPayload::Str(&l.value)));
+                        let purpose = citation.narrative.then_some(CitePurpose::Prose);
+                        CitationItem::new(&work.entry, locator, Some(self.work_locale(work)), false, purpose)
+                    })
+                    .collect();
+                if !items.is_empty() {
+                    driver.citation(CitationRequest::new(
+                        items,
+                        &self.style,
+                        Some(self.citation_locale(works, citation)),
+                        &self.locale_files,
+                        None,
+                    ));
+                }
             }
-            _ => (self.order(works), None),
-        };
-        ScopeOutput { citations: out, order, whole: whole_items }
+            let together = driver.finish(BibliographyRequest::new(&self.style, Some(locale), &self.locale_files));
+            for item in together.bibliography.map(|b| b.items).unwrap_or_default() {
+                if let Some(w) = key_index(&item.key)
+                    && let Some(n) = order.iter().position(|&o| o == w)
+                {
+                    items[n] = Some(item);
+                }
+            }
+        }
+        ScopeOutput { citations: out, order, items }
     }
 
     /// A citation's locale: its works' own when they agree (so an author-date
@@ -277,28 +349,13 @@ impl Engine {
         if locales.all(|l| l == first) { first } else { self.locale.clone() }
     }
 
-    /// The list order of `works`: first citation for unsorted styles; the
-    /// style's sort otherwise.
-    pub fn order(&self, works: &[&Work]) -> Vec<usize> {
-        let Some(sort_style) = &self.sort_style else {
-            return (0..works.len()).collect();
-        };
-        let mut driver = BibliographyDriver::new();
-        let items =
-            works.iter().map(|w| CitationItem::new(&w.entry, None, Some(self.work_locale(w)), true, None)).collect();
-        driver.citation(CitationRequest::new(items, sort_style, Some(self.locale.clone()), &self.locale_files, None));
-        let rendered =
-            driver.finish(BibliographyRequest::new(sort_style, Some(self.locale.clone()), &self.locale_files));
-        let Some(bibliography) = rendered.bibliography else {
-            return (0..works.len()).collect();
-        };
-        let mut order: Vec<usize> =
-            bibliography.items.iter().filter_map(|i| works.iter().position(|w| w.entry.key() == i.key)).collect();
-        // Anything the sort dropped keeps its place at the end.
-        for i in 0..works.len() {
-            if !order.contains(&i) {
-                order.push(i);
-            }
+    /// The list order of works (given by their references, in order of
+    /// first citation): that order for unsorted styles, the style's sort
+    /// otherwise (ties keep the order of first citation).
+    pub fn order(&self, references: &[&Facts]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..references.len()).collect();
+        if let Some(sorter) = &self.sorter {
+            order.sort_by(|&a, &b| sorter.compare(&references[a].sort, a, &references[b].sort, b));
         }
         order
     }
@@ -306,28 +363,6 @@ impl Engine {
     pub fn note_style(&self) -> bool {
         self.note_style
     }
-}
-
-/// The style reduced to what sorting needs: same sort keys and macros,
-/// layouts that print a constant, no disambiguation work.
-fn sort_only(style: &IndependentStyle) -> IndependentStyle {
-    let mut sort = style.clone();
-    let constant = || {
-        use hayagriva::citationberg::{Layout, LayoutRenderingElement, Text, TextTarget};
-        let text = Text::with_target(TextTarget::Value { val: "x".into() });
-        Layout::new(vec![LayoutRenderingElement::Text(text)], Default::default(), None, None)
-    };
-    if let Some(bibliography) = &mut sort.bibliography {
-        bibliography.layout = constant();
-        bibliography.subsequent_author_substitute = None;
-    }
-    sort.citation.layout = constant();
-    sort.citation.sort = None;
-    sort.citation.disambiguate_add_givenname = false;
-    sort.citation.disambiguate_add_names = false;
-    sort.citation.disambiguate_add_year_suffix = false;
-    sort.citation.collapse = None;
-    sort
 }
 
 fn has_meta(children: &ElemChildren, test: &dyn Fn(&ElemMeta) -> bool) -> bool {

@@ -8,6 +8,8 @@
 pub mod engine;
 pub mod labels;
 pub mod markdown;
+mod sort;
+mod specialize;
 pub mod topics;
 pub mod write;
 
@@ -16,14 +18,15 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use hayagriva::ElemChildren;
+use rayon::prelude::*;
 
 use crate::collect::{Collected, Placement, Site, id_safe};
 use crate::config::Config;
 use crate::library::{Library, Work};
 use crate::scan::MarkerKind;
-use engine::{CiteInput, Engine, ItemInput, Reference};
+use engine::{CiteInput, Engine, Facts, ItemInput, Reference};
 use labels::Labels;
-use write::{Writer, escaped, escaped_attr};
+use write::{Writer, escaped, escaped_attr, fill};
 
 /// The stylesheet every page with our output carries.
 pub const CSS: &str = include_str!("scholar.css");
@@ -66,35 +69,70 @@ pub struct Renderer<'a> {
     engine: &'a Engine,
     output: Output,
     labels: Labels,
-    references: HashMap<&'a str, Reference>,
+    references: HashMap<&'a str, Prepared>,
 }
 
 impl<'a> Renderer<'a> {
+    /// `needed` are the keys whose references will be shown.
     pub fn new(
         collected: &'a Collected,
         library: &'a Library,
         config: &'a Config,
         engine: &'a Engine,
         output: Output,
+        needed: &[&str],
     ) -> Renderer<'a> {
-        let works: Vec<&Work> = collected.keys.iter().filter_map(|k| library.work(k).map(|w| w.as_ref())).collect();
-        let references = works.iter().map(|w| w.entry.key()).zip(engine.references(&works)).collect();
+        let mut needed = needed.to_vec();
+        needed.sort_unstable();
+        needed.dedup();
+        let works: Vec<&Work> = needed.iter().filter_map(|k| library.work(k).map(|w| w.as_ref())).collect();
+        // Rendered in parallel and written out at once, so the trees of
+        // thousands of references never pile up.
+        let references = works
+            .par_iter()
+            .map(|w| (w.entry.key(), Prepared::new(engine.reference(w), output, engine.numeric)))
+            .collect();
         Renderer { collected, library, config, engine, output, labels: labels::for_locale(&config.locale), references }
     }
 
     /// Every citation and list as edits per chapter (indexed like the
     /// chapters). `{{#topics}}` is left for [`Renderer::topics`].
-    pub fn render(&self) -> Rendered {
+    /// Renders the scopes of the chapters marked in `here` (the others come
+    /// from the cache).
+    pub fn render(&self, here: &[bool]) -> Rendered {
         let collected = self.collected;
         let mut edits: Vec<Vec<Edit>> = vec![Vec::new(); collected.chapters.len()];
         let mut uses_css = vec![false; collected.chapters.len()];
 
         // The book-wide list first: citations in scope `none` may link to it.
-        let book = self.book_list(&mut edits, &mut uses_css);
-        for scope in &collected.scopes {
-            self.scope(scope, &book, &mut edits, &mut uses_css);
+        let mut sink = Sink::default();
+        let book = self.book_list(&mut sink);
+        // Scopes are independent: render them in parallel, merge in order.
+        let sinks: Vec<Sink> = collected
+            .scopes
+            .par_iter()
+            .filter(|scope| match scope.placement {
+                Placement::Auto { chapter, .. } | Placement::Directive { chapter, .. } => here[chapter],
+                Placement::Nowhere => true,
+            })
+            .map(|scope| {
+                let mut sink = Sink::default();
+                self.scope(scope, &book, &mut sink);
+                sink
+            })
+            .collect();
+        for sink in std::iter::once(sink).chain(sinks) {
+            for (chapter, edit) in sink.edits {
+                edits[chapter].push(edit);
+            }
+            for chapter in sink.css {
+                uses_css[chapter] = true;
+            }
         }
         for (c, chapter) in collected.chapters.iter().enumerate() {
+            if !here[c] {
+                continue;
+            }
             // Directives that place nothing (a second list, a list of a scope
             // that cites nothing) disappear.
             for marker in &chapter.scan.markers {
@@ -115,7 +153,7 @@ impl<'a> Renderer<'a> {
         Rendered { edits, book }
     }
 
-    fn scope(&self, scope: &crate::collect::Scope, book: &BookList, edits: &mut [Vec<Edit>], uses_css: &mut [bool]) {
+    fn scope(&self, scope: &crate::collect::Scope, book: &BookList, sink: &mut Sink) {
         let collected = self.collected;
         let sites: Vec<&Site> = scope.citations.iter().map(|&i| &collected.citations[i]).collect();
         if sites.is_empty() && scope.nocite.is_empty() {
@@ -170,7 +208,7 @@ impl<'a> Renderer<'a> {
             .filter(|&w| w >= first_nocite)
             .collect();
         let works: Vec<&Work> = keys.iter().filter_map(|k| self.library.work(k).map(|w| w.as_ref())).collect();
-        let references: Vec<&Reference> = keys.iter().filter_map(|k| self.references.get(k)).collect();
+        let references: Vec<&Facts> = keys.iter().filter_map(|k| self.references.get(k)).map(|p| &p.facts).collect();
         if works.len() != keys.len() || references.len() != keys.len() {
             return;
         }
@@ -262,8 +300,8 @@ impl<'a> Renderer<'a> {
                     if marker.in_table { text.replace('|', "\\|") } else { text }
                 }
             };
-            uses_css[site.chapter] = true;
-            edits[site.chapter].push(Edit { range: marker.span.clone(), text });
+            sink.css.push(site.chapter);
+            sink.edits.push((site.chapter, Edit { range: marker.span.clone(), text }));
         }
 
         // The list.
@@ -275,18 +313,18 @@ impl<'a> Renderer<'a> {
             .map(|(n, &w)| {
                 let key = keys[w];
                 let id = format!("scholar-ref-{}-{}", target.slug, id_safe(key));
-                let body = match &rendered.whole {
-                    Some(items) => self.item_html_or_md(&items[n]),
+                let body = match &rendered.items[n] {
+                    Some(item) => self.item_html_or_md(item),
                     None => self.reference_text(key, Some(n + 1)),
                 };
                 let block = self.entry_block(key, &id, body, None);
                 (id, block)
             })
             .collect();
-        let labelled = rendered.whole.as_ref().map_or_else(
-            || keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.label.is_some()),
-            |items| items.first().is_some_and(|i| i.first_field.is_some()),
-        );
+        let labelled = match rendered.items.first() {
+            Some(Some(item)) => item.first_field.is_some(),
+            _ => keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.labelled),
+        };
         let block = self.list_block(
             &entries.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
             scope.title_level,
@@ -294,16 +332,16 @@ impl<'a> Renderer<'a> {
             false,
             &target.slug,
         );
-        self.place(scope.placement, block, edits);
-        uses_css[target.chapter] = true;
+        self.place(scope.placement, block, sink);
+        sink.css.push(target.chapter);
     }
 
     /// Puts a list where its placement says.
-    fn place(&self, placement: Placement, block: String, edits: &mut [Vec<Edit>]) {
+    fn place(&self, placement: Placement, block: String, sink: &mut Sink) {
         match placement {
             Placement::Directive { chapter, marker } => {
                 let span = self.collected.chapters[chapter].scan.markers[marker].span.clone();
-                edits[chapter].push(Edit { range: span, text: block });
+                sink.edits.push((chapter, Edit { range: span, text: block }));
             }
             Placement::Auto { chapter, offset } => {
                 let content = &self.collected.chapters[chapter].content;
@@ -320,7 +358,7 @@ impl<'a> Renderer<'a> {
                 if offset < content.len() {
                     text.push_str(newline);
                 }
-                edits[chapter].push(Edit { range: offset..offset, text });
+                sink.edits.push((chapter, Edit { range: offset..offset, text }));
             }
             Placement::Nowhere => {}
         }
@@ -328,7 +366,7 @@ impl<'a> Renderer<'a> {
 
     /// `{{#bibliography book}}`: every work cited anywhere, in the style's
     /// order, each with links back to every place that cites it.
-    fn book_list(&self, edits: &mut [Vec<Edit>], uses_css: &mut [bool]) -> BookList {
+    fn book_list(&self, sink: &mut Sink) -> BookList {
         let collected = self.collected;
         let mut book = BookList::default();
         let Some(&(holder, _)) = collected.book_lists.first() else {
@@ -336,8 +374,8 @@ impl<'a> Renderer<'a> {
         };
         let keys: Vec<&str> =
             collected.keys.iter().map(String::as_str).filter(|k| self.library.work(k).is_some()).collect();
-        let works: Vec<&Work> = keys.iter().filter_map(|k| self.library.work(k).map(|w| w.as_ref())).collect();
-        let order = self.engine.order(&works);
+        let references: Vec<&Facts> = keys.iter().filter_map(|k| self.references.get(k)).map(|p| &p.facts).collect();
+        let order = self.engine.order(&references);
         // Back-references: every citation of each key, in reading order.
         let mut cited_at: HashMap<&str, Vec<&Site>> = HashMap::new();
         for site in &collected.citations {
@@ -373,11 +411,11 @@ impl<'a> Renderer<'a> {
                     self.entry_block(key, &id, self.reference_text(key, Some(n + 1)), backrefs)
                 })
                 .collect();
-            let labelled = keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.label.is_some());
+            let labelled = keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.labelled);
             let block = self.list_block(&entries, 2, labelled, true, "book");
             let span = collected.chapters[chapter].scan.markers[marker].span.clone();
-            edits[chapter].push(Edit { range: span, text: block });
-            uses_css[chapter] = true;
+            sink.edits.push((chapter, Edit { range: span, text: block }));
+            sink.css.push(chapter);
         }
         book
     }
@@ -478,40 +516,22 @@ impl<'a> Renderer<'a> {
     fn reference_text(&self, key: &str, number: Option<usize>) -> String {
         match self.output {
             Output::Html => self.reference_html(key, number, true),
-            Output::Markdown => {
-                let Some(reference) = self.references.get(key) else {
-                    return String::new();
-                };
-                let writer = Writer { number: number.filter(|_| self.engine.numeric), links: true, entry_href: None };
-                let mut out = String::new();
-                if let Some(label) = &reference.label {
-                    out.push_str(&writer.markdown(label));
-                    out.push(' ');
-                }
-                out.push_str(&writer.markdown(&reference.content));
-                out
-            }
+            Output::Markdown => self.references.get(key).map(|r| fill(&r.body, number)).unwrap_or_default(),
         }
     }
 
+    /// A work's reference in HTML: for a list (with links) or a preview.
     fn reference_html(&self, key: &str, number: Option<usize>, links: bool) -> String {
-        let Some(reference) = self.references.get(key) else {
-            return String::new();
-        };
-        let writer = Writer { number: number.filter(|_| self.engine.numeric), links, entry_href: None };
+        let Some(reference) = self.references.get(key) else { return String::new() };
         let mut out = String::new();
         // A label means something only with the number of a list.
         if let Some(label) = reference.label.as_ref().filter(|_| number.is_some() || !self.engine.numeric) {
-            out.push_str("<span class=\"scholar-label\">");
-            out.push_str(&writer.html(label));
-            out.push_str("</span>");
+            out.push_str(&fill(label, number));
             if !links {
                 out.push(' ');
             }
         }
-        out.push_str("<span class=\"scholar-text\">");
-        out.push_str(&writer.html(&reference.content));
-        out.push_str("</span>");
+        out.push_str(&fill(if links { &reference.body } else { &reference.preview }, number));
         out
     }
 
@@ -565,6 +585,60 @@ impl<'a> Renderer<'a> {
             escaped(key)
         )
     }
+}
+
+/// A work's reference, written once for the book: numbered lists fill in
+/// the number.
+struct Prepared {
+    facts: Facts,
+    labelled: bool,
+    /// The label (HTML `<span class="scholar-label">…</span>`, or Markdown).
+    label: Option<String>,
+    /// The text as a list shows it (HTML with links, or the Markdown entry
+    /// with its label).
+    body: String,
+    /// The text as a preview shows it (HTML without links).
+    preview: String,
+}
+
+impl Prepared {
+    fn new(reference: Reference, output: Output, numeric: bool) -> Prepared {
+        let number = numeric.then_some(write::SLOT);
+        let writer = Writer { number, links: true, entry_href: None };
+        let labelled = reference.label.is_some();
+        match output {
+            Output::Html => Prepared {
+                label: reference
+                    .label
+                    .as_ref()
+                    .map(|l| format!("<span class=\"scholar-label\">{}</span>", writer.html(l))),
+                body: format!("<span class=\"scholar-text\">{}</span>", writer.html(&reference.content)),
+                preview: format!(
+                    "<span class=\"scholar-text\">{}</span>",
+                    Writer { links: false, ..writer }.html(&reference.content)
+                ),
+                facts: reference.facts,
+                labelled,
+            },
+            Output::Markdown => {
+                let mut body = String::new();
+                if let Some(label) = &reference.label {
+                    body.push_str(&writer.markdown(label));
+                    body.push(' ');
+                }
+                body.push_str(&writer.markdown(&reference.content));
+                Prepared { label: None, body, preview: String::new(), facts: reference.facts, labelled }
+            }
+        }
+    }
+}
+
+/// What rendering one part of the book produced: edits for chapters, and
+/// the chapters that need the stylesheet.
+#[derive(Default)]
+struct Sink {
+    edits: Vec<(usize, Edit)>,
+    css: Vec<usize>,
 }
 
 /// Where a list is: its chapter and the slug of its entries' ids.

@@ -10,6 +10,20 @@ use hayagriva::{ElemChild, ElemChildren, ElemMeta, Formatting};
 
 use crate::library::latex::{EMPH_END, EMPH_START, STRONG_END, STRONG_START, is_mark};
 
+/// Where a list number goes in text written once and numbered per list
+/// (`Writer::number` = [`SLOT`]); [`fill`] puts the number in.
+pub const NUMBER_SLOT: char = '\u{E010}';
+/// `Writer::number` value that writes [`NUMBER_SLOT`].
+pub const SLOT: usize = usize::MAX;
+
+/// `text` with its number slot filled (or emptied).
+pub fn fill(text: &str, number: Option<usize>) -> String {
+    if !text.contains(NUMBER_SLOT) {
+        return text.to_string();
+    }
+    text.replace(NUMBER_SLOT, &number.map(|n| n.to_string()).unwrap_or_default())
+}
+
 /// Options for writing one piece of output.
 #[derive(Default, Clone, Copy)]
 pub struct Writer<'a> {
@@ -264,6 +278,9 @@ impl Writer<'_> {
         };
         let end = start + text[start..].find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len() - start);
         state.number_done = true;
+        if number == SLOT {
+            return format!("{}{NUMBER_SLOT}{}", &text[..start], &text[end..]).into();
+        }
         format!("{}{number}{}", &text[..start], &text[end..]).into()
     }
 }

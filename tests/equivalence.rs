@@ -1,0 +1,152 @@
+//! The shortcuts change nothing: output is the same with and without the
+//! cache (cold, warm, after edits to a chapter, the bibliography or the
+//! style), with one thread or many, and with scopes that need
+//! disambiguating rendered by hayagriva as a whole.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mdbook-scholar");
+
+/// A book of `chapters` chapters citing works of a generated .bib with many
+/// same-author, same-year works (so author-date styles must disambiguate).
+fn write_book(dir: &Path, chapters: usize, style: &str) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let mut bib = String::new();
+    let families = ["Smith", "Jones", "Chen", "Garcia"];
+    for i in 0..60 {
+        let family = families[i % families.len()];
+        let year = 2000 + (i / 8) % 3;
+        let _ = writeln!(
+            bib,
+            "@article{{w{i}, author = {{{family}, Ann and Other, Bob}}, title = {{Work Number {i}}}, journal = {{Journal {}}}, year = {year}, volume = {}, pages = {{{}--{}}}}}",
+            i % 5,
+            i + 1,
+            i * 10,
+            i * 10 + 9
+        );
+    }
+    std::fs::write(dir.join("refs.bib"), bib).unwrap();
+    std::fs::write(
+        dir.join("book.toml"),
+        format!("[book]\ntitle = \"Equivalence\"\n[preprocessor.scholar]\nbibliography = \"refs.bib\"\nstyle = \"{style}\"\nafter = [\"links\", \"index\"]\n"),
+    )
+    .unwrap();
+    let mut summary = String::from("# Summary\n\n");
+    for c in 0..chapters {
+        let _ = writeln!(summary, "- [Chapter {c}](c{c}.md)");
+        let mut text = format!("# Chapter {c}\n\n");
+        for n in 0..12 {
+            let a = (c * 7 + n * 5) % 60;
+            let b = (c * 3 + n * 11) % 60;
+            let _ = match n % 4 {
+                0 => writeln!(text, "Single [@w{a}].\n"),
+                1 => writeln!(text, "Several [@w{a}; @w{b}, p. {n}].\n"),
+                2 => writeln!(text, "Narrative @w{a} and suppressed [-@w{b}].\n"),
+                _ => writeln!(text, "With prefix [see @w{a}, chap. 2; also @w{b}].\n"),
+            };
+        }
+        std::fs::write(dir.join(format!("src/c{c}.md")), text).unwrap();
+    }
+    std::fs::write(dir.join("src/SUMMARY.md"), summary).unwrap();
+}
+
+fn run(input: &[u8], env: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut command = Command::new(BIN);
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    output.stdout
+}
+
+fn input(dir: &Path, cache: bool) -> Vec<u8> {
+    let (ctx, book) = common::preprocessed(dir);
+    let mut value = serde_json::json!([ctx, book]);
+    value[0]["renderer"] = "html".into();
+    value[0]["config"]["preprocessor"]["scholar"]["cache"] = cache.into();
+    serde_json::to_vec(&value).unwrap()
+}
+
+#[test]
+fn cache_and_threads_change_nothing() {
+    for style in ["ieee", "apa", "chicago-author-date"] {
+        let dir = common::scratch(&format!("equivalence-{style}"));
+        write_book(&dir, 24, style);
+        let reference = run(&input(&dir, false), &[]);
+        let cached = input(&dir, true);
+        assert_eq!(run(&cached, &[]), reference, "{style}: cold run with the cache");
+        assert!(dir.join(".scholar-cache/html").read_dir().unwrap().count() > 0, "{style}: nothing cached");
+        assert_eq!(run(&cached, &[]), reference, "{style}: warm run");
+        assert_eq!(run(&cached, &[("RAYON_NUM_THREADS", "1")]), reference, "{style}: one thread");
+        assert_eq!(run(&input(&dir, false), &[("RAYON_NUM_THREADS", "3")]), reference, "{style}: three threads");
+
+        // Edit a chapter: the warm build equals a build without cache.
+        let chapter = dir.join("src/c5.md");
+        let text = std::fs::read_to_string(&chapter).unwrap();
+        std::fs::write(&chapter, text.replace("Single [@w", "Edited, single [@w")).unwrap();
+        assert_eq!(run(&input(&dir, true), &[]), run(&input(&dir, false), &[]), "{style}: after editing a chapter");
+
+        // Edit an entry: every chapter citing it changes, none is stale.
+        let bib = dir.join("refs.bib");
+        let text = std::fs::read_to_string(&bib).unwrap();
+        std::fs::write(&bib, text.replace("Work Number 7}", "Work Number Seven}")).unwrap();
+        let warm = run(&input(&dir, true), &[]);
+        assert!(String::from_utf8_lossy(&warm).contains("Work Number Seven"), "{style}: the edited title is missing");
+        assert_eq!(warm, run(&input(&dir, false), &[]), "{style}: after editing the bibliography");
+    }
+}
+
+#[test]
+fn changing_the_style_invalidates_the_cache() {
+    let dir = common::scratch("equivalence-style-change");
+    write_book(&dir, 6, "ieee");
+    let ieee = run(&input(&dir, true), &[]);
+    let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
+    std::fs::write(dir.join("book.toml"), toml.replace("ieee", "apa")).unwrap();
+    let apa = run(&input(&dir, true), &[]);
+    assert_ne!(ieee, apa);
+    assert_eq!(apa, run(&input(&dir, false), &[]));
+}
+
+/// Scopes needing disambiguation take the shortcut (each work rendered once,
+/// the ambiguous ones together); hayagriva rendering whole scopes is the
+/// reference.
+#[test]
+fn shortcuts_match_whole_scope_rendering() {
+    for style in ["apa", "chicago-author-date", "harvard-cite-them-right", "ieee", "mla"] {
+        let dir = common::scratch(&format!("equivalence-whole-{style}"));
+        write_book(&dir, 8, style);
+        let fast = run(&input(&dir, false), &[]);
+        let whole = run(&input(&dir, false), &[("SCHOLAR_WHOLE_SCOPES", "1")]);
+        let (fast, whole) = (String::from_utf8_lossy(&fast), String::from_utf8_lossy(&whole));
+        if fast != whole {
+            let at = fast.bytes().zip(whole.bytes()).position(|(a, b)| a != b).unwrap_or(0);
+            panic!(
+                "{style}: differs at byte {at}:\nshortcut: {}\nwhole:    {}",
+                excerpt(&fast, at),
+                excerpt(&whole, at)
+            );
+        }
+    }
+}
+
+fn excerpt(text: &str, at: usize) -> &str {
+    let mut start = at.saturating_sub(200);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (at + 200).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    &text[start..end]
+}
