@@ -6,15 +6,19 @@
 //! name, or its file's text), the output format, the chapter (name, path,
 //! number, text) and, for every key it cites, the fingerprint of that work's
 //! source. Any change to any of these is a different key, so a stale entry
-//! is never served; entries no build uses any more are deleted. Chapters
-//! whose output depends on other chapters (the book-wide list, the topic
-//! table, scope `none`) are never cached.
+//! is never served. Chapters whose output depends on other chapters (the
+//! book-wide list, the topic table, scope `none`) are never cached.
 //!
-//! The cache lives in `.scholar-cache/` beside `book.toml`: mdBook empties
-//! the build directory at every build. Deleting it is always safe.
+//! Entries are appended to one pack file with a small index beside it (one
+//! file per chapter cost more in file-system calls than rendering did). When
+//! most of the pack is dead, it is rewritten with only what the last build
+//! used. The cache lives in `.scholar-cache/` beside `book.toml`, because
+//! mdBook empties the build directory at every build; deleting it is always
+//! safe.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -23,14 +27,14 @@ use crate::config::{Config, StyleSource};
 use crate::render::Output;
 
 /// Bumped whenever what is cached changes shape.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A 128-bit content hash, as hex.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key(String);
 
 /// What is kept for a chapter.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Entry {
     pub content: String,
     /// Keys the chapter cites whose entries could not be read: they are
@@ -41,10 +45,34 @@ pub struct Entry {
     pub inserted: Vec<(usize, usize)>,
 }
 
+/// Where an entry is in the pack.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    offset: u64,
+    length: u64,
+}
+
 pub struct Cache {
     dir: PathBuf,
     base: (u64, u64),
-    used: Mutex<HashSet<String>>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The index as read: every live entry of the pack.
+    index: HashMap<String, Place>,
+    /// The pack's contents, read once when first needed.
+    pack: Option<Vec<u8>>,
+    /// Entries this build used or added, with their places.
+    used: HashMap<String, Place>,
+    /// The pack, open for appending new entries as they come.
+    writer: Option<std::io::BufWriter<std::fs::File>>,
+    /// Where the pack ends (new entries go there).
+    pack_length: u64,
+    /// Writing failed: nothing more is written, and the index is left as
+    /// it was (pointing only at entries written before).
+    failed: bool,
 }
 
 impl Cache {
@@ -70,7 +98,20 @@ impl Cache {
             Output::Html => "html",
             Output::Markdown => "markdown",
         };
-        Some(Cache { dir: root.join(".scholar-cache").join(partition), base, used: Mutex::new(HashSet::new()) })
+        let dir = root.join(".scholar-cache").join(partition);
+        let mut state = State::default();
+        if let Ok(index) = std::fs::read_to_string(dir.join("index")) {
+            for line in index.lines() {
+                let mut parts = line.split(' ');
+                if let (Some(key), Some(Ok(offset)), Some(Ok(length))) =
+                    (parts.next(), parts.next().map(str::parse), parts.next().map(str::parse))
+                {
+                    state.index.insert(key.to_string(), Place { offset, length });
+                }
+            }
+        }
+        state.pack_length = std::fs::metadata(dir.join("pack")).map_or(0, |m| m.len());
+        Some(Cache { dir, base, state: Mutex::new(state) })
     }
 
     /// The key of a chapter citing works with these fingerprints.
@@ -88,41 +129,138 @@ impl Cache {
     }
 
     pub fn get(&self, key: &Key) -> Option<Entry> {
-        let bytes = std::fs::read(self.dir.join(&key.0)).ok()?;
-        let entry = serde_json::from_slice(&bytes).ok()?;
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(key.0.clone());
+        let mut state = self.state.lock().ok()?;
+        let place = *state.index.get(&key.0)?;
+        if state.pack.is_none() {
+            state.pack = Some(std::fs::read(self.dir.join("pack")).ok()?);
         }
+        let pack = state.pack.as_ref()?;
+        let bytes = pack.get(place.offset as usize..(place.offset + place.length) as usize)?;
+        let entry = decode(bytes)?;
+        state.used.insert(key.0.clone(), place);
         Some(entry)
     }
 
-    /// Stores an entry; a cache that cannot be written only costs speed.
+    /// Appends an entry to the pack (indexed by [`Cache::finish`]).
     pub fn put(&self, key: &Key, entry: &Entry) {
-        if let Ok(mut used) = self.used.lock() {
-            used.insert(key.0.clone());
-        }
-        let Ok(bytes) = serde_json::to_vec(entry) else { return };
-        if std::fs::create_dir_all(&self.dir).is_err() {
+        let Ok(mut state) = self.state.lock() else { return };
+        if state.failed {
             return;
         }
-        // Written aside, then renamed: a reader never sees half a file.
-        let temporary = self.dir.join(format!("{}.tmp{}", key.0, std::process::id()));
-        if std::fs::write(&temporary, bytes).is_ok() && std::fs::rename(&temporary, self.dir.join(&key.0)).is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-    }
-
-    /// Deletes the entries this build did not use.
-    pub fn prune(&self) {
-        let Ok(used) = self.used.lock() else { return };
-        let Ok(files) = std::fs::read_dir(&self.dir) else { return };
-        for file in files.flatten() {
-            let name = file.file_name();
-            if !used.contains(name.to_string_lossy().as_ref()) {
-                let _ = std::fs::remove_file(file.path());
+        if state.writer.is_none() {
+            let file = std::fs::create_dir_all(&self.dir)
+                .and_then(|_| std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("pack")));
+            match file {
+                Ok(file) => state.writer = Some(std::io::BufWriter::with_capacity(1 << 16, file)),
+                Err(_) => {
+                    state.failed = true;
+                    return;
+                }
             }
         }
+        let mut bytes = Vec::new();
+        encode(entry, &mut bytes);
+        let offset = state.pack_length;
+        let written = state.writer.as_mut().is_some_and(|w| w.write_all(&bytes).is_ok());
+        if !written {
+            state.failed = true;
+            return;
+        }
+        state.pack_length += bytes.len() as u64;
+        state.used.insert(key.0.clone(), Place { offset, length: bytes.len() as u64 });
     }
+
+    /// Writes the index of what this build used; rewrites the pack when most
+    /// of it is dead. A cache that cannot be written only costs speed.
+    pub fn finish(self) {
+        let Ok(mut state) = self.state.into_inner() else { return };
+        if let Some(writer) = state.writer.take()
+            && writer.into_inner().is_err()
+        {
+            state.failed = true;
+        }
+        if state.failed {
+            return;
+        }
+        let unchanged = state.used.len() == state.index.len() && state.used.keys().all(|k| state.index.contains_key(k));
+        if unchanged {
+            return;
+        }
+        let live: u64 = state.used.values().map(|p| p.length).sum();
+        if state.pack_length > 2 * live.max(1 << 20) {
+            // Compact: the live entries only, in a new pack.
+            let Ok(old) = std::fs::read(self.dir.join("pack")) else { return };
+            let mut pack = Vec::with_capacity(live as usize);
+            let mut index = HashMap::new();
+            for (key, place) in &state.used {
+                if let Some(bytes) = old.get(place.offset as usize..(place.offset + place.length) as usize) {
+                    index.insert(key.clone(), Place { offset: pack.len() as u64, length: bytes.len() as u64 });
+                    pack.extend_from_slice(bytes);
+                }
+            }
+            if write_atomically(&self.dir.join("pack"), &pack) {
+                write_atomically(&self.dir.join("index"), render_index(&index).as_bytes());
+            }
+            return;
+        }
+        write_atomically(&self.dir.join("index"), render_index(&state.used).as_bytes());
+    }
+}
+
+fn render_index(index: &HashMap<String, Place>) -> String {
+    let mut lines: Vec<String> = index.iter().map(|(k, p)| format!("{k} {} {}\n", p.offset, p.length)).collect();
+    lines.sort_unstable();
+    lines.concat()
+}
+
+/// Written aside, then renamed: a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> bool {
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    if std::fs::write(&temporary, bytes).is_ok() && std::fs::rename(&temporary, path).is_ok() {
+        return true;
+    }
+    let _ = std::fs::remove_file(&temporary);
+    false
+}
+
+/// An entry as bytes: counts and lengths as little-endian u64, then texts.
+fn encode(entry: &Entry, out: &mut Vec<u8>) {
+    let number = |n: usize, out: &mut Vec<u8>| out.extend_from_slice(&(n as u64).to_le_bytes());
+    number(entry.broken.len(), out);
+    for key in &entry.broken {
+        number(key.len(), out);
+        out.extend_from_slice(key.as_bytes());
+    }
+    number(entry.inserted.len(), out);
+    for &(start, end) in &entry.inserted {
+        number(start, out);
+        number(end, out);
+    }
+    number(entry.content.len(), out);
+    out.extend_from_slice(entry.content.as_bytes());
+}
+
+fn decode(mut bytes: &[u8]) -> Option<Entry> {
+    fn number(bytes: &mut &[u8]) -> Option<usize> {
+        let (head, rest) = bytes.split_first_chunk::<8>()?;
+        *bytes = rest;
+        usize::try_from(u64::from_le_bytes(*head)).ok()
+    }
+    fn text(bytes: &mut &[u8]) -> Option<String> {
+        let length = number(bytes)?;
+        let (head, rest) = bytes.split_at_checked(length)?;
+        *bytes = rest;
+        String::from_utf8(head.to_vec()).ok()
+    }
+    let mut entry = Entry::default();
+    for _ in 0..number(&mut bytes)? {
+        entry.broken.push(text(&mut bytes)?);
+    }
+    for _ in 0..number(&mut bytes)? {
+        entry.inserted.push((number(&mut bytes)?, number(&mut bytes)?));
+    }
+    entry.content = text(&mut bytes)?;
+    bytes.is_empty().then_some(entry)
 }
 
 /// Two independent 64-bit hashes of the same data: 128 bits, so that a
@@ -134,4 +272,22 @@ fn hash2(write: impl Fn(&mut std::collections::hash_map::DefaultHasher)) -> (u64
     0x5ca1ab1e_u64.hash(&mut second);
     write(&mut second);
     (first.finish(), second.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_round_trip() {
+        let entry = Entry {
+            content: "中文 [1]\r\n<div>".into(),
+            broken: vec!["a".into(), "ü".into()],
+            inserted: vec![(1, 5), (7, 9)],
+        };
+        let mut bytes = Vec::new();
+        encode(&entry, &mut bytes);
+        assert_eq!(decode(&bytes), Some(entry));
+        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+    }
 }

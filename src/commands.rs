@@ -25,9 +25,11 @@ pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
         eprintln!("{warning}");
     }
     let book = Scholar.run(&ctx, book)?;
-    let json = serde_json::to_vec(&book).context("cannot write the book back")?;
-    output.write_all(&json)?;
-    output.flush()?;
+    // Streamed: the book is complete by now, and serializing it cannot fail
+    // half-way (only the pipe can, and then mdBook sees the failure).
+    let mut writer = std::io::BufWriter::with_capacity(1 << 16, &mut output);
+    serde_json::to_writer(&mut writer, &book).context("cannot write the book back")?;
+    writer.flush()?;
     Ok(())
 }
 

@@ -233,9 +233,12 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
                         .map(String::from)
                         .collect();
                     let inserted = inserted.iter().map(|r| (r.start, r.end)).collect();
-                    cache.put(key, &cache::Entry { content: content.clone(), broken, inserted });
+                    let entry = cache::Entry { content, broken, inserted };
+                    cache.put(key, &entry);
+                    entry.content
+                } else {
+                    content
                 }
-                content
             }
         };
         contents.push(content);
@@ -246,8 +249,8 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
             chapter.content = content;
         }
     });
-    if let Some(cache) = &cache {
-        cache.prune();
+    if let Some(cache) = cache {
+        cache.finish();
     }
     timer.lap("splice");
     Ok(Outcome { book, diagnostics: diagnostics.sorted() })
@@ -273,7 +276,15 @@ impl Timer {
     fn lap(&self, stage: &str) {
         if let Some(last) = &self.0 {
             let now = std::time::Instant::now();
-            eprintln!("timing: {stage}: {:.1} ms", (now - last.get()).as_secs_f64() * 1000.0);
+            let rss = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmRSS"))
+                        .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+                })
+                .unwrap_or_default();
+            eprintln!("timing: {stage}: {:.1} ms (resident {rss} kB)", (now - last.get()).as_secs_f64() * 1000.0);
             last.set(now);
         }
     }

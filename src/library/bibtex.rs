@@ -213,21 +213,42 @@ pub struct Parsed {
 /// Parses the entries at `wanted` (indices into `items`), with every
 /// `@string` and the parents they name. Entries that fail are reported and
 /// left out; the others are returned in `wanted` order.
+#[cfg(test)]
 pub fn parse(text: &str, items: &[Item], wanted: &[usize]) -> (Vec<Parsed>, Vec<Problem>) {
+    parse_with(text, items, &Index::new(items), wanted)
+}
+
+/// Entry keys to item indices, and the `@string` items: made once per file
+/// and shared by every chunk parsed.
+pub struct Index<'a> {
+    by_key: HashMap<&'a str, usize>,
+    strings: Vec<usize>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(items: &'a [Item]) -> Index<'a> {
+        let mut by_key = HashMap::with_capacity(items.len());
+        let mut strings = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match &item.kind {
+                ItemKind::Entry { key, .. } => {
+                    by_key.insert(key.as_str(), i);
+                }
+                ItemKind::Strings => strings.push(i),
+            }
+        }
+        Index { by_key, strings }
+    }
+}
+
+/// [`parse`] with an [`Index`] made beforehand.
+pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -> (Vec<Parsed>, Vec<Problem>) {
     let mut problems = Vec::new();
-    let by_key: HashMap<&str, usize> = items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| match &item.kind {
-            ItemKind::Entry { key, .. } => Some((key.as_str(), i)),
-            ItemKind::Strings => None,
-        })
-        .collect();
+    let by_key = &index.by_key;
 
     // The wanted entries and, transitively, their parents; a parent chain
     // that loops back is cut (biblatex would recurse forever).
-    let mut included: Vec<usize> =
-        items.iter().enumerate().filter(|(_, it)| it.kind == ItemKind::Strings).map(|(i, _)| i).collect();
+    let mut included: Vec<usize> = index.strings.clone();
     let mut seen: HashSet<usize> = included.iter().copied().collect();
     let mut cut_parents: HashSet<usize> = HashSet::new();
     let mut stack: Vec<(usize, Vec<usize>)> = wanted.iter().rev().map(|&w| (w, Vec::new())).collect();
@@ -301,25 +322,22 @@ pub fn parse(text: &str, items: &[Item], wanted: &[usize]) -> (Vec<Parsed>, Vec<
         }
     };
 
+    // Moved out of the parsed bibliography, not cloned.
+    let mut entries: HashMap<String, biblatex::Entry> =
+        bibliography.into_iter().map(|entry| (entry.key.clone(), entry)).collect();
     let mut parsed = Vec::with_capacity(wanted.len());
     for &i in wanted {
         if dropped.contains(&i) {
             continue;
         }
-        let Some(key) = item_key(&items[i]) else {
-            continue;
-        };
-        let Some(entry) = bibliography.get(key) else {
-            continue;
-        };
-        let mut entry = entry.clone();
+        let Some(key) = item_key(&items[i]) else { continue };
+        let Some(mut entry) = entries.remove(key) else { continue };
         let language = ["langid", "language", "hyphenation"]
             .iter()
             .find_map(|f| entry.fields.get(*f).map(|chunks| chunks.format_verbatim()));
         clean_fields(&mut entry);
-        match convert(&mut entry, &source, &mut problems, i, key) {
-            Some(converted) => parsed.push(Parsed { item: i, entry: converted, language }),
-            None => continue,
+        if let Some(converted) = convert(&mut entry, &source, &mut problems, i, key) {
+            parsed.push(Parsed { item: i, entry: converted, language });
         }
     }
     (parsed, problems)

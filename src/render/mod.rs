@@ -531,7 +531,11 @@ impl<'a> Renderer<'a> {
                 out.push(' ');
             }
         }
-        out.push_str(&fill(if links { &reference.body } else { &reference.preview }, number));
+        if links {
+            out.push_str(&fill(&reference.body, number));
+        } else {
+            out.push_str(&fill(&without_links(&reference.body), number));
+        }
         out
     }
 
@@ -595,10 +599,8 @@ struct Prepared {
     /// The label (HTML `<span class="scholar-label">…</span>`, or Markdown).
     label: Option<String>,
     /// The text as a list shows it (HTML with links, or the Markdown entry
-    /// with its label).
+    /// with its label). Previews show it without the links.
     body: String,
-    /// The text as a preview shows it (HTML without links).
-    preview: String,
 }
 
 impl Prepared {
@@ -613,10 +615,6 @@ impl Prepared {
                     .as_ref()
                     .map(|l| format!("<span class=\"scholar-label\">{}</span>", writer.html(l))),
                 body: format!("<span class=\"scholar-text\">{}</span>", writer.html(&reference.content)),
-                preview: format!(
-                    "<span class=\"scholar-text\">{}</span>",
-                    Writer { links: false, ..writer }.html(&reference.content)
-                ),
                 facts: reference.facts,
                 labelled,
             },
@@ -627,7 +625,7 @@ impl Prepared {
                     body.push(' ');
                 }
                 body.push_str(&writer.markdown(&reference.content));
-                Prepared { label: None, body, preview: String::new(), facts: reference.facts, labelled }
+                Prepared { label: None, body, facts: reference.facts, labelled }
             }
         }
     }
@@ -645,6 +643,24 @@ struct Sink {
 struct ListTarget {
     chapter: usize,
     slug: String,
+}
+
+/// HTML without its `<a>` tags (a preview sits inside a citation's link
+/// area and is not a place for more links). Our own HTML escapes `"` in
+/// attributes, so a tag ends at the first `>`.
+fn without_links(html: &str) -> String {
+    if !html.contains("<a ") {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<a ").into_iter().chain(rest.find("</a>")).min() {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find('>').map_or(rest.len(), |e| i + e + 1);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The stylesheet as an HTML block at the end of a page.
