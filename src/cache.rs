@@ -24,6 +24,7 @@ use std::sync::Mutex;
 
 use crate::collect::Chapter;
 use crate::config::{Config, StyleSource};
+use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::render::Output;
 
 /// Bumped whenever what is cached changes shape.
@@ -37,6 +38,9 @@ pub struct Key(String);
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Entry {
     pub content: String,
+    /// What the build said about the chapter (unknown keys and the like),
+    /// said again when the chapter is taken from the cache unscanned.
+    pub diagnostics: Vec<Diagnostic>,
     /// Keys the chapter cites whose entries could not be read: they are
     /// parsed again at every build so their problems are reported again.
     pub broken: Vec<String>,
@@ -62,6 +66,10 @@ pub struct Cache {
 struct State {
     /// The index as read: every live entry of the pack.
     index: HashMap<String, Place>,
+    /// Quick keys (chapter text and the whole bibliography) to entry keys.
+    aliases: HashMap<String, String>,
+    /// Aliases this build used or added.
+    used_aliases: HashMap<String, String>,
     /// The pack's contents, read once when first needed.
     pack: Option<Vec<u8>>,
     /// Entries this build used or added, with their places.
@@ -102,6 +110,12 @@ impl Cache {
         let mut state = State::default();
         if let Ok(index) = std::fs::read_to_string(dir.join("index")) {
             for line in index.lines() {
+                if let Some(alias) = line.strip_prefix("alias ") {
+                    if let Some((quick, key)) = alias.split_once(' ') {
+                        state.aliases.insert(quick.to_string(), key.to_string());
+                    }
+                    continue;
+                }
                 let mut parts = line.split(' ');
                 if let (Some(key), Some(Ok(offset)), Some(Ok(length))) =
                     (parts.next(), parts.next().map(str::parse), parts.next().map(str::parse))
@@ -126,6 +140,40 @@ impl Cache {
             dependencies.hash(h);
         });
         Key(format!("{a:016x}{b:016x}"))
+    }
+
+    /// The quick key of a chapter: its text and the whole bibliography, so
+    /// a chapter whose text did not change is found without being scanned
+    /// as long as no bibliography file changed.
+    pub fn quick_key(&self, chapter: &Chapter, library: u64) -> Key {
+        let (a, b) = hash2(|h| {
+            "quick".hash(h);
+            self.base.hash(h);
+            chapter.name.hash(h);
+            chapter.path.hash(h);
+            chapter.slug.hash(h);
+            chapter.number.hash(h);
+            chapter.content.hash(h);
+            library.hash(h);
+        });
+        Key(format!("{a:016x}{b:016x}"))
+    }
+
+    /// The entry a quick key leads to.
+    pub fn get_quick(&self, quick: &Key) -> Option<Entry> {
+        let key = self.state.lock().ok()?.aliases.get(&quick.0).cloned()?;
+        let entry = self.get(&Key(key.clone()))?;
+        if let Ok(mut state) = self.state.lock() {
+            state.used_aliases.insert(quick.0.clone(), key);
+        }
+        Some(entry)
+    }
+
+    /// Records that `quick` leads to `key` (stored by [`Cache::finish`]).
+    pub fn alias(&self, quick: &Key, key: &Key) {
+        if let Ok(mut state) = self.state.lock() {
+            state.used_aliases.insert(quick.0.clone(), key.0.clone());
+        }
     }
 
     pub fn get(&self, key: &Key) -> Option<Entry> {
@@ -182,7 +230,9 @@ impl Cache {
         if state.failed {
             return;
         }
-        let unchanged = state.used.len() == state.index.len() && state.used.keys().all(|k| state.index.contains_key(k));
+        let unchanged = state.used.len() == state.index.len()
+            && state.used.keys().all(|k| state.index.contains_key(k))
+            && state.used_aliases == state.aliases;
         if unchanged {
             return;
         }
@@ -199,16 +249,17 @@ impl Cache {
                 }
             }
             if write_atomically(&self.dir.join("pack"), &pack) {
-                write_atomically(&self.dir.join("index"), render_index(&index).as_bytes());
+                write_atomically(&self.dir.join("index"), render_index(&index, &state.used_aliases).as_bytes());
             }
             return;
         }
-        write_atomically(&self.dir.join("index"), render_index(&state.used).as_bytes());
+        write_atomically(&self.dir.join("index"), render_index(&state.used, &state.used_aliases).as_bytes());
     }
 }
 
-fn render_index(index: &HashMap<String, Place>) -> String {
+fn render_index(index: &HashMap<String, Place>, aliases: &HashMap<String, String>) -> String {
     let mut lines: Vec<String> = index.iter().map(|(k, p)| format!("{k} {} {}\n", p.offset, p.length)).collect();
+    lines.extend(aliases.iter().filter(|(_, key)| index.contains_key(*key)).map(|(q, k)| format!("alias {q} {k}\n")));
     lines.sort_unstable();
     lines.concat()
 }
@@ -236,6 +287,35 @@ fn encode(entry: &Entry, out: &mut Vec<u8>) {
         number(start, out);
         number(end, out);
     }
+    number(entry.diagnostics.len(), out);
+    for diagnostic in &entry.diagnostics {
+        let text = |t: &str, out: &mut Vec<u8>| {
+            number(t.len(), out);
+            out.extend_from_slice(t.as_bytes());
+        };
+        out.push(match diagnostic.severity {
+            Severity::Note => 0,
+            Severity::Warning => 1,
+            Severity::Error => 2,
+        });
+        match &diagnostic.location {
+            Some(location) => {
+                out.push(1);
+                text(&location.path.to_string_lossy(), out);
+                number(location.line, out);
+                number(location.column, out);
+            }
+            None => out.push(0),
+        }
+        text(&diagnostic.message, out);
+        match &diagnostic.hint {
+            Some(hint) => {
+                out.push(1);
+                text(hint, out);
+            }
+            None => out.push(0),
+        }
+    }
     number(entry.content.len(), out);
     out.extend_from_slice(entry.content.as_bytes());
 }
@@ -259,6 +339,32 @@ fn decode(mut bytes: &[u8]) -> Option<Entry> {
     for _ in 0..number(&mut bytes)? {
         entry.inserted.push((number(&mut bytes)?, number(&mut bytes)?));
     }
+    fn byte(bytes: &mut &[u8]) -> Option<u8> {
+        let (first, rest) = bytes.split_first()?;
+        *bytes = rest;
+        Some(*first)
+    }
+    for _ in 0..number(&mut bytes)? {
+        let severity = match byte(&mut bytes)? {
+            0 => Severity::Note,
+            1 => Severity::Warning,
+            _ => Severity::Error,
+        };
+        let location = match byte(&mut bytes)? {
+            0 => None,
+            _ => Some(Location {
+                path: text(&mut bytes)?.into(),
+                line: number(&mut bytes)?,
+                column: number(&mut bytes)?,
+            }),
+        };
+        let message = text(&mut bytes)?;
+        let hint = match byte(&mut bytes)? {
+            0 => None,
+            _ => Some(text(&mut bytes)?),
+        };
+        entry.diagnostics.push(Diagnostic { severity, location, message, hint });
+    }
     entry.content = text(&mut bytes)?;
     bytes.is_empty().then_some(entry)
 }
@@ -281,6 +387,12 @@ mod tests {
     #[test]
     fn entries_round_trip() {
         let entry = Entry {
+            diagnostics: vec![
+                Diagnostic::warning("unknown citation key `x`")
+                    .at(Location { path: "src/a.md".into(), line: 3, column: 9 })
+                    .with_hint("did you mean `y`?"),
+                Diagnostic::error("plain"),
+            ],
             content: "中文 [1]\r\n<div>".into(),
             broken: vec!["a".into(), "ü".into()],
             inserted: vec![(1, 5), (7, 9)],

@@ -21,6 +21,8 @@ pub struct Chapter {
     pub path: PathBuf,
     /// Its source file as the user knows it (`book/intro.md`), for messages.
     pub shown: PathBuf,
+    /// Its source file, relative to the book's source folder.
+    pub source: PathBuf,
     /// A prefix making ids unique across the print page.
     pub slug: String,
     /// `Some([3])` for chapter 3, `Some([3, 1])` for 3.1, `None` for prefix
@@ -284,6 +286,7 @@ mod tests {
             name: path.into(),
             path: path.into(),
             shown: Path::new("src").join(path),
+            source: path.into(),
             slug: slug(Path::new(path)),
             number,
             parent: None,

@@ -40,7 +40,6 @@ use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::ops::Range;
-use std::path::PathBuf;
 
 use cache::Cache;
 use config::Config;
@@ -113,21 +112,36 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     diagnostics.extend(found);
 
     // The chapters' texts leave the book (no copy) and come back spliced.
-    let chapters = scan_book(&mut book, config, &library);
+    let mut chapters = take_chapters(&mut book, config);
+
+    // Chapters whose output is in the cache need no parsing or rendering;
+    // while no bibliography file changed, they need not even be scanned.
+    let cache = if mode == Mode::Build { Cache::open(config, &config.root, output) } else { None };
+    let whole_book = config.scope == config::Scope::None
+        || chapters.iter().any(|c| c.content.contains("{{#bibliography book") || c.content.contains("{{#topics"));
+    let quick_keys: Vec<Option<cache::Key>> = chapters
+        .iter()
+        .map(|chapter| Some(cache.as_ref().filter(|_| !whole_book)?.quick_key(chapter, library.print())))
+        .collect();
+    let quick_hits: Vec<Option<cache::Entry>> =
+        quick_keys.iter().map(|key| key.as_ref().and_then(|key| cache.as_ref()?.get_quick(key))).collect();
+    for hit in quick_hits.iter().flatten() {
+        diagnostics.extend(hit.diagnostics.iter().cloned());
+    }
+    let unscanned: Vec<bool> = quick_hits.iter().map(Option::is_some).collect();
+    scan_chapters(&mut chapters, config, &library, &unscanned);
     timer.lap("load and scan");
     let all_keys = || library.keys().map(String::from).collect();
     let (collected, found) = collect::collect(chapters, config, &|k| library.contains(k), &all_keys, &all_keys);
     diagnostics.extend(found);
     timer.lap("collect");
-
-    // Chapters whose output is in the cache need no parsing or rendering.
-    let cache = if mode == Mode::Build { Cache::open(config, &config.root, output) } else { None };
     let holders = !collected.book_lists.is_empty() || !collected.topics.is_empty();
     let keys: Vec<Option<cache::Key>> = collected
         .chapters
         .iter()
-        .map(|chapter| {
-            let cache = cache.as_ref()?;
+        .zip(&unscanned)
+        .map(|(chapter, unscanned)| {
+            let cache = cache.as_ref().filter(|_| !unscanned)?;
             let independent = config.scope != config::Scope::None
                 && !chapter.scan.markers.iter().any(|m| {
                     matches!(m.kind, scan::MarkerKind::Topics | scan::MarkerKind::Bibliography { book: true })
@@ -142,9 +156,13 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
             })
         })
         .collect();
-    let hits: Vec<Option<cache::Entry>> =
-        keys.iter().map(|key| key.as_ref().and_then(|key| cache.as_ref()?.get(key))).collect();
+    let hits: Vec<Option<cache::Entry>> = keys
+        .iter()
+        .zip(quick_hits)
+        .map(|(key, quick)| quick.or_else(|| key.as_ref().and_then(|key| cache.as_ref()?.get(key))))
+        .collect();
     let rendered_here: Vec<bool> = hits.iter().map(Option::is_none).collect();
+    timer.lap("cache lookup");
 
     // Parse what is rendered now (everything when a chapter shows the
     // whole book), and what was broken, to report it again.
@@ -217,10 +235,17 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
 
     let mut contents = Vec::with_capacity(collected.chapters.len());
     let edits = std::mem::take(&mut rendered.edits);
-    for (((chapter, edits), hit), key) in collected.chapters.into_iter().zip(edits).zip(hits).zip(&keys) {
+    for ((((chapter, edits), hit), key), quick) in
+        collected.chapters.into_iter().zip(edits).zip(hits).zip(&keys).zip(&quick_keys)
+    {
         let content = match hit {
-            Some(hit) => hit.content,
-            None if edits.is_empty() => chapter.content,
+            Some(hit) => {
+                // Reached by its dependencies: a quick key for next time.
+                if let (Some(cache), Some(key), Some(quick)) = (&cache, key, quick) {
+                    cache.alias(quick, key);
+                }
+                hit.content
+            }
             None => {
                 let (content, inserted) = splice::splice_tracked(&chapter.content, &edits);
                 if let (Some(cache), Some(key)) = (&cache, key) {
@@ -233,8 +258,13 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
                         .map(String::from)
                         .collect();
                     let inserted = inserted.iter().map(|r| (r.start, r.end)).collect();
-                    let entry = cache::Entry { content, broken, inserted };
+                    let own = |d: &&Diagnostic| d.location.as_ref().is_some_and(|l| l.path == chapter.shown);
+                    let diagnostics = diagnostics.iter().filter(own).cloned().collect();
+                    let entry = cache::Entry { content, diagnostics, broken, inserted };
                     cache.put(key, &entry);
+                    if let Some(quick) = quick {
+                        cache.alias(quick, key);
+                    }
                     entry.content
                 } else {
                     content
@@ -290,14 +320,9 @@ impl Timer {
     }
 }
 
-/// Scans every chapter, in reading order (in parallel). The chapters'
-/// texts move out of the book into what is returned.
-fn scan_book(book: &mut Book, config: &Config, library: &Library) -> Vec<collect::Chapter> {
-    struct Taken {
-        chapter: collect::Chapter,
-        source: PathBuf,
-    }
-    let mut taken = Vec::new();
+/// Every chapter, in reading order, its text moved out of the book.
+fn take_chapters(book: &mut Book, config: &Config) -> Vec<collect::Chapter> {
+    let mut chapters = Vec::new();
     let mut stack: Vec<(usize, usize)> = Vec::new(); // (depth, chapter index)
     visit_chapters_depth(&mut book.items, 0, &mut |chapter, depth| {
         let path = chapter.path.clone().unwrap_or_default();
@@ -306,35 +331,19 @@ fn scan_book(book: &mut Book, config: &Config, library: &Library) -> Vec<collect
             stack.pop();
         }
         let parent = stack.last().map(|&(_, c)| c);
-        stack.push((depth, taken.len()));
-        taken.push(Taken {
-            chapter: collect::Chapter {
-                name: chapter.name.clone(),
-                slug: collect::slug(&path),
-                path,
-                shown: config.shown_chapter_path(&source),
-                number: chapter.number.as_ref().map(|n| n.to_vec()),
-                parent,
-                content: std::mem::take(&mut chapter.content),
-                scan: Default::default(),
-            },
+        stack.push((depth, chapters.len()));
+        chapters.push(collect::Chapter {
+            name: chapter.name.clone(),
+            slug: collect::slug(&path),
+            path,
+            shown: config.shown_chapter_path(&source),
             source,
+            number: chapter.number.as_ref().map(|n| n.to_vec()),
+            parent,
+            content: std::mem::take(&mut chapter.content),
+            scan: Default::default(),
         });
     });
-    taken.par_iter_mut().for_each(|t| {
-        // mdBook's `links` preprocessor has turned `\{{#cite k}}` into
-        // `{{#cite k}}`; the chapter's file still shows the escape.
-        let directives = t
-            .chapter
-            .content
-            .contains("{{#")
-            .then(|| std::fs::read_to_string(config.src_dir.join(&t.source)).ok())
-            .flatten()
-            .map(|text| scan::source_directives(&text));
-        t.chapter.scan =
-            scan::chapter(&t.chapter.content, config.markdown, &|k| library.contains(k), directives.as_ref());
-    });
-    let mut chapters: Vec<collect::Chapter> = taken.into_iter().map(|t| t.chapter).collect();
     // Slugs must be unique for ids to be.
     let mut seen = std::collections::HashMap::new();
     for chapter in &mut chapters {
@@ -345,6 +354,21 @@ fn scan_book(book: &mut Book, config: &Config, library: &Library) -> Vec<collect
         }
     }
     chapters
+}
+
+/// Scans the chapters not marked in `skip`, in parallel.
+fn scan_chapters(chapters: &mut [collect::Chapter], config: &Config, library: &Library, skip: &[bool]) {
+    chapters.par_iter_mut().zip(skip).filter(|(_, skip)| !**skip).for_each(|(chapter, _)| {
+        // mdBook's `links` preprocessor has turned `\{{#cite k}}` into
+        // `{{#cite k}}`; the chapter's file still shows the escape.
+        let directives = chapter
+            .content
+            .contains("{{#")
+            .then(|| std::fs::read_to_string(config.src_dir.join(&chapter.source)).ok())
+            .flatten()
+            .map(|text| scan::source_directives(&text));
+        chapter.scan = scan::chapter(&chapter.content, config.markdown, &|k| library.contains(k), directives.as_ref());
+    });
 }
 
 /// Visits chapters (not drafts) in reading order.

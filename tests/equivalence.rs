@@ -29,6 +29,8 @@ fn write_book(dir: &Path, chapters: usize, style: &str) {
             i * 10 + 9
         );
     }
+    // A broken entry (a comma missing), cited below with an unknown key.
+    bib.push_str("@article{broken, author = {Broken, Bea} title = {No Comma}, year = 2001}\n");
     std::fs::write(dir.join("refs.bib"), bib).unwrap();
     std::fs::write(
         dir.join("book.toml"),
@@ -49,12 +51,20 @@ fn write_book(dir: &Path, chapters: usize, style: &str) {
                 _ => writeln!(text, "With prefix [see @w{a}, chap. 2; also @w{b}].\n"),
             };
         }
+        if c % 5 == 3 {
+            let _ = writeln!(text, "An unknown key [@w{a}x] and a broken entry [@broken].\n", a = c);
+        }
         std::fs::write(dir.join(format!("src/c{c}.md")), text).unwrap();
     }
     std::fs::write(dir.join("src/SUMMARY.md"), summary).unwrap();
 }
 
 fn run(input: &[u8], env: &[(&str, &str)]) -> Vec<u8> {
+    run_both(input, env).0
+}
+
+/// Standard output and standard error.
+fn run_both(input: &[u8], env: &[(&str, &str)]) -> (Vec<u8>, String) {
     use std::io::Write;
     let mut command = Command::new(BIN);
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -65,7 +75,7 @@ fn run(input: &[u8], env: &[(&str, &str)]) -> Vec<u8> {
     child.stdin.take().unwrap().write_all(input).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    output.stdout
+    (output.stdout, String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 fn input(dir: &Path, cache: bool) -> Vec<u8> {
@@ -81,11 +91,13 @@ fn cache_and_threads_change_nothing() {
     for style in ["ieee", "apa", "chicago-author-date"] {
         let dir = common::scratch(&format!("equivalence-{style}"));
         write_book(&dir, 24, style);
-        let reference = run(&input(&dir, false), &[]);
+        let (reference, said) = run_both(&input(&dir, false), &[]);
+        assert!(said.contains("unknown citation key `w3x`") && said.contains("entry `broken` is skipped"), "{said}");
         let cached = input(&dir, true);
-        assert_eq!(run(&cached, &[]), reference, "{style}: cold run with the cache");
+        assert_eq!(run_both(&cached, &[]), (reference.clone(), said.clone()), "{style}: cold run with the cache");
         assert!(dir.join(".scholar-cache/html").read_dir().unwrap().count() > 0, "{style}: nothing cached");
-        assert_eq!(run(&cached, &[]), reference, "{style}: warm run");
+        // Warm: every chapter from the cache, and the same diagnostics.
+        assert_eq!(run_both(&cached, &[]), (reference.clone(), said), "{style}: warm run");
         assert_eq!(run(&cached, &[("RAYON_NUM_THREADS", "1")]), reference, "{style}: one thread");
         assert_eq!(run(&input(&dir, false), &[("RAYON_NUM_THREADS", "3")]), reference, "{style}: three threads");
 

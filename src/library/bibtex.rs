@@ -289,10 +289,29 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
     // Parse; on failure drop the item at fault and try again. Every round
     // drops one item, so this ends.
     let mut dropped: HashSet<usize> = HashSet::new();
+    // Abbreviations used but never defined: BibTeX reads them as empty (and
+    // warns), so do we, rather than losing the entry.
+    let mut undefined: Vec<String> = Vec::new();
     let (bibliography, source) = loop {
-        let source = MiniSource::build(text, items, &included, &dropped, &cut_parents);
+        let source = MiniSource::build(text, items, &included, &dropped, &cut_parents, &undefined);
         match Bibliography::parse(&source.text) {
             Ok(bibliography) => break (bibliography, source),
+            Err(error) if matches!(&error.kind, biblatex::ParseErrorKind::UnknownAbbreviation(name) if !undefined.contains(name) && undefined.len() < 1000) =>
+            {
+                let biblatex::ParseErrorKind::UnknownAbbreviation(name) = error.kind else { unreachable!() };
+                let (item, offset) = source.locate(error.span.start);
+                let key = item.and_then(|i| item_key(&items[i])).map(String::from);
+                problems.push(Problem {
+                    offset,
+                    message: format!(
+                        "{}`{name}` is not a defined `@string`; it is read as empty (write `{{{name}}}` for the word itself)",
+                        key.as_ref().map(|k| format!("entry `{k}`: ")).unwrap_or_default()
+                    ),
+                    key,
+                    fatal: false,
+                });
+                undefined.push(name);
+            }
             Err(error) => {
                 // "A comma is missing" is found at the next field; the comma
                 // belongs after the previous value, at the end of its line.
@@ -366,6 +385,19 @@ fn convert(
                 let (_, offset) = source.locate(error.span.start);
                 let offset =
                     if source.locate(error.span.start).0 == Some(item) { offset } else { source.item_start(item) };
+                // The span did not lead to a field: find the field whose
+                // removal lets the entry convert.
+                let field = field.or_else(|| {
+                    entry
+                        .fields
+                        .keys()
+                        .find(|name| {
+                            let mut trial = entry.clone();
+                            trial.fields.remove(*name);
+                            hayagriva::Entry::try_from(&trial).is_ok()
+                        })
+                        .cloned()
+                });
                 match field {
                     Some(field) => {
                         problems.push(Problem {
@@ -392,22 +424,95 @@ fn convert(
     None
 }
 
-/// LaTeX commands biblatex left in the text become text and marks.
+/// Fields whose value is a list of names (BibTeX separates them by `and`).
+const NAME_FIELDS: &[&str] = &[
+    "author",
+    "editor",
+    "editora",
+    "editorb",
+    "editorc",
+    "translator",
+    "annotator",
+    "commentator",
+    "introduction",
+    "foreword",
+    "afterword",
+    "bookauthor",
+    "holder",
+];
+
+/// Fields that name one organisation or place: `and` in them is a word
+/// ("Society for Industrial and Applied Mathematics"), not a separator.
+const ORGANISATION_FIELDS: &[&str] = &["publisher", "organization", "institution", "school", "location", "address"];
+
+/// What BibTeX files say and hayagriva would misread, repaired:
+/// LaTeX commands left by biblatex become text and marks; empty fields are
+/// absent fields; `AND`/`OTHERS` separate names as `and`/`others` do;
+/// `and` inside a publisher is a word; subtitles join their titles (hayagriva
+/// ignores them); escapes in DOIs and URLs are undone.
 fn clean_fields(entry: &mut biblatex::Entry) {
+    static AND: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)(\s)and(\s)").expect("valid regex"));
+    static OTHERS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bothers\s*$").expect("valid regex"));
+    entry.fields.retain(|_, chunks| chunks.iter().any(|c| !chunk_text(&c.v).trim().is_empty()));
+    for (title, subtitle) in [
+        ("title", "subtitle"),
+        ("booktitle", "booksubtitle"),
+        ("maintitle", "mainsubtitle"),
+        ("journaltitle", "journalsubtitle"),
+    ] {
+        if let Some(sub) = entry.fields.remove(subtitle)
+            && let Some(main) = entry.fields.get_mut(title)
+        {
+            let ends = main.iter().rev().map(|c| chunk_text(&c.v)).find(|t| !t.trim().is_empty()).unwrap_or_default();
+            let joint = if ends.trim_end().ends_with(['?', '!', ':', '.']) { " " } else { ": " };
+            let span = main.last().map_or(0..0, |c| c.span.clone());
+            main.push(biblatex::Spanned::new(Chunk::Normal(joint.to_string()), span));
+            main.extend(sub);
+        }
+    }
     for (name, chunks) in entry.fields.iter_mut() {
-        if matches!(name.as_str(), "url" | "doi" | "eprint" | "file" | "crossref" | "xdata" | "ids") {
+        let name = name.as_str();
+        if matches!(name, "url" | "doi" | "eprint") {
+            for chunk in chunks.iter_mut() {
+                if let Chunk::Normal(s) | Chunk::Verbatim(s) = &mut chunk.v {
+                    for (escaped, plain) in [("\\_", "_"), ("\\%", "%"), ("\\&", "&"), ("\\#", "#"), ("\\~", "~")] {
+                        *s = s.replace(escaped, plain);
+                    }
+                }
+            }
             continue;
         }
+        if matches!(name, "file" | "crossref" | "xdata" | "ids") {
+            continue;
+        }
+        let names = NAME_FIELDS.contains(&name);
+        let organisation = ORGANISATION_FIELDS.contains(&name);
         for chunk in chunks.iter_mut() {
+            if let Chunk::Normal(s) = &chunk.v
+                && organisation
+            {
+                chunk.v = Chunk::Verbatim(s.clone());
+            }
             match &mut chunk.v {
                 Chunk::Normal(s) | Chunk::Verbatim(s) => {
-                    if s.contains('\\') || s.contains('~') {
+                    if s.contains('\\') || s.contains('~') || s.contains('`') || s.contains("''") {
                         *s = latex::clean(s);
+                    }
+                    if names && (s.contains("AND") || s.contains("And") || s.contains("OTHERS") || s.contains("Others"))
+                    {
+                        *s = AND.replace_all(s, "${1}and${2}").into_owned();
+                        *s = OTHERS.replace(s, "others").into_owned();
                     }
                 }
                 Chunk::Math(_) => {}
             }
         }
+    }
+}
+
+fn chunk_text(chunk: &Chunk) -> &str {
+    match chunk {
+        Chunk::Normal(s) | Chunk::Verbatim(s) | Chunk::Math(s) => s,
     }
 }
 
@@ -445,6 +550,7 @@ impl MiniSource {
         included: &[usize],
         dropped: &HashSet<usize>,
         cut_parents: &HashSet<usize>,
+        undefined: &[String],
     ) -> MiniSource {
         let mut text = String::new();
         let mut segments = Vec::new();
@@ -467,7 +573,13 @@ impl MiniSource {
             if cut_parents.contains(&i) {
                 blank_parent_fields(&mut text, start);
             }
+            quotes_to_braces(&mut text, start);
             text.push('\n');
+        }
+        // Definitions for undefined abbreviations go last: biblatex reads
+        // every `@string` before resolving fields, and nothing is offset.
+        for name in undefined {
+            text.push_str(&format!("@string{{{name} = {{}}}}\n"));
         }
         MiniSource { text, segments }
     }
@@ -483,6 +595,59 @@ impl MiniSource {
 
     fn item_start(&self, item: usize) -> usize {
         self.segments.iter().find(|s| s.1 == item).map_or(0, |s| s.2)
+    }
+}
+
+/// Turns `"…"` field values of the item starting at `start` into `{…}`.
+/// BibTeX allows a `"` inside braces in a quoted value (`"a {"}b"`), which
+/// biblatex does not; braces read the same. Same length: offsets stay put.
+fn quotes_to_braces(text: &mut String, start: usize) {
+    let bytes = text.as_bytes();
+    if !bytes[start..].contains(&b'"') {
+        return;
+    }
+    let mut swaps = Vec::new();
+    let mut depth = 0usize;
+    let mut i = start;
+    let mut last_significant = b'{';
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b'"' if depth == 1 && matches!(last_significant, b'=' | b'#') => {
+                // The value runs to the next `"` outside braces.
+                let mut inner = 0usize;
+                let mut j = i + 1;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'\\' => j += 1,
+                        b'{' => inner += 1,
+                        b'}' if inner > 0 => inner -= 1,
+                        b'}' => break,
+                        b'"' if inner == 0 => {
+                            swaps.push((i, j));
+                            break;
+                        }
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if let Some(&(_, end)) = swaps.last().filter(|&&(s, _)| s == i) {
+                    i = end;
+                    last_significant = b'"';
+                }
+            }
+            _ => {}
+        }
+        if !bytes[i].is_ascii_whitespace() && bytes[i] != b'"' {
+            last_significant = bytes[i];
+        }
+        i += 1;
+    }
+    for (open, close) in swaps {
+        text.replace_range(open..open + 1, "{");
+        text.replace_range(close..close + 1, "}");
     }
 }
 
@@ -544,7 +709,7 @@ mod tests {
         let wanted: Vec<usize> = (1..items.len()).collect();
         let (parsed, problems) = parse(text, &items, &wanted);
         let got: Vec<&str> = parsed.iter().map(|p| p.entry.key()).collect();
-        assert_eq!(got, ["a", "d"]);
+        assert_eq!(got, ["a", "c", "d"]);
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0].key.as_deref(), Some("b"));
         assert!(problems[0].message.contains("a `,` is missing"), "{}", problems[0].message);
@@ -552,8 +717,13 @@ mod tests {
         let (line, column) = crate::diagnostic::line_column(text, problems[0].offset);
         assert_eq!((line, column), (3, 28));
         assert_eq!(problems[1].key.as_deref(), Some("c"));
-        assert!(problems[1].message.contains("`undefinedmacro`"));
-        let title = parsed[1].entry.title().unwrap().value.to_string();
+        // An undefined `@string` is read as empty, as BibTeX does.
+        assert!(
+            problems[1].message.contains("entry `c`: `undefinedmacro` is not a defined `@string`; it is read as empty"),
+            "{}",
+            problems[1].message
+        );
+        let title = parsed[2].entry.title().unwrap().value.to_string();
         assert_eq!(title, "Delta \u{E000}it\u{E001}");
     }
 

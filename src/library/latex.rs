@@ -22,6 +22,14 @@ pub fn is_mark(c: char) -> bool {
 /// that only format (`\textsc`, `\mbox`, `\url`) keep their argument;
 /// unknown commands keep their argument and lose their name, as pandoc does.
 pub fn clean(text: &str) -> String {
+    // TeX quotes: ``double'' and `single'.
+    let text = if text.contains("``") || text.contains("''") || text.contains('`') {
+        // After a TeX opening quote, `'` closes it (and is an apostrophe
+        // elsewhere, which is the same character in print).
+        &text.replace("``", "“").replace("''", "”").replace('`', "‘").replace('\'', "’")
+    } else {
+        text
+    };
     if !text.contains('\\') && !text.contains('~') {
         return text.to_string();
     }
@@ -72,6 +80,22 @@ pub fn clean(text: &str) -> String {
                 out.push_str(&clean(arg));
                 out.push('”');
                 tail = next;
+            }
+            ("LaTeXe", arg) => {
+                out.push_str("LaTeX2ε");
+                if arg.is_some() {
+                    tail = next;
+                }
+            }
+            (logo @ ("BibTeX" | "XeTeX" | "LuaTeX" | "pdfTeX" | "ConTeXt" | "AmSTeX" | "MF" | "MP"), arg) => {
+                out.push_str(match logo {
+                    "MF" => "Metafont",
+                    "MP" => "MetaPost",
+                    other => other,
+                });
+                if arg.is_some() {
+                    tail = next;
+                }
             }
             ("relax" | "protect" | "noopsort" | "nocase" | "ignorespaces", arg) => {
                 // `\noopsort{x}` exists to steer sorting; it prints nothing.
@@ -148,6 +172,8 @@ mod tests {
             ("\\noopsort{a}Zeta", "Zeta"),
             ("\\unknowncmd rest", "rest"),
             ("\\enquote{q}", "“q”"),
+            ("``Quoted'' and `single'", "“Quoted” and ‘single’"),
+            ("\\LaTeXe{} and \\BibTeX", "LaTeX2ε and BibTeX"),
             ("trailing \\", "trailing "),
             ("\\emph{unclosed", "unclosed"),
         ];

@@ -79,6 +79,8 @@ struct Record {
 
 /// Every work of the bibliography, first definition of a key wins.
 pub struct Library {
+    /// A hash of every file's name and text.
+    print: u64,
     files: Vec<SourceFile>,
     records: Vec<Record>,
     by_key: HashMap<String, usize>,
@@ -88,7 +90,7 @@ impl Library {
     /// Reads and indexes `files`. Fails only when a file cannot be read or
     /// its format is unknown; everything else is a diagnostic.
     pub fn load(files: &[BibFile]) -> Result<(Library, Vec<Diagnostic>)> {
-        let mut library = Library { files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
+        let mut library = Library { print: 0, files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
         let mut diagnostics = Vec::new();
         for file in files {
             let format = Format::of(&file.path).with_context(|| {
@@ -108,7 +110,7 @@ impl Library {
 
     /// Builds a library from text (tests, `format` on stdin).
     pub fn from_text(shown: &str, text: &str, format: Format) -> (Library, Vec<Diagnostic>) {
-        let mut library = Library { files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
+        let mut library = Library { print: 0, files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
         let mut diagnostics = Vec::new();
         library.add_file(shown, text.to_string(), format, &mut diagnostics);
         (library, diagnostics)
@@ -245,6 +247,11 @@ impl Library {
             self.by_key.insert(key.clone(), self.records.len());
             self.records.push(Record { key, file, offset, fingerprint, state });
         }
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.print.hash(&mut hasher);
+        source.shown.hash(&mut hasher);
+        source.text.hash(&mut hasher);
+        self.print = hasher.finish();
         self.files.push(source);
     }
 
@@ -346,6 +353,12 @@ impl Library {
         self.resolve(keys.iter().map(String::as_str))
     }
 
+    /// A hash of every bibliography file (names and texts): while it stays
+    /// the same, so does every work and every key.
+    pub fn print(&self) -> u64 {
+        self.print
+    }
+
     /// What decides the work with this key (see `Record::fingerprint`);
     /// `None` for an unknown key.
     pub fn fingerprint(&self, key: &str) -> Option<u64> {
@@ -404,6 +417,33 @@ impl LineIndex {
 ///   references show where to find it (as biblatex prints `arXiv:…`).
 fn tidy(entry: &mut hayagriva::Entry) {
     compact(entry);
+    use hayagriva::types::{EntryType, FormatString, Publisher};
+    // Theses and reports name their university or institution; CSL styles
+    // print it as the publisher (as Zotero and citeproc-js have it).
+    if matches!(entry.entry_type(), EntryType::Thesis | EntryType::Report)
+        && entry.publisher().is_none()
+        && let Some(organization) = entry.organization().cloned()
+    {
+        entry.set_publisher(Publisher::new(Some(organization), None));
+    }
+    // biblatex's type keys (`type = {phdthesis}`) in words.
+    if let Some(genre) = entry.genre().map(|g| g.value.to_string()) {
+        let words = match genre.trim() {
+            "phdthesis" => Some("PhD thesis"),
+            "mathesis" | "mastersthesis" => Some("Master's thesis"),
+            "candthesis" => Some("Candidate thesis"),
+            "bathesis" => Some("Bachelor's thesis"),
+            "techreport" => Some("Technical report"),
+            "resreport" => Some("Research report"),
+            "software" => Some("Computer software"),
+            "datacd" => Some("CD-ROM"),
+            "audiocd" => Some("Audio CD"),
+            _ => None,
+        };
+        if let Some(words) = words {
+            entry.set_genre(FormatString::with_value(words));
+        }
+    }
     let is_others = |p: &hayagriva::types::Person| p.name == "others" && p.given_name.is_none();
     if let Some(authors) = entry.authors()
         && authors.iter().any(is_others)
