@@ -70,8 +70,8 @@ struct State {
     aliases: HashMap<String, String>,
     /// Aliases this build used or added.
     used_aliases: HashMap<String, String>,
-    /// The pack's contents, read once when first needed.
-    pack: Option<Vec<u8>>,
+    /// The pack, open for reading entries where they are.
+    reader: Option<std::fs::File>,
     /// Entries this build used or added, with their places.
     used: HashMap<String, Place>,
     /// The pack, open for appending new entries as they come.
@@ -177,15 +177,19 @@ impl Cache {
     }
 
     pub fn get(&self, key: &Key) -> Option<Entry> {
-        let mut state = self.state.lock().ok()?;
-        let place = *state.index.get(&key.0)?;
-        if state.pack.is_none() {
-            state.pack = Some(std::fs::read(self.dir.join("pack")).ok()?);
-        }
-        let pack = state.pack.as_ref()?;
-        let bytes = pack.get(place.offset as usize..(place.offset + place.length) as usize)?;
-        let entry = decode(bytes)?;
-        state.used.insert(key.0.clone(), place);
+        let (place, file) = {
+            let mut state = self.state.lock().ok()?;
+            let place = *state.index.get(&key.0)?;
+            if state.reader.is_none() {
+                state.reader = Some(std::fs::File::open(self.dir.join("pack")).ok()?);
+            }
+            (place, state.reader.as_ref()?.try_clone().ok()?)
+        };
+        // Read where the entry is, straight into its own buffer.
+        let mut bytes = vec![0; usize::try_from(place.length).ok()?];
+        read_at(&file, &mut bytes, place.offset).ok()?;
+        let entry = decode(&bytes)?;
+        self.state.lock().ok()?.used.insert(key.0.clone(), place);
         Some(entry)
     }
 
@@ -255,6 +259,18 @@ impl Cache {
         }
         write_atomically(&self.dir.join("index"), render_index(&state.used, &state.used_aliases).as_bytes());
     }
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(mut file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buffer)
 }
 
 fn render_index(index: &HashMap<String, Place>, aliases: &HashMap<String, String>) -> String {

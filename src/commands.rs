@@ -19,8 +19,13 @@ use mdbook_preprocessor::Preprocessor;
 /// Nothing is written to stdout unless the whole book is ready, so a
 /// failure always reaches mdBook as a failure.
 pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
+    let timing = std::env::var_os("SCHOLAR_TIMING").is_some();
+    let start = std::time::Instant::now();
     let (ctx, book) =
         mdbook_preprocessor::parse_input(input).context("cannot read the book mdBook sent (is this mdBook 0.5?)")?;
+    if timing {
+        eprintln!("timing: read mdBook's JSON: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+    }
     if let Some(warning) = version_warning(&ctx.mdbook_version) {
         eprintln!("{warning}");
     }
@@ -28,8 +33,12 @@ pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
     // Streamed: the book is complete by now, and serializing it cannot fail
     // half-way (only the pipe can, and then mdBook sees the failure).
     let mut writer = std::io::BufWriter::with_capacity(1 << 16, &mut output);
+    let start = std::time::Instant::now();
     serde_json::to_writer(&mut writer, &book).context("cannot write the book back")?;
     writer.flush()?;
+    if timing {
+        eprintln!("timing: write the book: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
+    }
     Ok(())
 }
 

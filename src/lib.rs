@@ -107,7 +107,9 @@ pub enum Mode {
 pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
     let timer = Timer::start();
     let style = style::Style::load(&config.style)?;
+    timer.lap("style");
     let (mut library, found) = Library::load(&config.bibliography)?;
+    timer.lap("library");
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(found);
 
@@ -120,15 +122,16 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     let whole_book = config.scope == config::Scope::None
         || chapters.iter().any(|c| c.content.contains("{{#bibliography book") || c.content.contains("{{#topics"));
     let quick_keys: Vec<Option<cache::Key>> = chapters
-        .iter()
+        .par_iter()
         .map(|chapter| Some(cache.as_ref().filter(|_| !whole_book)?.quick_key(chapter, library.print())))
         .collect();
     let quick_hits: Vec<Option<cache::Entry>> =
-        quick_keys.iter().map(|key| key.as_ref().and_then(|key| cache.as_ref()?.get_quick(key))).collect();
+        quick_keys.par_iter().map(|key| key.as_ref().and_then(|key| cache.as_ref()?.get_quick(key))).collect();
     for hit in quick_hits.iter().flatten() {
         diagnostics.extend(hit.diagnostics.iter().cloned());
     }
     let unscanned: Vec<bool> = quick_hits.iter().map(Option::is_some).collect();
+    timer.lap("quick cache lookup");
     scan_chapters(&mut chapters, config, &library, &unscanned);
     timer.lap("load and scan");
     let all_keys = || library.keys().map(String::from).collect();

@@ -188,6 +188,13 @@ fn biblatex_is_key(c: char) -> bool {
     !matches!(c, ',' | '}' | ')') && !c.is_control() && !c.is_whitespace()
 }
 
+/// Whether an entry's text mentions `crossref` or `xdata` (cheap; then
+/// [`parent_keys`] finds them).
+pub fn inherits(entry_text: &str) -> bool {
+    static FIELD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)crossref|xdata").expect("valid regex"));
+    FIELD.is_match(entry_text)
+}
+
 /// The key of the `crossref` and `xdata` parents named in an entry's text.
 pub fn parent_keys(entry_text: &str) -> Vec<String> {
     static PARENT: LazyLock<Regex> = LazyLock::new(|| {
@@ -258,7 +265,7 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
         }
         included.push(i);
         let item_text = &text[items[i].range.clone()];
-        if !item_text.contains("ref") && !item_text.contains("data") {
+        if !inherits(item_text) {
             continue;
         }
         for parent in parent_keys(item_text) {

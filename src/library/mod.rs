@@ -54,6 +54,8 @@ struct SourceFile {
     text: String,
     /// Where its lines start, for `line:column` in big files.
     lines: LineIndex,
+    /// A hash of its `@string` definitions (every entry may use them).
+    strings_hash: u64,
     /// BibLaTeX only: the file's items, from our scanner.
     items: Vec<bibtex::Item>,
 }
@@ -70,10 +72,13 @@ struct Record {
     key: String,
     file: usize,
     offset: usize,
+    /// A BibLaTeX entry's item in its file.
+    item: Option<usize>,
     /// What decides the work: a hash of its source text (BibLaTeX: the
     /// entry, the file's `@string`s and the entries it inherits from) or of
-    /// the parsed entry. Known without parsing, for the render cache.
-    fingerprint: u64,
+    /// the parsed entry. Known without parsing, for the render cache;
+    /// computed when first asked.
+    fingerprint: std::sync::OnceLock<u64>,
     state: State,
 }
 
@@ -119,7 +124,7 @@ impl Library {
     fn add_file(&mut self, shown: &str, text: String, format: Format, diagnostics: &mut Vec<Diagnostic>) {
         let file = self.files.len();
         let lines = LineIndex::new(&text);
-        let mut source = SourceFile { shown: shown.to_string(), text, lines, items: Vec::new() };
+        let mut source = SourceFile { shown: shown.to_string(), text, lines, strings_hash: 0, items: Vec::new() };
         let at = |offset: usize, text: &str| Location::at(shown, text, offset);
         let mut found: Vec<(String, usize, State)> = Vec::new();
         match format {
@@ -182,53 +187,24 @@ impl Library {
                 ),
             },
         }
-        let strings_hash = {
+        source.strings_hash = {
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
             for item in source.items.iter().filter(|i| i.kind == bibtex::ItemKind::Strings) {
                 source.text[item.range.clone()].hash(&mut hasher);
             }
             hasher.finish()
         };
-        let by_item_key: HashMap<&str, usize> = source
-            .items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, item)| match &item.kind {
-                bibtex::ItemKind::Entry { key, .. } => Some((key.as_str(), i)),
-                bibtex::ItemKind::Strings => None,
-            })
-            .collect();
-        let fingerprint = |state: &State| -> u64 {
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            match state {
-                State::Pending(i) => {
-                    strings_hash.hash(&mut hasher);
-                    let text = &source.text[source.items[*i].range.clone()];
-                    text.hash(&mut hasher);
-                    let inherits =
-                        text.contains("ref") || text.contains("REF") || text.contains("data") || text.contains("DATA");
-                    for parent in if inherits { bibtex::parent_keys(text) } else { Vec::new() } {
-                        if let Some(&p) = by_item_key.get(parent.as_str()) {
-                            source.text[source.items[p].range.clone()].hash(&mut hasher);
-                        }
-                    }
-                }
-                State::Ready(work) => {
-                    work.entry.hash(&mut hasher);
-                    work.language.hash(&mut hasher);
-                }
-                State::Failed => {}
-            }
-            hasher.finish()
-        };
-        let found: Vec<(String, usize, State, u64)> = found
+        let found: Vec<(String, usize, State, Option<usize>)> = found
             .into_iter()
             .map(|(key, offset, state)| {
-                let print = fingerprint(&state);
-                (key, offset, state, print)
+                let item = match state {
+                    State::Pending(i) => Some(i),
+                    _ => None,
+                };
+                (key, offset, state, item)
             })
             .collect();
-        for (key, offset, state, fingerprint) in found {
+        for (key, offset, state, item) in found {
             if let Some(&first) = self.by_key.get(&key) {
                 let first = &self.records[first];
                 let first_place = Location::at(
@@ -245,7 +221,14 @@ impl Library {
                 continue;
             }
             self.by_key.insert(key.clone(), self.records.len());
-            self.records.push(Record { key, file, offset, fingerprint, state });
+            let fingerprint = std::sync::OnceLock::new();
+            if let State::Ready(work) = &state {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                work.entry.hash(&mut hasher);
+                work.language.hash(&mut hasher);
+                let _ = fingerprint.set(hasher.finish());
+            }
+            self.records.push(Record { key, file, offset, item, fingerprint, state });
         }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         self.print.hash(&mut hasher);
@@ -362,7 +345,27 @@ impl Library {
     /// What decides the work with this key (see `Record::fingerprint`);
     /// `None` for an unknown key.
     pub fn fingerprint(&self, key: &str) -> Option<u64> {
-        self.by_key.get(key).map(|&i| self.records[i].fingerprint)
+        let record = &self.records[*self.by_key.get(key)?];
+        Some(*record.fingerprint.get_or_init(|| {
+            let source = &self.files[record.file];
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            if let Some(item) = record.item {
+                source.strings_hash.hash(&mut hasher);
+                let text = &source.text[source.items[item].range.clone()];
+                text.hash(&mut hasher);
+                if bibtex::inherits(text) {
+                    for parent in bibtex::parent_keys(text) {
+                        if let Some(&p) = self.by_key.get(parent.as_str())
+                            && let Some(parent_item) = self.records[p].item
+                            && self.records[p].file == record.file
+                        {
+                            source.text[source.items[parent_item].range.clone()].hash(&mut hasher);
+                        }
+                    }
+                }
+            }
+            hasher.finish()
+        }))
     }
 }
 
