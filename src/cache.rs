@@ -195,6 +195,9 @@ impl Cache {
 
     /// Appends an entry to the pack (indexed by [`Cache::finish`]).
     pub fn put(&self, key: &Key, entry: &Entry) {
+        // Encoded before taking the lock: chapters are stored in parallel.
+        let mut bytes = Vec::new();
+        encode(entry, &mut bytes);
         let Ok(mut state) = self.state.lock() else { return };
         if state.failed {
             return;
@@ -210,8 +213,6 @@ impl Cache {
                 }
             }
         }
-        let mut bytes = Vec::new();
-        encode(entry, &mut bytes);
         let offset = state.pack_length;
         let written = state.writer.as_mut().is_some_and(|w| w.write_all(&bytes).is_ok());
         if !written {

@@ -206,7 +206,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         }
     }
 
-    let mut rendered = {
+    let (mut rendered, previews) = {
         let languages: Vec<Option<String>> =
             needed.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
         let engine = Engine::new(&style, &config.locale, &languages);
@@ -231,17 +231,22 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
                 rendered.edits[chapter].push(edit);
             }
         }
-        rendered
+        let previews = renderer.into_previews();
+        dispose(engine);
+        (rendered, previews)
     };
     // The library's parsed entries are not needed any more.
-    drop(library);
+    dispose(library);
 
-    let mut contents = Vec::with_capacity(collected.chapters.len());
     let edits = std::mem::take(&mut rendered.edits);
-    for ((((chapter, edits), hit), key), quick) in
-        collected.chapters.into_iter().zip(edits).zip(hits).zip(&keys).zip(&quick_keys)
-    {
-        let content = match hit {
+    let contents: Vec<String> = collected
+        .chapters
+        .into_par_iter()
+        .zip(edits)
+        .zip(hits)
+        .zip(&keys)
+        .zip(&quick_keys)
+        .map(|((((chapter, edits), hit), key), quick)| match hit {
             Some(hit) => {
                 // Reached by its dependencies: a quick key for next time.
                 if let (Some(cache), Some(key), Some(quick)) = (&cache, key, quick) {
@@ -250,43 +255,53 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
                 hit.content
             }
             None => {
+                let edits: Vec<render::Edit> = edits
+                    .into_iter()
+                    .map(|edit| render::Edit { text: previews.expand(edit.text), range: edit.range })
+                    .collect();
                 let (content, inserted) = splice::splice_tracked(&chapter.content, &edits);
-                if let (Some(cache), Some(key)) = (&cache, key) {
-                    let broken = chapter
-                        .scan
-                        .markers
-                        .iter()
-                        .flat_map(marker_keys)
-                        .filter(|k| broken.contains(*k))
-                        .map(String::from)
-                        .collect();
-                    let inserted = inserted.iter().map(|r| (r.start, r.end)).collect();
-                    let own = |d: &&Diagnostic| d.location.as_ref().is_some_and(|l| l.path == chapter.shown);
-                    let diagnostics = diagnostics.iter().filter(own).cloned().collect();
-                    let entry = cache::Entry { content, diagnostics, broken, inserted };
-                    cache.put(key, &entry);
-                    if let Some(quick) = quick {
-                        cache.alias(quick, key);
-                    }
-                    entry.content
-                } else {
-                    content
+                let (Some(cache), Some(key)) = (&cache, key) else { return content };
+                let broken = chapter
+                    .scan
+                    .markers
+                    .iter()
+                    .flat_map(marker_keys)
+                    .filter(|k| broken.contains(*k))
+                    .map(String::from)
+                    .collect();
+                let inserted = inserted.iter().map(|r| (r.start, r.end)).collect();
+                let own = |d: &&Diagnostic| d.location.as_ref().is_some_and(|l| l.path == chapter.shown);
+                let diagnostics = diagnostics.iter().filter(own).cloned().collect();
+                let entry = cache::Entry { content, diagnostics, broken, inserted };
+                cache.put(key, &entry);
+                if let Some(quick) = quick {
+                    cache.alias(quick, key);
                 }
+                entry.content
             }
-        };
-        contents.push(content);
-    }
+        })
+        .collect();
     let mut contents = contents.into_iter();
     visit_chapters(&mut book.items, &mut |chapter| {
         if let Some(content) = contents.next() {
             chapter.content = content;
         }
     });
+    timer.lap("splice");
     if let Some(cache) = cache {
         cache.finish();
     }
-    timer.lap("splice");
+    timer.lap("cache write");
     Ok(Outcome { book, diagnostics: diagnostics.sorted() })
+}
+
+/// Drops `value` on another thread: freeing thousands of parsed entries and
+/// rendered trees takes milliseconds the book need not wait for (and a
+/// process that exits first never spends them).
+fn dispose<T: Send + 'static>(value: T) {
+    if std::thread::Builder::new().spawn(move || drop(value)).is_err() {
+        // No thread to spare: it is dropped here, the spawn closure with it.
+    }
 }
 
 /// The keys a marker cites or lists.

@@ -123,6 +123,25 @@ fn non_utf8_bytes_are_reported_and_the_file_still_loads() {
     );
 }
 
+/// Our internal marks (emphasis, citation numbers, preview slots, sort
+/// keys) are private-use characters: a file holding them must not be able
+/// to forge any.
+#[test]
+fn private_use_marks_in_a_file_are_reported_and_made_inert() {
+    let text = "@article{a, title = {Forged \u{E000}emphasis\u{E001} and number \u{E010}}, author = {Doe, J.}, journal = {J}, year = 2020}\n";
+    let (mut library, diagnostics) = Library::from_text("marks.bib", text, mdbook_scholar::library::Format::BibLaTeX);
+    let diagnostics: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        diagnostics,
+        [
+            "marks.bib:1:29: warning: the file has 3 private-use characters (U+E000 to U+E02F), read as `\u{FFFD}` (mdbook-scholar keeps these for its own marks; remove them from the file)"
+        ]
+    );
+    assert!(library.resolve(["a"]).is_empty());
+    let title = library.work("a").unwrap().entry.title().unwrap().value.to_string();
+    assert_eq!(title, "Forged \u{FFFD}emphasis\u{FFFD} and number \u{FFFD}");
+}
+
 #[test]
 fn csl_json_and_yaml_load_item_by_item() {
     let (library, diagnostics) = load(&["zotero.json", "works.yaml"]);

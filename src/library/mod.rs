@@ -122,6 +122,7 @@ impl Library {
     }
 
     fn add_file(&mut self, shown: &str, text: String, format: Format, diagnostics: &mut Vec<Diagnostic>) {
+        let text = reserve_marks(shown, text, diagnostics);
         let file = self.files.len();
         let lines = LineIndex::new(&text);
         let mut source = SourceFile { shown: shown.to_string(), text, lines, strings_hash: 0, items: Vec::new() };
@@ -511,6 +512,24 @@ fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> Str
             text
         }
     }
+}
+
+/// The private-use characters U+E000 to U+E02F mark emphasis, numbers and
+/// sort keys inside our own text, so they cannot come from a file: each
+/// becomes U+FFFD (same length, so every place stays where it was).
+fn reserve_marks(shown: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> String {
+    let reserved = |c: char| ('\u{E000}'..='\u{E02F}').contains(&c);
+    let Some(first) = text.find(reserved) else { return text };
+    let count = text.chars().filter(|&c| reserved(c)).count();
+    diagnostics.push(
+        Diagnostic::warning(format!(
+            "the file has {count} private-use character{} (U+E000 to U+E02F), read as `\u{FFFD}`",
+            if count == 1 { "" } else { "s" }
+        ))
+        .at(Location::at(shown, &text, first))
+        .with_hint("mdbook-scholar keeps these for its own marks; remove them from the file"),
+    );
+    text.replace(reserved, "\u{FFFD}")
 }
 
 fn count_invalid(mut bytes: &[u8]) -> usize {

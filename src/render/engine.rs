@@ -18,6 +18,7 @@ use hayagriva::{
 };
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::library::Work;
 use crate::scan::Locator;
@@ -72,6 +73,8 @@ pub struct ScopeOutput {
     pub items: Vec<Option<BibliographyItem>>,
 }
 
+const QUIET_STYLE: &str = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0"><info><title>quiet</title><id>quiet</id><updated>2024-01-01T00:00:00+00:00</updated></info><citation><layout><text value="x"/></layout></citation></style>"#;
+
 pub struct Engine {
     style: IndependentStyle,
     /// Copies of the style pruned to one kind of entry, for references.
@@ -79,6 +82,9 @@ pub struct Engine {
     /// The style without its bibliography: rendering citations then costs
     /// nothing for the references.
     cite_style: IndependentStyle,
+    /// A style whose citations are one letter, for requests whose
+    /// citation nobody reads.
+    quiet_style: IndependentStyle,
     /// The style's bibliography order, when it sorts.
     sorter: Option<super::sort::Sorter>,
     locale: LocaleCode,
@@ -111,18 +117,21 @@ impl Engine {
         }
         codes.sort();
         codes.dedup();
-        let locale_files = locale_files(codes.iter().map(String::as_str));
+        let mut locale_files = locale_files(codes.iter().map(String::as_str));
         let csl = style.csl.clone();
+        hot_terms_first(&mut locale_files, &csl);
         let mut cite_style = csl.clone();
         cite_style.bibliography = None;
         let sorted = csl.bibliography.as_ref().is_some_and(|b| b.sort.is_some());
         let substitutes = csl.bibliography.as_ref().is_some_and(|b| b.subsequent_author_substitute.is_some());
         let note_style = csl.settings.class == StyleClass::Note;
-        let sorter = super::sort::Sorter::new(&csl, &locale);
+        let probes = super::specialize::Probes::new(&csl);
+        let sorter = super::sort::Sorter::new(&csl, &locale, probes.clone());
         let mut engine = Engine {
-            specialized: super::specialize::Specializer::new(csl.clone()),
+            specialized: super::specialize::Specializer::new(csl.clone(), probes),
             style: csl,
             cite_style,
+            quiet_style: IndependentStyle::from_xml(QUIET_STYLE).expect("the quiet style is valid CSL"),
             sorter,
             locale,
             locale_files,
@@ -191,9 +200,12 @@ impl Engine {
         let mut driver = BibliographyDriver::new();
         let mut item = CitationItem::with_entry(&work.entry);
         item.locale = Some(locale.clone());
+        // Numeric styles need no `alone` text (nothing to disambiguate): the
+        // citation that puts the work in the list can be a cheap one.
+        let quiet = self.numeric && self.style.bibliography.is_some();
         driver.citation(CitationRequest::new(
             vec![item],
-            style,
+            if quiet { &self.quiet_style } else { style },
             Some(locale.clone()),
             &self.locale_files,
             self.note_style.then_some(1),
@@ -240,9 +252,18 @@ impl Engine {
         }
         let whole = self.whole_scopes || (self.force_whole && !ambiguous.is_empty());
         let style = if whole { &self.style } else { &self.cite_style };
+        // A citation of one work can use the work's specialized copy (the
+        // bibliography is left to `finish`, whose style has none).
+        let specialized: Vec<Option<Arc<IndependentStyle>>> = citations
+            .iter()
+            .map(|citation| match citation.items.as_slice() {
+                [item] if !whole => Some(self.specialized.for_entry(&works[item.work].entry)),
+                _ => None,
+            })
+            .collect();
         let mut driver = BibliographyDriver::new();
         let mut note = 0;
-        for citation in citations {
+        for (citation, specialized) in citations.iter().zip(&specialized) {
             if citation.items.is_empty() {
                 continue;
             }
@@ -261,7 +282,7 @@ impl Engine {
             note += 1;
             driver.citation(CitationRequest::new(
                 items,
-                style,
+                specialized.as_deref().unwrap_or(style),
                 Some(self.citation_locale(works, citation)),
                 &self.locale_files,
                 Some(note),
@@ -362,6 +383,48 @@ impl Engine {
 
     pub fn note_style(&self) -> bool {
         self.note_style
+    }
+}
+
+/// Moves the terms `style` can ask for to the front of each locale's list.
+/// hayagriva looks a term up by scanning the list (several hundred terms,
+/// most of them names of types and roles), once per label, date and name
+/// list it lays out. Only the order changes: duplicates keep theirs, so
+/// every lookup finds what it found before.
+fn hot_terms_first(locales: &mut [Locale], style: &IndependentStyle) {
+    let xml = hayagriva::citationberg::Style::Independent(style.clone()).to_xml().unwrap_or_default();
+    const ALWAYS: &[&str] = &[
+        "and",
+        "et-al",
+        "and others",
+        "open-quote",
+        "close-quote",
+        "open-inner-quote",
+        "close-inner-quote",
+        "page-range-delimiter",
+        "no date",
+        "ad",
+        "bc",
+        "circa",
+        "page",
+        "issue",
+        "volume",
+        "section",
+        "chapter",
+    ];
+    let hot = |term: &hayagriva::citationberg::LocalizedTerm| {
+        let Ok(serde_json::Value::String(name)) = serde_json::to_value(term.name) else { return true };
+        ALWAYS.contains(&name.as_str())
+            || ["month-", "season-", "ordinal", "long-ordinal"].iter().any(|p| name.starts_with(p))
+            || xml.contains(&format!("\"{name}\""))
+    };
+    for locale in locales {
+        if let Some(terms) = &mut locale.terms {
+            // A stable partition: the hot ones first, each group in order.
+            let (mut first, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut terms.terms).into_iter().partition(hot);
+            first.extend(rest);
+            terms.terms = first;
+        }
     }
 }
 

@@ -69,7 +69,9 @@ pub struct Renderer<'a> {
     engine: &'a Engine,
     output: Output,
     labels: Labels,
-    references: HashMap<&'a str, Prepared>,
+    /// Each shown work's reference, by key: an index into `prepared`.
+    references: HashMap<&'a str, usize>,
+    prepared: Vec<Prepared>,
 }
 
 impl<'a> Renderer<'a> {
@@ -88,11 +90,11 @@ impl<'a> Renderer<'a> {
         let works: Vec<&Work> = needed.iter().filter_map(|k| library.work(k).map(|w| w.as_ref())).collect();
         // Rendered in parallel and written out at once, so the trees of
         // thousands of references never pile up.
-        let references = works
-            .par_iter()
-            .map(|w| (w.entry.key(), Prepared::new(engine.reference(w), output, engine.numeric)))
-            .collect();
-        Renderer { collected, library, config, engine, output, labels: labels::for_locale(&config.locale), references }
+        let prepared: Vec<Prepared> =
+            works.par_iter().map(|w| Prepared::new(engine.reference(w), output, engine.numeric)).collect();
+        let references = works.iter().enumerate().map(|(i, w)| (w.entry.key(), i)).collect();
+        let labels = labels::for_locale(&config.locale);
+        Renderer { collected, library, config, engine, output, labels, references, prepared }
     }
 
     /// Every citation and list as edits per chapter (indexed like the
@@ -208,7 +210,7 @@ impl<'a> Renderer<'a> {
             .filter(|&w| w >= first_nocite)
             .collect();
         let works: Vec<&Work> = keys.iter().filter_map(|k| self.library.work(k).map(|w| w.as_ref())).collect();
-        let references: Vec<&Facts> = keys.iter().filter_map(|k| self.references.get(k)).map(|p| &p.facts).collect();
+        let references: Vec<&Facts> = keys.iter().filter_map(|k| self.reference(k)).map(|p| &p.facts).collect();
         if works.len() != keys.len() || references.len() != keys.len() {
             return;
         }
@@ -281,7 +283,9 @@ impl<'a> Renderer<'a> {
                         for key in &item_keys {
                             let number = numbers.get(&index[key]).copied();
                             html.push_str("<span class=\"scholar-preview-entry\">");
-                            html.push_str(&self.reference_html(key, number, false));
+                            if let Some(&reference) = self.references.get(key) {
+                                write::preview_slot(reference, number, &mut html);
+                            }
                             html.push_str("</span>");
                         }
                         html.push_str("</span>");
@@ -323,7 +327,7 @@ impl<'a> Renderer<'a> {
             .collect();
         let labelled = match rendered.items.first() {
             Some(Some(item)) => item.first_field.is_some(),
-            _ => keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.labelled),
+            _ => keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled),
         };
         let block = self.list_block(
             &entries.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
@@ -374,7 +378,7 @@ impl<'a> Renderer<'a> {
         };
         let keys: Vec<&str> =
             collected.keys.iter().map(String::as_str).filter(|k| self.library.work(k).is_some()).collect();
-        let references: Vec<&Facts> = keys.iter().filter_map(|k| self.references.get(k)).map(|p| &p.facts).collect();
+        let references: Vec<&Facts> = keys.iter().filter_map(|k| self.reference(k)).map(|p| &p.facts).collect();
         let order = self.engine.order(&references);
         // Back-references: every citation of each key, in reading order.
         let mut cited_at: HashMap<&str, Vec<&Site>> = HashMap::new();
@@ -411,7 +415,7 @@ impl<'a> Renderer<'a> {
                     self.entry_block(key, &id, self.reference_text(key, Some(n + 1)), backrefs)
                 })
                 .collect();
-            let labelled = keys.first().and_then(|k| self.references.get(k)).is_some_and(|r| r.labelled);
+            let labelled = keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled);
             let block = self.list_block(&entries, 2, labelled, true, "book");
             let span = collected.chapters[chapter].scan.markers[marker].span.clone();
             sink.edits.push((chapter, Edit { range: span, text: block }));
@@ -515,28 +519,23 @@ impl<'a> Renderer<'a> {
     /// A work's reference as list body: label and text.
     fn reference_text(&self, key: &str, number: Option<usize>) -> String {
         match self.output {
-            Output::Html => self.reference_html(key, number, true),
-            Output::Markdown => self.references.get(key).map(|r| fill(&r.body, number)).unwrap_or_default(),
+            Output::Html => self.reference_html(key, number),
+            Output::Markdown => self.reference(key).map(|r| fill(&r.body, number)).unwrap_or_default(),
         }
     }
 
-    /// A work's reference in HTML: for a list (with links) or a preview.
-    fn reference_html(&self, key: &str, number: Option<usize>, links: bool) -> String {
-        let Some(reference) = self.references.get(key) else { return String::new() };
-        let mut out = String::new();
-        // A label means something only with the number of a list.
-        if let Some(label) = reference.label.as_ref().filter(|_| number.is_some() || !self.engine.numeric) {
-            out.push_str(&fill(label, number));
-            if !links {
-                out.push(' ');
-            }
-        }
-        if links {
-            out.push_str(&fill(&reference.body, number));
-        } else {
-            out.push_str(&fill(&without_links(&reference.body), number));
-        }
-        out
+    fn reference(&self, key: &str) -> Option<&Prepared> {
+        self.references.get(key).map(|&i| &self.prepared[i])
+    }
+
+    /// A work's reference in HTML for a list, with links.
+    fn reference_html(&self, key: &str, number: Option<usize>) -> String {
+        self.reference(key).map(|r| r.html(number, true, self.engine.numeric)).unwrap_or_default()
+    }
+
+    /// The references, for [`Previews::expand`] once the rest is gone.
+    pub fn into_previews(self) -> Previews {
+        Previews { prepared: self.prepared, numeric: self.engine.numeric }
     }
 
     /// An item hayagriva rendered as part of a whole scope.
@@ -631,6 +630,74 @@ impl Prepared {
     }
 }
 
+impl Prepared {
+    /// The HTML of the reference: for a list (with links) or a preview.
+    fn html(&self, number: Option<usize>, links: bool, numeric: bool) -> String {
+        let mut out = String::new();
+        self.write_html(number, links, numeric, &mut out);
+        out
+    }
+
+    fn write_html(&self, number: Option<usize>, links: bool, numeric: bool, out: &mut String) {
+        // A label means something only with the number of a list.
+        if let Some(label) = self.label.as_ref().filter(|_| number.is_some() || !numeric) {
+            write::fill_into(label, number, out);
+            if !links {
+                out.push(' ');
+            }
+        }
+        if links {
+            write::fill_into(&self.body, number, out);
+        } else {
+            write::fill_into(&without_links(&self.body), number, out);
+        }
+    }
+}
+
+/// The references previews show. A preview repeats its reference at every
+/// citation, which makes it most of a page's size: citations carry a slot
+/// (see [`write::preview_slot`]) that is filled in as each page is put
+/// together, after the parsed bibliography is gone.
+pub struct Previews {
+    prepared: Vec<Prepared>,
+    numeric: bool,
+}
+
+impl Previews {
+    /// `text` with its preview slots filled in.
+    pub fn expand(&self, text: String) -> String {
+        if !text.contains(write::PREVIEW_START) {
+            return text;
+        }
+        let mut out = String::with_capacity(text.len() * 4);
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find(write::PREVIEW_START) {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + write::PREVIEW_START.len_utf8()..];
+            // Only a whole slot is one: anything else (the character in a
+            // citation's prefix, say) stays as it is.
+            let slot = after.find(write::PREVIEW_END).and_then(|end| {
+                let (reference, number) = after[..end].split_once('.')?;
+                let prepared = self.prepared.get(reference.parse::<usize>().ok()?)?;
+                let number = if number.is_empty() { None } else { Some(number.parse::<usize>().ok()?) };
+                Some((end, prepared, number))
+            });
+            match slot {
+                Some((end, prepared, number)) => {
+                    prepared.write_html(number, false, self.numeric, &mut out);
+                    rest = &after[end + write::PREVIEW_END.len_utf8()..];
+                }
+                None => {
+                    out.push(write::PREVIEW_START);
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// What rendering one part of the book produced: edits for chapters, and
 /// the chapters that need the stylesheet.
 #[derive(Default)]
@@ -648,9 +715,9 @@ struct ListTarget {
 /// HTML without its `<a>` tags (a preview sits inside a citation's link
 /// area and is not a place for more links). Our own HTML escapes `"` in
 /// attributes, so a tag ends at the first `>`.
-fn without_links(html: &str) -> String {
+fn without_links(html: &str) -> std::borrow::Cow<'_, str> {
     if !html.contains("<a ") {
-        return html.to_string();
+        return html.into();
     }
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
@@ -660,7 +727,7 @@ fn without_links(html: &str) -> String {
         rest = &rest[end..];
     }
     out.push_str(rest);
-    out
+    out.into()
 }
 
 /// The stylesheet as an HTML block at the end of a page.

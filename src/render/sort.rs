@@ -14,9 +14,9 @@ use icu_collator::{Collator, CollatorBorrowed};
 use regex::Regex;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
-use super::specialize::Specializer;
+use super::specialize::{Probes, Specializer};
 use super::write::Writer;
 
 /// Starts a key in the rendered key string: `MARK` index `END` value.
@@ -58,7 +58,7 @@ pub struct Sorter {
 
 impl Sorter {
     /// `None` when the style's bibliography does not sort.
-    pub fn new(style: &IndependentStyle, locale: &LocaleCode) -> Option<Sorter> {
+    pub fn new(style: &IndependentStyle, locale: &LocaleCode, probes: Arc<Probes>) -> Option<Sorter> {
         let sort = style.bibliography.as_ref()?.sort.as_ref()?;
         let xml = Style::Independent(style.clone()).to_xml().ok()?;
         let macros = macro_bodies(&xml);
@@ -116,13 +116,21 @@ impl Sorter {
             &xml[..start],
             &xml[end..]
         );
+        // The citation is rendered too, for nothing: make it cost nothing.
+        let cite_start = reduced.find("<citation>").or_else(|| reduced.find("<citation "))?;
+        let cite_end = reduced[cite_start..].find("</citation>")? + cite_start;
+        let reduced = format!(
+            r#"{}<citation><layout><text value="x"/></layout>{}"#,
+            &reduced[..cite_start],
+            &reduced[cite_end..]
+        );
         let reduced = IndependentStyle::from_xml(&reduced).ok()?;
         let collator = locale
             .0
             .parse::<icu_locale::Locale>()
             .ok()
             .and_then(|l| Collator::try_new(l.into(), CollatorOptions::default()).ok());
-        Some(Sorter { keys, rendered: Specializer::new(reduced), collator })
+        Some(Sorter { keys, rendered: Specializer::new(reduced, probes), collator })
     }
 
     /// The keys of one work.

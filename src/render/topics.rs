@@ -185,14 +185,12 @@ impl Renderer<'_> {
                             .iter()
                             .map(|(key, _)| {
                                 let text = escaped(&self.short(key));
-                                let preview = if self.config.hover {
-                                    format!(
-                                        "<span class=\"scholar-preview\" role=\"tooltip\"><span class=\"scholar-preview-entry\">{}</span></span>",
-                                        self.reference_html(key, None, false)
-                                    )
-                                } else {
-                                    String::new()
-                                };
+                                let mut preview = String::new();
+                                if let Some(&reference) = self.references.get(key.as_str()).filter(|_| self.config.hover) {
+                                    preview.push_str("<span class=\"scholar-preview\" role=\"tooltip\"><span class=\"scholar-preview-entry\">");
+                                    super::write::preview_slot(reference, None, &mut preview);
+                                    preview.push_str("</span></span>");
+                                }
                                 match self.work_target(key, row.chapter, rendered) {
                                     Some((target, id)) => format!(
                                         "<span class=\"scholar-cite\"><a href=\"{}\">{text}</a>{preview}</span>",

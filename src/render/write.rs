@@ -13,6 +13,22 @@ use crate::library::latex::{EMPH_END, EMPH_START, STRONG_END, STRONG_START, is_m
 /// Where a list number goes in text written once and numbered per list
 /// (`Writer::number` = [`SLOT`]); [`fill`] puts the number in.
 pub const NUMBER_SLOT: char = '\u{E010}';
+/// Around a preview slot: `PREVIEW_START` reference `.` number `PREVIEW_END`.
+pub const PREVIEW_START: char = '\u{E011}';
+pub const PREVIEW_END: char = '\u{E012}';
+
+/// Writes the slot of a preview of reference `reference` (an index into
+/// the renderer's references) numbered `number`.
+pub fn preview_slot(reference: usize, number: Option<usize>, out: &mut String) {
+    out.push(PREVIEW_START);
+    out.push_str(&reference.to_string());
+    out.push('.');
+    if let Some(number) = number {
+        out.push_str(&number.to_string());
+    }
+    out.push(PREVIEW_END);
+}
+
 /// `Writer::number` value that writes [`NUMBER_SLOT`].
 pub const SLOT: usize = usize::MAX;
 
@@ -22,6 +38,18 @@ pub fn fill(text: &str, number: Option<usize>) -> String {
         return text.to_string();
     }
     text.replace(NUMBER_SLOT, &number.map(|n| n.to_string()).unwrap_or_default())
+}
+
+/// [`fill`], appending to `out`.
+pub fn fill_into(text: &str, number: Option<usize>, out: &mut String) {
+    let mut parts = text.split(NUMBER_SLOT);
+    out.push_str(parts.next().unwrap_or_default());
+    for part in parts {
+        if let Some(number) = number {
+            out.push_str(&number.to_string());
+        }
+        out.push_str(part);
+    }
 }
 
 /// Options for writing one piece of output.
@@ -63,6 +91,8 @@ pub fn escape_html(text: &str, out: &mut String) {
             '!' => out.push_str("&#33;"),
             '\n' | '\r' | '\t' => out.push(' '),
             c if is_mark(c) => {}
+            // Our slots are written only by us.
+            c @ (PREVIEW_START | PREVIEW_END) => out.push_str(&format!("&#{};", c as u32)),
             c => out.push(c),
         }
     }
@@ -81,6 +111,7 @@ pub fn escape_attr(text: &str, out: &mut String) {
             '|' => out.push_str("&#124;"),
             '\n' | '\r' | '\t' => out.push(' '),
             c if is_mark(c) => {}
+            c @ (PREVIEW_START | PREVIEW_END) => out.push_str(&format!("&#{};", c as u32)),
             c => out.push(c),
         }
     }
@@ -475,6 +506,14 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot; &#42;a&#42; &#95;b&#95; &#91;c&#93;(d) &#96;e&#96; &#124; f\
              baddata<a href=\"https://doi.org/10.1/x&quot;&gt;&lt;script&gt;\">doi</a>"
         );
+    }
+
+    #[test]
+    fn text_cannot_forge_a_preview_slot() {
+        let forged = format!("see {PREVIEW_START}0.1{PREVIEW_END}");
+        let html = Writer::default().html(&ElemChildren(vec![text(&forged)]));
+        assert_eq!(html, "see &#57361;0.1&#57362;");
+        assert_eq!(escaped_attr(&forged), "see &#57361;0.1&#57362;");
     }
 
     #[test]
