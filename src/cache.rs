@@ -28,7 +28,11 @@ use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::render::Output;
 
 /// Bumped whenever what is cached changes shape.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
+
+/// A chapter's part of its quick key.
+#[derive(Debug, Clone, Copy)]
+pub struct Digest((u64, u64));
 
 /// A 128-bit content hash, as hex.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -142,11 +146,10 @@ impl Cache {
         Key(format!("{a:016x}{b:016x}"))
     }
 
-    /// The quick key of a chapter: its text and the whole bibliography, so
-    /// a chapter whose text did not change is found without being scanned
-    /// as long as no bibliography file changed.
-    pub fn quick_key(&self, chapter: &Chapter, library: u64) -> Key {
-        let (a, b) = hash2(|h| {
+    /// What the quick key takes from a chapter (computed while the
+    /// bibliography loads).
+    pub fn digest(&self, chapter: &Chapter) -> Digest {
+        Digest(hash2(|h| {
             "quick".hash(h);
             self.base.hash(h);
             chapter.name.hash(h);
@@ -154,6 +157,15 @@ impl Cache {
             chapter.slug.hash(h);
             chapter.number.hash(h);
             chapter.content.hash(h);
+        }))
+    }
+
+    /// The quick key of a chapter: its text and the whole bibliography, so
+    /// a chapter whose text did not change is found without being scanned
+    /// as long as no bibliography file changed.
+    pub fn quick_key(&self, digest: &Digest, library: u64) -> Key {
+        let (a, b) = hash2(|h| {
+            digest.0.hash(h);
             library.hash(h);
         });
         Key(format!("{a:016x}{b:016x}"))
@@ -188,7 +200,7 @@ impl Cache {
         // Read where the entry is, straight into its own buffer.
         let mut bytes = vec![0; usize::try_from(place.length).ok()?];
         read_at(&file, &mut bytes, place.offset).ok()?;
-        let entry = decode(&bytes)?;
+        let entry = decode(bytes)?;
         self.state.lock().ok()?.used.insert(key.0.clone(), place);
         Some(entry)
     }
@@ -243,23 +255,43 @@ impl Cache {
         }
         let live: u64 = state.used.values().map(|p| p.length).sum();
         if state.pack_length > 2 * live.max(1 << 20) {
-            // Compact: the live entries only, in a new pack.
-            let Ok(old) = std::fs::read(self.dir.join("pack")) else { return };
-            let mut pack = Vec::with_capacity(live as usize);
-            let mut index = HashMap::new();
-            for (key, place) in &state.used {
-                if let Some(bytes) = old.get(place.offset as usize..(place.offset + place.length) as usize) {
-                    index.insert(key.clone(), Place { offset: pack.len() as u64, length: bytes.len() as u64 });
-                    pack.extend_from_slice(bytes);
-                }
-            }
-            if write_atomically(&self.dir.join("pack"), &pack) {
+            // Compact: the live entries only, copied one by one into a new
+            // pack (the old one can be far bigger than memory should hold).
+            if let Some(index) = compact(&self.dir, &state.used) {
                 write_atomically(&self.dir.join("index"), render_index(&index, &state.used_aliases).as_bytes());
             }
             return;
         }
         write_atomically(&self.dir.join("index"), render_index(&state.used, &state.used_aliases).as_bytes());
     }
+}
+
+/// Writes a new pack of the `live` entries; their new places.
+fn compact(dir: &Path, live: &HashMap<String, Place>) -> Option<HashMap<String, Place>> {
+    let path = dir.join("pack");
+    let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+    let copy = || -> std::io::Result<HashMap<String, Place>> {
+        let old = std::fs::File::open(&path)?;
+        let mut new = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&temporary)?);
+        let mut index = HashMap::new();
+        let mut buffer = Vec::new();
+        let mut offset = 0;
+        for (key, place) in live {
+            buffer.resize(usize::try_from(place.length).unwrap_or(usize::MAX), 0);
+            read_at(&old, &mut buffer, place.offset)?;
+            new.write_all(&buffer)?;
+            index.insert(key.clone(), Place { offset, length: place.length });
+            offset += place.length;
+        }
+        new.into_inner().map_err(|e| e.into_error())?.sync_data()?;
+        std::fs::rename(&temporary, &path)?;
+        Ok(index)
+    };
+    let index = copy();
+    if index.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    index.ok()
 }
 
 #[cfg(unix)]
@@ -291,8 +323,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> bool {
     false
 }
 
-/// An entry as bytes: counts and lengths as little-endian u64, then texts.
+/// An entry as bytes: its content, then the rest (counts and lengths as
+/// little-endian u64, then texts), then the length of the rest. The content
+/// is read into its own buffer and becomes the page without a copy.
 fn encode(entry: &Entry, out: &mut Vec<u8>) {
+    out.extend_from_slice(entry.content.as_bytes());
+    let start = out.len();
     let number = |n: usize, out: &mut Vec<u8>| out.extend_from_slice(&(n as u64).to_le_bytes());
     number(entry.broken.len(), out);
     for key in &entry.broken {
@@ -333,11 +369,20 @@ fn encode(entry: &Entry, out: &mut Vec<u8>) {
             None => out.push(0),
         }
     }
-    number(entry.content.len(), out);
-    out.extend_from_slice(entry.content.as_bytes());
+    number(out.len() - start, out);
 }
 
-fn decode(mut bytes: &[u8]) -> Option<Entry> {
+fn decode(mut whole: Vec<u8>) -> Option<Entry> {
+    let (rest, trailer) = whole.split_last_chunk::<8>()?;
+    let rest_length = usize::try_from(u64::from_le_bytes(*trailer)).ok()?;
+    let content_length = rest.len().checked_sub(rest_length)?;
+    let mut entry = decode_rest(&rest[content_length..])?;
+    whole.truncate(content_length);
+    entry.content = String::from_utf8(whole).ok()?;
+    Some(entry)
+}
+
+fn decode_rest(mut bytes: &[u8]) -> Option<Entry> {
     fn number(bytes: &mut &[u8]) -> Option<usize> {
         let (head, rest) = bytes.split_first_chunk::<8>()?;
         *bytes = rest;
@@ -382,7 +427,6 @@ fn decode(mut bytes: &[u8]) -> Option<Entry> {
         };
         entry.diagnostics.push(Diagnostic { severity, location, message, hint });
     }
-    entry.content = text(&mut bytes)?;
     bytes.is_empty().then_some(entry)
 }
 
@@ -416,7 +460,34 @@ mod tests {
         };
         let mut bytes = Vec::new();
         encode(&entry, &mut bytes);
-        assert_eq!(decode(&bytes), Some(entry));
-        assert_eq!(decode(&bytes[..bytes.len() - 1]), None);
+        assert_eq!(decode(bytes.clone()), Some(entry));
+        assert_eq!(decode(bytes[..bytes.len() - 1].to_vec()), None);
+        assert_eq!(decode(bytes[1..].to_vec()), None);
+    }
+
+    #[test]
+    fn compaction_keeps_live_entries_only() {
+        let dir = std::env::temp_dir().join(format!("scholar-compact-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let entry = |text: &str| Entry { content: text.into(), ..Entry::default() };
+        let mut pack = b"dead entry bytes".to_vec();
+        let mut live = HashMap::new();
+        for (key, text) in [("a", "first page"), ("b", "第二页")] {
+            let mut bytes = Vec::new();
+            encode(&entry(text), &mut bytes);
+            live.insert(key.to_string(), Place { offset: pack.len() as u64, length: bytes.len() as u64 });
+            pack.extend_from_slice(&bytes);
+            pack.extend_from_slice(b"more dead bytes");
+        }
+        std::fs::write(dir.join("pack"), &pack).unwrap();
+        let index = compact(&dir, &live).unwrap();
+        let new = std::fs::read(dir.join("pack")).unwrap();
+        assert_eq!(new.len() as u64, live.values().map(|p| p.length).sum::<u64>());
+        for (key, text) in [("a", "first page"), ("b", "第二页")] {
+            let place = index[key];
+            let bytes = new[place.offset as usize..(place.offset + place.length) as usize].to_vec();
+            assert_eq!(decode(bytes), Some(entry(text)));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -106,25 +106,37 @@ pub enum Mode {
 /// Runs the pipeline.
 pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
     let timer = Timer::start();
-    let style = style::Style::load(&config.style)?;
-    timer.lap("style");
-    let (mut library, found) = Library::load(&config.bibliography)?;
-    timer.lap("library");
+    // Reading the bibliography takes longest: meanwhile, the style, the
+    // chapters and what the cache needs to know of them.
+    let (prepared, loaded) = rayon::join(
+        || {
+            let style = style::Style::load(&config.style)?;
+            // The chapters' texts leave the book (no copy) and come back spliced.
+            let chapters = take_chapters(&mut book, config);
+            // Chapters whose output is in the cache need no parsing or
+            // rendering; while no bibliography file changed, they need not
+            // even be scanned.
+            let cache = if mode == Mode::Build { Cache::open(config, &config.root, output) } else { None };
+            let whole_book = config.scope == config::Scope::None
+                || chapters
+                    .iter()
+                    .any(|c| c.content.contains("{{#bibliography book") || c.content.contains("{{#topics"));
+            let digests: Vec<Option<cache::Digest>> = chapters
+                .par_iter()
+                .map(|chapter| Some(cache.as_ref().filter(|_| !whole_book)?.digest(chapter)))
+                .collect();
+            anyhow::Ok((style, chapters, cache, digests))
+        },
+        || Library::load(&config.bibliography),
+    );
+    let (style, mut chapters, cache, digests) = prepared?;
+    let (mut library, found) = loaded?;
+    timer.lap("style, library, chapters");
     let mut diagnostics = Diagnostics::default();
     diagnostics.extend(found);
 
-    // The chapters' texts leave the book (no copy) and come back spliced.
-    let mut chapters = take_chapters(&mut book, config);
-
-    // Chapters whose output is in the cache need no parsing or rendering;
-    // while no bibliography file changed, they need not even be scanned.
-    let cache = if mode == Mode::Build { Cache::open(config, &config.root, output) } else { None };
-    let whole_book = config.scope == config::Scope::None
-        || chapters.iter().any(|c| c.content.contains("{{#bibliography book") || c.content.contains("{{#topics"));
-    let quick_keys: Vec<Option<cache::Key>> = chapters
-        .par_iter()
-        .map(|chapter| Some(cache.as_ref().filter(|_| !whole_book)?.quick_key(chapter, library.print())))
-        .collect();
+    let quick_keys: Vec<Option<cache::Key>> =
+        digests.iter().map(|digest| Some(cache.as_ref()?.quick_key(digest.as_ref()?, library.print()))).collect();
     let quick_hits: Vec<Option<cache::Entry>> =
         quick_keys.par_iter().map(|key| key.as_ref().and_then(|key| cache.as_ref()?.get_quick(key))).collect();
     for hit in quick_hits.iter().flatten() {
@@ -206,10 +218,16 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         }
     }
 
-    let (mut rendered, previews) = {
+    // Everything from the cache: no engine to set up.
+    let nothing_here = !rendered_here.contains(&true) && !holders && config.scope != config::Scope::None;
+    let (mut rendered, previews) = if nothing_here {
+        let edits = vec![Vec::new(); collected.chapters.len()];
+        (render::Rendered { edits, book: Default::default() }, render::Previews::default())
+    } else {
         let languages: Vec<Option<String>> =
             needed.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
         let engine = Engine::new(&style, &config.locale, &languages);
+        timer.lap("engine");
         let renderer = render::Renderer::new(&collected, &library, config, &engine, output, &needed);
         timer.lap("render references");
         let mut rendered = renderer.render(&rendered_here);

@@ -17,7 +17,7 @@ fn write_book(dir: &Path, chapters: usize, style: &str) {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     let mut bib = String::new();
     let families = ["Smith", "Jones", "Chen", "Garcia"];
-    for i in 0..60 {
+    for i in 0..80 {
         let family = families[i % families.len()];
         let year = 2000 + (i / 8) % 3;
         let _ = writeln!(
@@ -42,8 +42,8 @@ fn write_book(dir: &Path, chapters: usize, style: &str) {
         let _ = writeln!(summary, "- [Chapter {c}](c{c}.md)");
         let mut text = format!("# Chapter {c}\n\n");
         for n in 0..12 {
-            let a = (c * 7 + n * 5) % 60;
-            let b = (c * 3 + n * 11) % 60;
+            let a = (c * 7 + n * 5) % 80;
+            let b = (c * 3 + n * 11) % 80;
             let _ = match n % 4 {
                 0 => writeln!(text, "Single [@w{a}].\n"),
                 1 => writeln!(text, "Several [@w{a}; @w{b}, p. {n}].\n"),

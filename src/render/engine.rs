@@ -73,6 +73,9 @@ pub struct ScopeOutput {
     pub items: Vec<Option<BibliographyItem>>,
 }
 
+/// From how many works on specialized copies of the style pay off.
+const SPECIALIZE_FROM: usize = 64;
+
 const QUIET_STYLE: &str = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0"><info><title>quiet</title><id>quiet</id><updated>2024-01-01T00:00:00+00:00</updated></info><citation><layout><text value="x"/></layout></citation></style>"#;
 
 pub struct Engine {
@@ -117,16 +120,25 @@ impl Engine {
         }
         codes.sort();
         codes.dedup();
-        let mut locale_files = locale_files(codes.iter().map(String::as_str));
         let csl = style.csl.clone();
-        hot_terms_first(&mut locale_files, &csl);
+        // The style as XML, for what is easier to find there.
+        let xml = hayagriva::citationberg::Style::Independent(csl.clone()).to_xml().unwrap_or_default();
+        let force_whole = std::env::var_os("SCHOLAR_WHOLE_SCOPES").is_some();
+        // The reference path renders with the style as it is, too.
+        let probes = super::specialize::Probes::new(&csl, languages.len() >= SPECIALIZE_FROM && !force_whole);
+        let (locale_files, sorter) = rayon::join(
+            || {
+                let mut files = locale_files(codes.iter().map(String::as_str));
+                hot_terms_first(&mut files, &xml);
+                files
+            },
+            || super::sort::Sorter::new(&csl, &xml, &locale, probes.clone()),
+        );
         let mut cite_style = csl.clone();
         cite_style.bibliography = None;
         let sorted = csl.bibliography.as_ref().is_some_and(|b| b.sort.is_some());
         let substitutes = csl.bibliography.as_ref().is_some_and(|b| b.subsequent_author_substitute.is_some());
         let note_style = csl.settings.class == StyleClass::Note;
-        let probes = super::specialize::Probes::new(&csl);
-        let sorter = super::sort::Sorter::new(&csl, &locale, probes.clone());
         let mut engine = Engine {
             specialized: super::specialize::Specializer::new(csl.clone(), probes),
             style: csl,
@@ -139,7 +151,7 @@ impl Engine {
             sorted,
             whole_scopes: substitutes,
             // The reference path the shortcuts are tested against.
-            force_whole: std::env::var_os("SCHOLAR_WHOLE_SCOPES").is_some(),
+            force_whole,
             note_style,
         };
         engine.numeric = engine.probe_numeric();
@@ -391,8 +403,9 @@ impl Engine {
 /// most of them names of types and roles), once per label, date and name
 /// list it lays out. Only the order changes: duplicates keep theirs, so
 /// every lookup finds what it found before.
-fn hot_terms_first(locales: &mut [Locale], style: &IndependentStyle) {
-    let xml = hayagriva::citationberg::Style::Independent(style.clone()).to_xml().unwrap_or_default();
+fn hot_terms_first(locales: &mut [Locale], xml: &str) {
+    // Every attribute value of the style: term names, variables, locators.
+    let quoted: std::collections::HashSet<&str> = xml.split('"').skip(1).step_by(2).collect();
     const ALWAYS: &[&str] = &[
         "and",
         "et-al",
@@ -416,7 +429,7 @@ fn hot_terms_first(locales: &mut [Locale], style: &IndependentStyle) {
         let Ok(serde_json::Value::String(name)) = serde_json::to_value(term.name) else { return true };
         ALWAYS.contains(&name.as_str())
             || ["month-", "season-", "ordinal", "long-ordinal"].iter().any(|p| name.starts_with(p))
-            || xml.contains(&format!("\"{name}\""))
+            || quoted.contains(name.as_str())
     };
     for locale in locales {
         if let Some(terms) = &mut locale.terms {
@@ -514,6 +527,43 @@ pub fn add_affixes(tree: &mut ElemChildren, index: usize, prefix: &str, suffix: 
         }
         if !suffix.is_empty() {
             tree.0.push(text(suffix.to_string()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hayagriva::archive::ArchivedStyle;
+    use hayagriva::citationberg::Style as Csl;
+
+    fn render(style: &IndependentStyle, locales: &[Locale], entry: &hayagriva::Entry) -> String {
+        let mut driver = BibliographyDriver::new();
+        driver.citation(CitationRequest::from_items(vec![CitationItem::with_entry(entry)], style, locales));
+        let rendered = driver.finish(BibliographyRequest::new(style, None, locales));
+        let mut text = Writer::default().plain(&rendered.citations[0].citation);
+        for item in rendered.bibliography.map(|b| b.items).unwrap_or_default() {
+            text.push_str(" | ");
+            text.push_str(&Writer::default().plain(&item.content));
+        }
+        text
+    }
+
+    /// Reordering the locales' terms changes what is found first only in
+    /// speed: every term renders as before.
+    #[test]
+    fn hot_terms_first_renders_the_same() {
+        let bib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/shared.bib")).unwrap();
+        let library = hayagriva::io::from_biblatex_str(&bib).unwrap();
+        let plain = locale_files(["en-US", "zh-CN", "de-DE"]);
+        for name in ["apa", "ieee", "chicago-notes", "gb-7714-2015-numeric", "mla", "nature", "harvard-cite-them-right"]
+        {
+            let Csl::Independent(style) = ArchivedStyle::by_name(name).unwrap().get() else { unreachable!() };
+            let mut reordered = plain.clone();
+            hot_terms_first(&mut reordered, &Csl::Independent(style.clone()).to_xml().unwrap());
+            for entry in library.iter() {
+                assert_eq!(render(&style, &reordered, entry), render(&style, &plain, entry), "{name}: {}", entry.key());
+            }
         }
     }
 }

@@ -658,6 +658,7 @@ impl Prepared {
 /// citation, which makes it most of a page's size: citations carry a slot
 /// (see [`write::preview_slot`]) that is filled in as each page is put
 /// together, after the parsed bibliography is gone.
+#[derive(Default)]
 pub struct Previews {
     prepared: Vec<Prepared>,
     numeric: bool,

@@ -7,7 +7,7 @@
 //! compared with one collator.
 
 use hayagriva::citationberg::taxonomy::{DateVariable, NameVariable, NumberVariable, Variable};
-use hayagriva::citationberg::{IndependentStyle, LocaleCode, SortDirection, SortKey, Style, Text, TextTarget};
+use hayagriva::citationberg::{IndependentStyle, LocaleCode, SortDirection, SortKey, Text, TextTarget};
 use hayagriva::{BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, Entry};
 use icu_collator::options::CollatorOptions;
 use icu_collator::{Collator, CollatorBorrowed};
@@ -58,10 +58,10 @@ pub struct Sorter {
 
 impl Sorter {
     /// `None` when the style's bibliography does not sort.
-    pub fn new(style: &IndependentStyle, locale: &LocaleCode, probes: Arc<Probes>) -> Option<Sorter> {
+    /// `xml` is the style written as XML.
+    pub fn new(style: &IndependentStyle, xml: &str, locale: &LocaleCode, probes: Arc<Probes>) -> Option<Sorter> {
         let sort = style.bibliography.as_ref()?.sort.as_ref()?;
-        let xml = Style::Independent(style.clone()).to_xml().ok()?;
-        let macros = macro_bodies(&xml);
+        let macros = macro_bodies(xml);
         let mut keys = Vec::new();
         let mut layout = String::new();
         let mut names_options = String::new();
@@ -108,7 +108,7 @@ impl Sorter {
             };
             keys.push((kind, descending));
         }
-        let xml = as_when_sorting(&xml);
+        let xml = as_when_sorting(xml);
         let start = xml.find("<bibliography")?;
         let end = xml.find("</bibliography>")? + "</bibliography>".len();
         let reduced = format!(
