@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::collect::Chapter;
 use crate::config::{Config, StyleSource};
@@ -28,7 +28,14 @@ use crate::diagnostic::{Diagnostic, Location, Severity};
 use crate::render::Output;
 
 /// Bumped whenever what is cached changes shape.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
+
+/// A chapter's text in the pack, as a JSON string (quotes included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    pub offset: u64,
+    pub length: u64,
+}
 
 /// A chapter's part of its quick key.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +49,9 @@ pub struct Key(String);
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Entry {
     pub content: String,
+    /// Where the content is in the pack, when it was left there (`content`
+    /// is then empty): the protocol copies it to mdBook as it is.
+    pub stored: Option<Stored>,
     /// What the build said about the chapter (unknown keys and the like),
     /// said again when the chapter is taken from the cache unscanned.
     pub diagnostics: Vec<Diagnostic>,
@@ -63,6 +73,8 @@ struct Place {
 pub struct Cache {
     dir: PathBuf,
     base: (u64, u64),
+    /// Entries come back with their content left in the pack.
+    leave_content: bool,
     state: Mutex<State>,
 }
 
@@ -75,7 +87,7 @@ struct State {
     /// Aliases this build used or added.
     used_aliases: HashMap<String, String>,
     /// The pack, open for reading entries where they are.
-    reader: Option<std::fs::File>,
+    reader: Option<Arc<std::fs::File>>,
     /// Entries this build used or added, with their places.
     used: HashMap<String, Place>,
     /// The pack, open for appending new entries as they come.
@@ -89,7 +101,9 @@ struct State {
 
 impl Cache {
     /// The cache for this book and output, or `None` when `cache = false`.
-    pub fn open(config: &Config, root: &Path, output: Output) -> Option<Cache> {
+    /// With `leave_content`, entries found keep their text in the pack
+    /// (see [`Entry::stored`]).
+    pub fn open(config: &Config, root: &Path, output: Output, leave_content: bool) -> Option<Cache> {
         if !config.cache {
             return None;
         }
@@ -129,7 +143,7 @@ impl Cache {
             }
         }
         state.pack_length = std::fs::metadata(dir.join("pack")).map_or(0, |m| m.len());
-        Some(Cache { dir, base, state: Mutex::new(state) })
+        Some(Cache { dir, base, leave_content, state: Mutex::new(state) })
     }
 
     /// The key of a chapter citing works with these fingerprints.
@@ -189,20 +203,34 @@ impl Cache {
     }
 
     pub fn get(&self, key: &Key) -> Option<Entry> {
-        let (place, file) = {
-            let mut state = self.state.lock().ok()?;
-            let place = *state.index.get(&key.0)?;
-            if state.reader.is_none() {
-                state.reader = Some(std::fs::File::open(self.dir.join("pack")).ok()?);
-            }
-            (place, state.reader.as_ref()?.try_clone().ok()?)
-        };
-        // Read where the entry is, straight into its own buffer.
-        let mut bytes = vec![0; usize::try_from(place.length).ok()?];
-        read_at(&file, &mut bytes, place.offset).ok()?;
-        let entry = decode(bytes)?;
+        let place = *self.state.lock().ok()?.index.get(&key.0)?;
+        let file = self.pack()?;
+        // The rest, then the content: the rest's length ends the entry.
+        let mut trailer = [0; 8];
+        read_at(&file, &mut trailer, (place.offset + place.length).checked_sub(8)?).ok()?;
+        let rest_length = u64::from_le_bytes(trailer);
+        let content_length = place.length.checked_sub(8)?.checked_sub(rest_length)?;
+        let mut rest = vec![0; usize::try_from(rest_length).ok()?];
+        read_at(&file, &mut rest, place.offset + content_length).ok()?;
+        let mut entry = decode_rest(&rest)?;
+        let stored = Stored { offset: place.offset, length: content_length };
+        if self.leave_content {
+            entry.stored = Some(stored);
+        } else {
+            entry.content = read_content(&file, stored)?;
+        }
         self.state.lock().ok()?.used.insert(key.0.clone(), place);
         Some(entry)
+    }
+
+    /// The pack, open for reading. It stays readable through this handle
+    /// when [`Cache::finish`] replaces it.
+    pub fn pack(&self) -> Option<Arc<std::fs::File>> {
+        let mut state = self.state.lock().ok()?;
+        if state.reader.is_none() {
+            state.reader = Some(Arc::new(std::fs::File::open(self.dir.join("pack")).ok()?));
+        }
+        state.reader.clone()
     }
 
     /// Appends an entry to the pack (indexed by [`Cache::finish`]).
@@ -323,11 +351,12 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> bool {
     false
 }
 
-/// An entry as bytes: its content, then the rest (counts and lengths as
-/// little-endian u64, then texts), then the length of the rest. The content
-/// is read into its own buffer and becomes the page without a copy.
+/// An entry as bytes: its content as a JSON string, then the rest (counts
+/// and lengths as little-endian u64, then texts), then the length of the
+/// rest. The protocol copies the content to mdBook straight from the pack.
 fn encode(entry: &Entry, out: &mut Vec<u8>) {
-    out.extend_from_slice(entry.content.as_bytes());
+    // As JSON, the form the protocol sends it in.
+    let _ = serde_json::to_writer(&mut *out, &entry.content);
     let start = out.len();
     let number = |n: usize, out: &mut Vec<u8>| out.extend_from_slice(&(n as u64).to_le_bytes());
     number(entry.broken.len(), out);
@@ -372,13 +401,20 @@ fn encode(entry: &Entry, out: &mut Vec<u8>) {
     number(out.len() - start, out);
 }
 
-fn decode(mut whole: Vec<u8>) -> Option<Entry> {
+/// A chapter's text from the pack.
+pub fn read_content(file: &std::fs::File, stored: Stored) -> Option<String> {
+    let mut literal = vec![0; usize::try_from(stored.length).ok()?];
+    read_at(file, &mut literal, stored.offset).ok()?;
+    serde_json::from_slice(&literal).ok()
+}
+
+#[cfg(test)]
+fn decode(whole: Vec<u8>) -> Option<Entry> {
     let (rest, trailer) = whole.split_last_chunk::<8>()?;
     let rest_length = usize::try_from(u64::from_le_bytes(*trailer)).ok()?;
     let content_length = rest.len().checked_sub(rest_length)?;
     let mut entry = decode_rest(&rest[content_length..])?;
-    whole.truncate(content_length);
-    entry.content = String::from_utf8(whole).ok()?;
+    entry.content = serde_json::from_slice(&whole[..content_length]).ok()?;
     Some(entry)
 }
 
@@ -457,6 +493,7 @@ mod tests {
             content: "中文 [1]\r\n<div>".into(),
             broken: vec!["a".into(), "ü".into()],
             inserted: vec![(1, 5), (7, 9)],
+            stored: None,
         };
         let mut bytes = Vec::new();
         encode(&entry, &mut bytes);

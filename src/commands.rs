@@ -29,17 +29,76 @@ pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
     if let Some(warning) = version_warning(&ctx.mdbook_version) {
         eprintln!("{warning}");
     }
-    let book = Scholar.run(&ctx, book)?;
-    // Streamed: the book is complete by now, and serializing it cannot fail
+    let outcome = crate::process_mode(
+        &crate::config::Config::from_book(&ctx.root, &ctx.config)?,
+        if ctx.renderer == "html" { Output::Html } else { Output::Markdown },
+        book,
+        Mode::Stream,
+    )?;
+    crate::report(&outcome.diagnostics)?;
+    // Streamed: the book is complete by now, and writing it cannot fail
     // half-way (only the pipe can, and then mdBook sees the failure).
     let mut writer = std::io::BufWriter::with_capacity(1 << 16, &mut output);
     let start = std::time::Instant::now();
-    serde_json::to_writer(&mut writer, &book).context("cannot write the book back")?;
+    write_book(&outcome, &mut writer).context("cannot write the book back")?;
     writer.flush()?;
     if timing {
         eprintln!("timing: write the book: {:.1} ms", start.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(())
+}
+
+/// Writes the book as JSON, copying the chapters left in the cache from
+/// where they are stored (already as JSON strings) in place of their
+/// stand-ins.
+fn write_book(outcome: &crate::Outcome, out: &mut impl Write) -> Result<()> {
+    let Some(deferred) = &outcome.deferred else {
+        return Ok(serde_json::to_writer(out, &outcome.book)?);
+    };
+    // Every stored text must be there before anything is written.
+    let length = deferred.pack.metadata()?.len();
+    anyhow::ensure!(
+        deferred.stored.iter().all(|s| s.offset.checked_add(s.length).is_some_and(|end| end <= length)),
+        "the cache in `.scholar-cache` is cut short; delete it and build again"
+    );
+    let skeleton = serde_json::to_string(&outcome.book)?;
+    let opening = format!("\"{}", deferred.token);
+    let closing = "\u{E031}\"";
+    let mut rest = skeleton.as_str();
+    let mut buffer = vec![0; 1 << 16];
+    while let Some(at) = rest.find(&opening) {
+        let after = &rest[at + opening.len()..];
+        let end = after.find(closing).context("a chapter's stand-in is cut short")?;
+        let stored = after[..end]
+            .parse()
+            .ok()
+            .and_then(|i: usize| deferred.stored.get(i))
+            .context("a stand-in without a chapter")?;
+        out.write_all(&rest.as_bytes()[..at])?;
+        let mut offset = stored.offset;
+        let end_offset = stored.offset + stored.length;
+        while offset < end_offset {
+            let n = usize::try_from(end_offset - offset).map_or(buffer.len(), |n| n.min(buffer.len()));
+            read_at(&deferred.pack, &mut buffer[..n], offset)?;
+            out.write_all(&buffer[..n])?;
+            offset += n as u64;
+        }
+        rest = &after[end + closing.len()..];
+    }
+    out.write_all(rest.as_bytes())?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(mut file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buffer)
 }
 
 /// A warning when the calling mdBook is not the 0.5 series we were built

@@ -59,13 +59,7 @@ impl Preprocessor for Scholar {
 
     fn run(&self, ctx: &PreprocessorContext, book: Book) -> Result<Book> {
         let outcome = process(ctx, book)?;
-        for diagnostic in outcome.diagnostics.iter() {
-            eprintln!("{diagnostic}");
-        }
-        let errors = outcome.diagnostics.count(diagnostic::Severity::Error);
-        if errors > 0 {
-            bail!("mdbook-scholar found {errors} error{}", if errors == 1 { "" } else { "s" });
-        }
+        report(&outcome.diagnostics)?;
         Ok(outcome.book)
     }
 
@@ -75,10 +69,33 @@ impl Preprocessor for Scholar {
     }
 }
 
+/// Prints the diagnostics; an error fails the build.
+pub fn report(diagnostics: &Diagnostics) -> Result<()> {
+    for diagnostic in diagnostics.iter() {
+        eprintln!("{diagnostic}");
+    }
+    let errors = diagnostics.count(diagnostic::Severity::Error);
+    if errors > 0 {
+        bail!("mdbook-scholar found {errors} error{}", if errors == 1 { "" } else { "s" });
+    }
+    Ok(())
+}
+
 /// A processed book and what was found on the way.
 pub struct Outcome {
     pub book: Book,
     pub diagnostics: Diagnostics,
+    /// [`Mode::Stream`]: chapters whose text is still in the cache.
+    pub deferred: Option<Deferred>,
+}
+
+/// Chapters left in the cache: the book holds a stand-in for each,
+/// `token`, its index, `\u{E031}`; the text is `stored[index]` in `pack`,
+/// already a JSON string.
+pub struct Deferred {
+    pub token: String,
+    pub pack: std::sync::Arc<std::fs::File>,
+    pub stored: Vec<cache::Stored>,
 }
 
 /// Runs the pipeline on a book handed over by mdBook.
@@ -101,14 +118,18 @@ pub enum Mode {
     /// Also check every entry of the bibliography: unreadable ones, unused
     /// ones (notes), cited ones missing what the style prints.
     Check,
+    /// As `Build`, but chapters found in the cache stay there (see
+    /// [`Outcome::deferred`]): the protocol copies them to mdBook as they
+    /// are stored, already as JSON.
+    Stream,
 }
 
 /// Runs the pipeline.
 pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
     let timer = Timer::start();
-    // Reading the bibliography takes longest: meanwhile, the style, the
-    // chapters and what the cache needs to know of them.
-    let (prepared, loaded) = rayon::join(
+    // Reading the bibliography takes long, indexing it longer: meanwhile,
+    // the style, the chapters, and what the cache has for them.
+    let (prepared, sources) = rayon::join(
         || {
             let style = style::Style::load(&config.style)?;
             // The chapters' texts leave the book (no copy) and come back spliced.
@@ -116,34 +137,44 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
             // Chapters whose output is in the cache need no parsing or
             // rendering; while no bibliography file changed, they need not
             // even be scanned.
-            let cache = if mode == Mode::Build { Cache::open(config, &config.root, output) } else { None };
             let whole_book = config.scope == config::Scope::None
                 || chapters
                     .iter()
                     .any(|c| c.content.contains("{{#bibliography book") || c.content.contains("{{#topics"));
+            // The topic table reads every page: then cached ones come back
+            // as text.
+            let cache = match mode {
+                Mode::Build => Cache::open(config, &config.root, output, false),
+                Mode::Stream => Cache::open(config, &config.root, output, !whole_book),
+                Mode::Check => None,
+            };
             let digests: Vec<Option<cache::Digest>> = chapters
                 .par_iter()
                 .map(|chapter| Some(cache.as_ref().filter(|_| !whole_book)?.digest(chapter)))
                 .collect();
             anyhow::Ok((style, chapters, cache, digests))
         },
-        || Library::load(&config.bibliography),
+        || library::Sources::read(&config.bibliography),
     );
     let (style, mut chapters, cache, digests) = prepared?;
-    let (mut library, found) = loaded?;
-    timer.lap("style, library, chapters");
-    let mut diagnostics = Diagnostics::default();
-    diagnostics.extend(found);
+    let sources = sources?;
+    timer.lap("style, bibliography files, chapters");
 
     let quick_keys: Vec<Option<cache::Key>> =
-        digests.iter().map(|digest| Some(cache.as_ref()?.quick_key(digest.as_ref()?, library.print()))).collect();
-    let quick_hits: Vec<Option<cache::Entry>> =
-        quick_keys.par_iter().map(|key| key.as_ref().and_then(|key| cache.as_ref()?.get_quick(key))).collect();
+        digests.iter().map(|digest| Some(cache.as_ref()?.quick_key(digest.as_ref()?, sources.print))).collect();
+    let ((mut library, found), quick_hits) = rayon::join(
+        || Library::index(sources),
+        || -> Vec<Option<cache::Entry>> {
+            quick_keys.par_iter().map(|key| key.as_ref().and_then(|key| cache.as_ref()?.get_quick(key))).collect()
+        },
+    );
+    let mut diagnostics = Diagnostics::default();
+    diagnostics.extend(found);
     for hit in quick_hits.iter().flatten() {
         diagnostics.extend(hit.diagnostics.iter().cloned());
     }
     let unscanned: Vec<bool> = quick_hits.iter().map(Option::is_some).collect();
-    timer.lap("quick cache lookup");
+    timer.lap("library index, quick cache lookup");
     scan_chapters(&mut chapters, config, &library, &unscanned);
     timer.lap("load and scan");
     let all_keys = || library.keys().map(String::from).collect();
@@ -256,8 +287,13 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     // The library's parsed entries are not needed any more.
     dispose(library);
 
+    /// A page: its text, or where the cache has it.
+    enum Page {
+        Text(String),
+        Stored(cache::Stored),
+    }
     let edits = std::mem::take(&mut rendered.edits);
-    let contents: Vec<String> = collected
+    let pages: Vec<Page> = collected
         .chapters
         .into_par_iter()
         .zip(edits)
@@ -270,7 +306,10 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
                 if let (Some(cache), Some(key), Some(quick)) = (&cache, key, quick) {
                     cache.alias(quick, key);
                 }
-                hit.content
+                match hit.stored {
+                    Some(stored) => Page::Stored(stored),
+                    None => Page::Text(hit.content),
+                }
             }
             None => {
                 let edits: Vec<render::Edit> = edits
@@ -278,7 +317,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
                     .map(|edit| render::Edit { text: previews.expand(edit.text), range: edit.range })
                     .collect();
                 let (content, inserted) = splice::splice_tracked(&chapter.content, &edits);
-                let (Some(cache), Some(key)) = (&cache, key) else { return content };
+                let (Some(cache), Some(key)) = (&cache, key) else { return Page::Text(content) };
                 let broken = chapter
                     .scan
                     .markers
@@ -290,27 +329,41 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
                 let inserted = inserted.iter().map(|r| (r.start, r.end)).collect();
                 let own = |d: &&Diagnostic| d.location.as_ref().is_some_and(|l| l.path == chapter.shown);
                 let diagnostics = diagnostics.iter().filter(own).cloned().collect();
-                let entry = cache::Entry { content, diagnostics, broken, inserted };
+                let entry = cache::Entry { content, diagnostics, broken, inserted, stored: None };
                 cache.put(key, &entry);
                 if let Some(quick) = quick {
                     cache.alias(quick, key);
                 }
-                entry.content
+                Page::Text(entry.content)
             }
         })
         .collect();
-    let mut contents = contents.into_iter();
-    visit_chapters(&mut book.items, &mut |chapter| {
-        if let Some(content) = contents.next() {
-            chapter.content = content;
+    let pack = cache.as_ref().and_then(|c| c.pack()).filter(|_| pages.iter().any(|p| matches!(p, Page::Stored(_))));
+    let mut deferred = pack.map(|pack| Deferred { token: stand_in_token(), pack, stored: Vec::new() });
+    let mut pages = pages.into_iter();
+    visit_chapters(&mut book.items, &mut |chapter| match pages.next() {
+        Some(Page::Text(content)) => chapter.content = content,
+        Some(Page::Stored(stored)) => {
+            if let Some(deferred) = &mut deferred {
+                chapter.content = format!("{}{}\u{E031}", deferred.token, deferred.stored.len());
+                deferred.stored.push(stored);
+            }
         }
+        None => {}
     });
     timer.lap("splice");
     if let Some(cache) = cache {
         cache.finish();
     }
     timer.lap("cache write");
-    Ok(Outcome { book, diagnostics: diagnostics.sorted() })
+    Ok(Outcome { book, diagnostics: diagnostics.sorted(), deferred })
+}
+
+/// A stand-in no chapter can contain by chance: a private-use mark, the
+/// process and the time.
+fn stand_in_token() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("\u{E030}scholar-{:x}-{nanos:x}-", std::process::id())
 }
 
 /// Drops `value` on another thread: freeing thousands of parsed entries and

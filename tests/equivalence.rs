@@ -117,6 +117,34 @@ fn cache_and_threads_change_nothing() {
     }
 }
 
+/// A chapter showing the whole book (topic table, book-wide list) reads
+/// every page: cached pages come back as text, not left in the cache.
+#[test]
+fn whole_book_chapters_see_cached_pages() {
+    let dir = common::scratch("equivalence-whole-book");
+    write_book(&dir, 10, "ieee");
+    let summary = std::fs::read_to_string(dir.join("src/SUMMARY.md")).unwrap();
+    std::fs::write(
+        dir.join("src/SUMMARY.md"),
+        summary.replace("# Summary\n\n", "# Summary\n\n[Introduction](intro.md)\n\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/intro.md"),
+        "# Introduction\n\n{{#topics}}\n\n## All works\n\n{{#bibliography book}}\n",
+    )
+    .unwrap();
+    let reference = run(&input(&dir, false), &[]);
+    assert!(String::from_utf8_lossy(&reference).contains("scholar-topics"));
+    let cached = input(&dir, true);
+    assert_eq!(run(&cached, &[]), reference, "cold run with the cache");
+    assert_eq!(run(&cached, &[]), reference, "warm run");
+    let chapter = dir.join("src/c2.md");
+    let text = std::fs::read_to_string(&chapter).unwrap();
+    std::fs::write(&chapter, text.replace("## ", "## Edited ").replace("Single [@w", "Edited [@w")).unwrap();
+    assert_eq!(run(&input(&dir, true), &[]), run(&input(&dir, false), &[]), "after editing a chapter");
+}
+
 #[test]
 fn changing_the_style_invalidates_the_cache() {
     let dir = common::scratch("equivalence-style-change");

@@ -111,14 +111,14 @@ fn latex_macros_crossref_and_xdata_become_text() {
 }
 
 #[test]
-fn non_utf8_bytes_are_reported_and_the_file_still_loads() {
+fn non_utf8_bytes_are_an_error_and_the_other_entries_still_load() {
     let (library, diagnostics) = load(&["latin1.bib"]);
     assert_eq!(library.len(), 2);
     assert!(library.work("after-latin1").is_some() && library.work("latin1").is_some());
     assert_eq!(
         diagnostics,
         [
-            "tests/data/latin1.bib:2:14: warning: the file is not valid UTF-8 (4 bad byte sequences); they are read as `\u{FFFD}` (save the file as UTF-8)"
+            "tests/data/latin1.bib:2:14: error: the file is not valid UTF-8 (4 bad byte sequences); they are read as `\u{FFFD}` (save the file as UTF-8)"
         ]
     );
 }

@@ -84,19 +84,27 @@ struct Record {
 
 /// Every work of the bibliography, first definition of a key wins.
 pub struct Library {
-    /// A hash of every file's name and text.
+    /// A hash of every file's name and text ([`Sources::print`]).
     print: u64,
     files: Vec<SourceFile>,
     records: Vec<Record>,
     by_key: HashMap<String, usize>,
 }
 
-impl Library {
-    /// Reads and indexes `files`. Fails only when a file cannot be read or
-    /// its format is unknown; everything else is a diagnostic.
-    pub fn load(files: &[BibFile]) -> Result<(Library, Vec<Diagnostic>)> {
-        let mut library = Library { print: 0, files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
-        let mut diagnostics = Vec::new();
+/// The bibliography files as text, before indexing.
+pub struct Sources {
+    files: Vec<(String, String, Format)>,
+    /// A hash of every file's name and text: known before the (slower)
+    /// indexing, so the cache can be asked meanwhile.
+    pub print: u64,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Sources {
+    /// Reads `files`. Fails only when a file cannot be read or its format is
+    /// unknown; everything else is a diagnostic.
+    pub fn read(files: &[BibFile]) -> Result<Sources> {
+        let mut sources = Sources { files: Vec::new(), print: 0, diagnostics: Vec::new() };
         for file in files {
             let format = Format::of(&file.path).with_context(|| {
                 format!(
@@ -107,22 +115,49 @@ impl Library {
             let bytes = std::fs::read(&file.path).with_context(|| {
                 format!("cannot read the bibliography file `{}` ({})", file.shown, file.path.display())
             })?;
-            let text = decode(&file.shown, bytes, &mut diagnostics);
-            library.add_file(&file.shown, text, format, &mut diagnostics);
+            let text = decode(&file.shown, bytes, &mut sources.diagnostics);
+            sources.add(&file.shown, text, format);
         }
-        Ok((library, diagnostics))
+        Ok(sources)
+    }
+
+    fn add(&mut self, shown: &str, text: String, format: Format) {
+        let text = reserve_marks(shown, text, &mut self.diagnostics);
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.print.hash(&mut hasher);
+        shown.hash(&mut hasher);
+        text.hash(&mut hasher);
+        self.print = hasher.finish();
+        self.files.push((shown.to_string(), text, format));
+    }
+}
+
+impl Library {
+    /// Reads and indexes `files` (see [`Sources::read`]).
+    pub fn load(files: &[BibFile]) -> Result<(Library, Vec<Diagnostic>)> {
+        Ok(Library::index(Sources::read(files)?))
+    }
+
+    /// Finds the entries of the files; what is wrong with them comes with
+    /// the files' own diagnostics.
+    pub fn index(sources: Sources) -> (Library, Vec<Diagnostic>) {
+        let mut library =
+            Library { print: sources.print, files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
+        let mut diagnostics = sources.diagnostics;
+        for (shown, text, format) in sources.files {
+            library.add_file(&shown, text, format, &mut diagnostics);
+        }
+        (library, diagnostics)
     }
 
     /// Builds a library from text (tests, `format` on stdin).
     pub fn from_text(shown: &str, text: &str, format: Format) -> (Library, Vec<Diagnostic>) {
-        let mut library = Library { print: 0, files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
-        let mut diagnostics = Vec::new();
-        library.add_file(shown, text.to_string(), format, &mut diagnostics);
-        (library, diagnostics)
+        let mut sources = Sources { files: Vec::new(), print: 0, diagnostics: Vec::new() };
+        sources.add(shown, text.to_string(), format);
+        Library::index(sources)
     }
 
     fn add_file(&mut self, shown: &str, text: String, format: Format, diagnostics: &mut Vec<Diagnostic>) {
-        let text = reserve_marks(shown, text, diagnostics);
         let file = self.files.len();
         let lines = LineIndex::new(&text);
         let mut source = SourceFile { shown: shown.to_string(), text, lines, strings_hash: 0, items: Vec::new() };
@@ -231,11 +266,6 @@ impl Library {
             }
             self.records.push(Record { key, file, offset, item, fingerprint, state });
         }
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        self.print.hash(&mut hasher);
-        source.shown.hash(&mut hasher);
-        source.text.hash(&mut hasher);
-        self.print = hasher.finish();
         self.files.push(source);
     }
 
@@ -501,8 +531,9 @@ fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> Str
             let first_bad = std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to());
             let count = count_invalid(&bytes);
             let location = Location::at(shown, &String::from_utf8_lossy(&bytes[..first_bad]), first_bad);
+            // An error: the site would show `\u{FFFD}` where letters were.
             diagnostics.push(
-                Diagnostic::warning(format!(
+                Diagnostic::error(format!(
                     "the file is not valid UTF-8 ({count} bad byte sequence{}); they are read as `\u{FFFD}`",
                     if count == 1 { "" } else { "s" }
                 ))
@@ -638,13 +669,13 @@ mod tests {
     }
 
     #[test]
-    fn non_utf8_is_reported_not_fatal() {
+    fn non_utf8_is_an_error_with_its_place() {
         let mut diagnostics = Vec::new();
         let text = decode("old.bib", b"@misc{a, title={Caf\xe9}}\n".to_vec(), &mut diagnostics);
         assert!(text.contains("Caf\u{FFFD}"));
         assert_eq!(
             diagnostics[0].to_string(),
-            "old.bib:1:20: warning: the file is not valid UTF-8 (1 bad byte sequence); they are read as `\u{FFFD}` (save the file as UTF-8)"
+            "old.bib:1:20: error: the file is not valid UTF-8 (1 bad byte sequence); they are read as `\u{FFFD}` (save the file as UTF-8)"
         );
         assert_eq!(decode("x", b"\xEF\xBB\xBFok".to_vec(), &mut diagnostics), "ok");
     }
