@@ -114,6 +114,7 @@ impl Cache {
         let base = hash2(|h| {
             FORMAT.hash(h);
             env!("CARGO_PKG_VERSION").hash(h);
+            env!("SCHOLAR_BUILD_ID").hash(h);
             config.hash(h);
             style.hash(h);
             output.hash(h);

@@ -11,7 +11,9 @@ use mdbook_scholar::{Output, process_with};
 fn run(case: &str) -> String {
     let dir = common::fixtures().join(case);
     let (ctx, book) = common::preprocessed(&dir);
-    let config = Config::from_book(&ctx.root, &ctx.config).unwrap();
+    let mut config = Config::from_book(&ctx.root, &ctx.config).unwrap();
+    // What is rendered, not what a cache kept (tests/equivalence.rs covers it).
+    config.cache = false;
     let output = if case.contains("markdown") { Output::Markdown } else { Output::Html };
     let before = common::chapters(&book);
     let outcome = process_with(&config, output, book).unwrap();
@@ -63,7 +65,9 @@ golden! {
 fn chapters_without_markers_are_identical() {
     let dir = common::fixtures().join("untouched");
     let (ctx, book) = common::preprocessed(&dir);
-    let config = Config::from_book(&ctx.root, &ctx.config).unwrap();
+    let mut config = Config::from_book(&ctx.root, &ctx.config).unwrap();
+    // What is rendered, not what a cache kept (tests/equivalence.rs covers it).
+    config.cache = false;
     let before = common::chapters(&book);
     let outcome = process_with(&config, Output::Html, book).unwrap();
     let after = common::chapters(&outcome.book);

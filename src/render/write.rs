@@ -170,9 +170,14 @@ impl Writer<'_> {
         match child {
             ElemChild::Text(formatted) => {
                 let text = self.numbered(&formatted.text, state);
-                formatted_html(&tidy(&text), &formatted.formatting, out, state);
+                let text = tidy(&text);
+                let text = state.spaced(&text);
+                formatted_html(text, &formatted.formatting, out, state);
             }
-            ElemChild::Markup(markup) => escape_with_marks(markup, out, state),
+            ElemChild::Markup(markup) => {
+                let markup = state.spaced(markup);
+                escape_with_marks(markup, out, state)
+            }
             ElemChild::Link { text, url } => {
                 let link = self.links && !in_link && safe_url(url);
                 if link {
@@ -180,7 +185,8 @@ impl Writer<'_> {
                     escape_attr(url.trim(), out);
                     out.push_str("\">");
                 }
-                formatted_html(&text.text, &text.formatting, out, state);
+                let shown = state.spaced(&text.text);
+                formatted_html(shown, &text.formatting, out, state);
                 if link {
                     out.push_str("</a>");
                 }
@@ -233,9 +239,12 @@ impl Writer<'_> {
     fn plain_children(&self, children: &ElemChildren, out: &mut String, state: &mut State) {
         for child in &children.0 {
             match child {
-                ElemChild::Text(f) => out.extend(tidy(&self.numbered(&f.text, state)).chars().filter(|c| !is_mark(*c))),
-                ElemChild::Markup(m) => out.extend(m.chars().filter(|c| !is_mark(*c))),
-                ElemChild::Link { text, .. } => out.extend(text.text.chars().filter(|c| !is_mark(*c))),
+                ElemChild::Text(f) => {
+                    let text = tidy(&self.numbered(&f.text, state)).into_owned();
+                    out.extend(state.spaced(&text).chars().filter(|c| !is_mark(*c)))
+                }
+                ElemChild::Markup(m) => out.extend(state.spaced(m).chars().filter(|c| !is_mark(*c))),
+                ElemChild::Link { text, .. } => out.extend(state.spaced(&text.text).chars().filter(|c| !is_mark(*c))),
                 ElemChild::Transparent { .. } => {}
                 ElemChild::Elem(elem) => {
                     let was = state.in_number;
@@ -263,16 +272,18 @@ impl Writer<'_> {
             match child {
                 ElemChild::Text(f) => {
                     let text = self.numbered(&f.text, state);
-                    md_formatted(&tidy(&text), &f.formatting, events);
+                    let text = tidy(&text);
+                    md_formatted(state.spaced(&text), &f.formatting, events);
                 }
-                ElemChild::Markup(m) => md_formatted(m, &Formatting::default(), events),
+                ElemChild::Markup(m) => md_formatted(state.spaced(m), &Formatting::default(), events),
                 ElemChild::Link { text, url } => {
+                    let shown = state.spaced(&text.text);
                     if self.links && !in_link && safe_url(url) {
                         events.push(MdEvent::LinkStart(url.trim().to_string()));
-                        md_formatted(&text.text, &text.formatting, events);
+                        md_formatted(shown, &text.formatting, events);
                         events.push(MdEvent::LinkEnd);
                     } else {
-                        md_formatted(&text.text, &text.formatting, events);
+                        md_formatted(shown, &text.formatting, events);
                     }
                 }
                 ElemChild::Transparent { .. } => {}
@@ -381,6 +392,20 @@ struct State {
     open_marks: Vec<&'static str>,
     in_number: bool,
     number_done: bool,
+    /// The text written so far ends in a space: hayagriva leaves two where
+    /// a part between them is empty (`Systems,  2017`), across elements.
+    after_space: bool,
+}
+
+impl State {
+    /// `text` without the spaces that would double the one before it.
+    fn spaced<'t>(&mut self, text: &'t str) -> &'t str {
+        let text = if self.after_space { text.trim_start_matches(' ') } else { text };
+        if !text.is_empty() {
+            self.after_space = text.ends_with(' ');
+        }
+        text
+    }
 }
 
 impl State {
