@@ -9,7 +9,9 @@
 //! measured in this same run; peak memory is the child's maximum RSS.
 //!
 //! Options: `--chapters N` `--entries N` `--runs N` `--quick` (smaller book,
-//! one run) `--out DIR` (where the book and JSON go; default bench/out).
+//! one run) `--out DIR` (where the book and JSON go; default bench/out)
+//! `--pathological` (only the pathological inputs, each at two sizes: time
+//! must double, not quadruple, when the size doubles).
 
 use mdbook_preprocessor::PreprocessorContext;
 use mdbook_preprocessor::book::{Book, BookItem, Chapter};
@@ -25,6 +27,7 @@ struct Options {
     entries: usize,
     runs: usize,
     out: PathBuf,
+    pathological: bool,
 }
 
 fn main() {
@@ -39,6 +42,7 @@ fn main() {
         entries: 10_000,
         runs: 3,
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/out"),
+        pathological: false,
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -52,10 +56,76 @@ fn main() {
                 options.chapters = 200;
                 options.runs = 1;
             }
+            "--pathological" => options.pathological = true,
             other => panic!("unknown option {other}"),
         }
     }
-    run(&options);
+    if options.pathological {
+        pathological(&options);
+    } else {
+        run(&options);
+    }
+}
+
+/// The inputs of tests/pathological.rs at two sizes each, one chapter per
+/// book: the time ratio shows whether growth is linear (2×) or worse.
+fn pathological(options: &Options) {
+    let root = options.out.join("pathological");
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    let keys = write_bib(&root.join("small.bib"), 100, 3);
+    let one = |name: &str, content: String, bib: &str| {
+        let mut book = Book::new();
+        book.push_item(BookItem::Chapter(Chapter::new("Big", content, "big.md", Vec::new())));
+        let toml = format!(
+            "[book]\ntitle = \"Pathological\"\n[preprocessor.scholar]\nbibliography = \"{bib}\"\ncache = false\n"
+        );
+        let config: mdbook_preprocessor::config::Config = toml.parse().unwrap();
+        let ctx = PreprocessorContext::new(root.clone(), config, "html".into());
+        let path = options.out.join(format!("pathological-{name}.json"));
+        std::fs::write(&path, serde_json::to_vec(&(ctx, book)).unwrap()).unwrap();
+        path
+    };
+    let citations = |n: usize| {
+        let mut text = String::new();
+        for i in 0..n {
+            let _ = write!(text, "[@{}] ", keys[i % keys.len()]);
+            if i % 50 == 49 {
+                text.push_str("\n\n");
+            }
+        }
+        text
+    };
+    type Case<'a> = (&'a str, usize, Box<dyn Fn(usize) -> (String, String) + 'a>);
+    let cases: Vec<Case> = vec![
+        (
+            "nested brackets",
+            50_000,
+            Box::new(|n| (format!("{}@{}{}", "[".repeat(n), keys[0], "]".repeat(n)), "small.bib".into())),
+        ),
+        ("@ signs", 250_000, Box::new(|n| ("@".repeat(n), "small.bib".into()))),
+        ("citations in one chapter", 50_000, Box::new(|n| (citations(n), "small.bib".into()))),
+        (
+            ".bib entries (4 cited)",
+            50_000,
+            Box::new(|n| {
+                let bib = format!("big-{n}.bib");
+                let big = write_bib(&root.join(&bib), n, 5);
+                (format!("[@{}; @{}] [@{}] @{}\n", big[0], big[n / 2], big[n - 1], big[n / 3]), bib)
+            }),
+        ),
+    ];
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("mdbook-scholar pathological inputs, median of {} run(s), {cores} cores\n", options.runs);
+    println!("| input | size | wall (s) | size ×2 | wall (s) | time ratio (linear: 2) |\n|---|---|---|---|---|---|");
+    for (name, size, make) in &cases {
+        let mut walls = Vec::new();
+        for n in [*size, size * 2] {
+            let (content, bib) = make(n);
+            let input = one(&format!("{}-{n}", name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")), content, &bib);
+            walls.push(measure(options.runs, || run_process(Path::new(BIN), &[], &input, None)).wall);
+        }
+        println!("| {name} | {size} | {:.3} | {} | {:.3} | {:.2} |", walls[0], size * 2, walls[1], walls[1] / walls[0]);
+    }
 }
 
 /// The do-nothing preprocessor: parse mdBook's JSON, write the book back.

@@ -3,16 +3,21 @@
 
 use anyhow::{Context as _, Result};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+#[cfg(feature = "driver")]
+use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[cfg(feature = "driver")]
+use crate::Scholar;
 use crate::config::{BibFile, StyleSource};
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::library::{Library, Work};
 use crate::render::engine::Engine;
 use crate::render::write::{Writer, escaped_attr};
 use crate::style::{Style, resolve_locale};
-use crate::{Mode, Output, Scholar};
+use crate::{Mode, Output};
+#[cfg(feature = "driver")]
 use mdbook_preprocessor::Preprocessor;
 
 /// mdBook's protocol: `[context, book]` JSON on stdin, the book on stdout.

@@ -1,0 +1,27 @@
+//! The bibliography loader on any bytes, as BibLaTeX, CSL-JSON and YAML:
+//! no panic, every entry parsed, every problem located.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use mdbook_scholar::library::{Format, Library};
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else { return };
+    let format = match selector % 3 {
+        0 => Format::BibLaTeX,
+        1 => Format::CslJson,
+        _ => Format::Yaml,
+    };
+    let text = String::from_utf8_lossy(rest);
+    let (mut library, diagnostics) = Library::from_text("fuzz.bib", &text, format);
+    let problems = library.resolve_all();
+    for diagnostic in diagnostics.iter().chain(&problems) {
+        // Every problem is located in the file.
+        let shown = diagnostic.to_string();
+        assert!(shown.starts_with("fuzz.bib:"), "{shown}");
+    }
+    let keys: Vec<String> = library.keys().map(String::from).collect();
+    for key in &keys {
+        let _ = library.work(key);
+    }
+});
