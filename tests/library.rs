@@ -142,6 +142,32 @@ fn private_use_marks_in_a_file_are_reported_and_made_inert() {
     assert_eq!(title, "Forged \u{FFFD}emphasis\u{FFFD} and number \u{FFFD}");
 }
 
+/// Found by fuzzing: biblatex reads nested commands recursively, and
+/// `\emph{\emph{…}}` 50,000 deep overflowed the stack. Deep nesting is now
+/// a located error for that entry alone.
+#[test]
+fn deeply_nested_braces_are_an_error_not_a_stack_overflow() {
+    let deep = format!(
+        "@misc{{deep, title = {{{}x{}}}}}\n@misc{{plain, title = {{{}y{}}}}}\n@misc{{after, title = {{After}}}}\n",
+        "\\emph{".repeat(50_000),
+        "}".repeat(50_000),
+        "{".repeat(50_000),
+        "}".repeat(50_000)
+    );
+    let (mut library, mut diagnostics) =
+        Library::from_text("deep.bib", &deep, mdbook_scholar::library::Format::BibLaTeX);
+    diagnostics.extend(library.resolve_all());
+    let diagnostics: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        diagnostics,
+        [
+            "deep.bib:1:1: warning: entry `deep` nests braces 50002 deep (at most 100 are read); it is skipped",
+            "deep.bib:2:1: warning: entry `plain` nests braces 50002 deep (at most 100 are read); it is skipped",
+        ]
+    );
+    assert!(library.work("after").is_some());
+}
+
 #[test]
 fn csl_json_and_yaml_load_item_by_item() {
     let (library, diagnostics) = load(&["zotero.json", "works.yaml"]);

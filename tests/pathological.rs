@@ -47,6 +47,12 @@ fn nested_brackets_and_a_sea_of_at_signs() {
         assert!(out.starts_with(&"[".repeat(99_999)), "outer brackets lost");
         assert_eq!(out.matches("class=\"scholar-cite\"").count(), 1);
 
+        // Deep block structure: quotes and lists 10,000 levels down.
+        let quotes = format!("{}[@lamport1978time]\n\n", "> ".repeat(10_000));
+        let lists: String = (0..10_000).map(|i| format!("{}- [@knuth1984texbook]\n", "  ".repeat(i))).collect();
+        let (out, _) = run(&config, format!("{quotes}{lists}"));
+        assert!(out.starts_with(&"> ".repeat(10_000)));
+
         let ats = format!("{}\n\n{}\n", "@".repeat(500_000), "@ ".repeat(250_000));
         let (out, _) = run(&config, ats.clone());
         assert_eq!(out, ats);

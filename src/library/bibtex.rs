@@ -249,6 +249,27 @@ impl<'a> Index<'a> {
 }
 
 /// [`parse`] with an [`Index`] made beforehand.
+/// How deep braces may nest in an entry (real ones rarely pass 5).
+const MAX_BRACE_DEPTH: usize = 100;
+
+/// The deepest nesting of braces in `text` (escaped braces do not count).
+fn brace_depth(text: &str) -> usize {
+    let (mut depth, mut deepest, mut escaped) = (0usize, 0usize, false);
+    for byte in text.bytes() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' => escaped = true,
+            b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -> (Vec<Parsed>, Vec<Problem>) {
     let mut problems = Vec::new();
     let by_key = &index.by_key;
@@ -296,6 +317,24 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
     // Parse; on failure drop the item at fault and try again. Every round
     // drops one item, so this ends.
     let mut dropped: HashSet<usize> = HashSet::new();
+    // biblatex reads nested braces and commands recursively: deep nesting
+    // would overflow the stack. No real entry comes near the limit.
+    for &i in &included {
+        let depth = brace_depth(&text[items[i].range.clone()]);
+        if depth > MAX_BRACE_DEPTH {
+            dropped.insert(i);
+            let key = item_key(&items[i]).map(String::from);
+            problems.push(Problem {
+                offset: items[i].range.start,
+                message: format!(
+                    "{} nests braces {depth} deep (at most {MAX_BRACE_DEPTH} are read); it is skipped",
+                    key.as_deref().map_or("an item".to_string(), |k| format!("entry `{k}`"))
+                ),
+                key,
+                fatal: true,
+            });
+        }
+    }
     // Abbreviations used but never defined: BibTeX reads them as empty (and
     // warns), so do we, rather than losing the entry.
     let mut undefined: Vec<String> = Vec::new();
