@@ -340,7 +340,12 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
     let mut undefined: Vec<String> = Vec::new();
     let (bibliography, source) = loop {
         let source = MiniSource::build(text, items, &included, &dropped, &cut_parents, &undefined);
-        match Bibliography::parse(&source.text) {
+        // biblatex can panic on odd input (an overflow on a zero day, in a
+        // build with overflow checks): that must cost one entry, not all.
+        let Some(result) = super::guarded(|| Bibliography::parse(&source.text)) else {
+            return parse_one_by_one(text, items, index, wanted, problems);
+        };
+        match result {
             Ok(bibliography) => break (bibliography, source),
             Err(error) if matches!(&error.kind, biblatex::ParseErrorKind::UnknownAbbreviation(name) if !undefined.contains(name) && undefined.len() < 1000) =>
             {
@@ -401,11 +406,60 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
             .iter()
             .find_map(|f| entry.fields.get(*f).map(|chunks| chunks.format_verbatim()));
         clean_fields(&mut entry);
-        if let Some(converted) = convert(&mut entry, &source, &mut problems, i, key) {
-            parsed.push(Parsed { item: i, entry: converted, language });
+        let mut found = Vec::new();
+        match super::guarded(|| convert(&mut entry, &source, &mut found, i, key)) {
+            Some(converted) => {
+                problems.extend(found);
+                if let Some(converted) = converted {
+                    parsed.push(Parsed { item: i, entry: converted, language });
+                }
+            }
+            None => problems.push(Problem {
+                offset: items[i].range.start,
+                key: Some(key.to_string()),
+                message: format!("entry `{key}` is skipped: the BibLaTeX reader failed on it"),
+                fatal: true,
+            }),
         }
     }
     (parsed, problems)
+}
+
+/// After biblatex panicked on a batch: each wanted entry alone, so only the
+/// one at fault is lost.
+fn parse_one_by_one(
+    text: &str,
+    items: &[Item],
+    index: &Index,
+    wanted: &[usize],
+    mut problems: Vec<Problem>,
+) -> (Vec<Parsed>, Vec<Problem>) {
+    if let [only] = wanted {
+        let key = item_key(&items[*only]).map(String::from);
+        problems.push(Problem {
+            offset: items[*only].range.start,
+            message: format!(
+                "{} is skipped: the BibLaTeX reader failed on it",
+                key.as_deref().map_or("an item".to_string(), |k| format!("entry `{k}`"))
+            ),
+            key,
+            fatal: true,
+        });
+        return (Vec::new(), problems);
+    }
+    let mut parsed = Vec::new();
+    let mut all: Vec<Problem> = Vec::new();
+    for &w in wanted {
+        let (p, found) = parse_with(text, items, index, &[w]);
+        parsed.extend(p);
+        for problem in found {
+            // Problems of shared parents and strings come once.
+            if !all.iter().any(|q| q.offset == problem.offset && q.message == problem.message) {
+                all.push(problem);
+            }
+        }
+    }
+    (parsed, all)
 }
 
 /// Converts to hayagriva's entry; a field of the wrong kind is dropped (and
@@ -417,6 +471,31 @@ fn convert(
     item: usize,
     key: &str,
 ) -> Option<hayagriva::Entry> {
+    // biblatex subtracts one from a month or day without checking: `0`
+    // would wrap around to month 256.
+    for (field, valid) in [("month", 1..=12u32), ("day", 1..=31)] {
+        let Some(chunks) = entry.fields.get(field) else { continue };
+        let value = chunks.format_verbatim();
+        let Ok(number) = value.trim().parse::<u32>() else { continue };
+        if !valid.contains(&number) {
+            let at = chunks.first().map_or(0, |c| c.span.start);
+            let offset = match source.locate(at) {
+                (Some(i), offset) if i == item => offset,
+                _ => source.item_start(item),
+            };
+            problems.push(Problem {
+                offset,
+                key: Some(key.to_string()),
+                message: format!(
+                    "entry `{key}`: field `{field}` is ignored: {number} is not a {field} ({}-{})",
+                    valid.start(),
+                    valid.end()
+                ),
+                fatal: false,
+            });
+            entry.fields.remove(field);
+        }
+    }
     for _ in 0..=entry.fields.len() {
         match hayagriva::Entry::try_from(&*entry) {
             Ok(converted) => return Some(converted),
