@@ -475,8 +475,10 @@ fn convert(
     // would wrap around to month 256.
     for (field, valid) in [("month", 1..=12u32), ("day", 1..=31)] {
         let Some(chunks) = entry.fields.get(field) else { continue };
+        // As biblatex reads it: one or two digits after any spaces.
         let value = chunks.format_verbatim();
-        let Ok(number) = value.trim().parse::<u32>() else { continue };
+        let digits: String = value.trim_start().chars().take_while(char::is_ascii_digit).take(2).collect();
+        let Ok(number) = digits.parse::<u32>() else { continue };
         if !valid.contains(&number) {
             let at = chunks.first().map_or(0, |c| c.span.start);
             let offset = match source.locate(at) {
