@@ -175,7 +175,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     }
     let unscanned: Vec<bool> = quick_hits.iter().map(Option::is_some).collect();
     timer.lap("library index, quick cache lookup");
-    scan_chapters(&mut chapters, config, &library, &unscanned);
+    diagnostics.extend(scan_chapters(&mut chapters, config, &library, &unscanned));
     timer.lap("load and scan");
     let all_keys = || library.keys().map(String::from).collect();
     let (collected, found) = collect::collect(chapters, config, &|k| library.contains(k), &all_keys, &all_keys);
@@ -446,8 +446,19 @@ fn take_chapters(book: &mut Book, config: &Config) -> Vec<collect::Chapter> {
 }
 
 /// Scans the chapters not marked in `skip`, in parallel.
-fn scan_chapters(chapters: &mut [collect::Chapter], config: &Config, library: &Library, skip: &[bool]) {
-    chapters.par_iter_mut().zip(skip).filter(|(_, skip)| !**skip).for_each(|(chapter, _)| {
+/// Scans the chapters not skipped; a chapter the Markdown parser fails on is
+/// left as it is, with a warning.
+fn scan_chapters(
+    chapters: &mut [collect::Chapter],
+    config: &Config,
+    library: &Library,
+    skip: &[bool],
+) -> Vec<Diagnostic> {
+    let failed: Vec<Diagnostic> = chapters
+        .par_iter_mut()
+        .zip(skip)
+        .filter(|(_, skip)| !**skip)
+        .filter_map(|(chapter, _)| {
         // mdBook's `links` preprocessor has turned `\{{#cite k}}` into
         // `{{#cite k}}`; the chapter's file still shows the escape.
         let directives = chapter
@@ -456,8 +467,48 @@ fn scan_chapters(chapters: &mut [collect::Chapter], config: &Config, library: &L
             .then(|| std::fs::read_to_string(config.src_dir.join(&chapter.source)).ok())
             .flatten()
             .map(|text| scan::source_directives(&text));
-        chapter.scan = scan::chapter(&chapter.content, config.markdown, &|k| library.contains(k), directives.as_ref());
+            let is_key = |k: &str| library.contains(k);
+            match guarded(|| scan::chapter(&chapter.content, config.markdown, &is_key, directives.as_ref())) {
+                Some(scan) => {
+                    chapter.scan = scan;
+                    None
+                }
+                None => Some(
+                    Diagnostic::warning(
+                        "the Markdown parser (pulldown-cmark) failed on this chapter; it is left as it is, citations and all",
+                    )
+                    .at(chapter.location(0))
+                    .with_hint("mdBook reads Markdown with the same parser and may fail too; look for an unusual construct"),
+                ),
+            }
+        })
+        .collect();
+    failed
+}
+
+/// Runs `f`, turning a panic into `None` (and keeping its message off
+/// stderr): for calls into parsers that can panic on odd input (biblatex on
+/// an entry, pulldown-cmark's debug assertions on a chapter), so that one
+/// bad entry or chapter costs only itself.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    use std::cell::Cell;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    thread_local! {
+        static GUARDED: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(Cell::get) {
+                previous(info);
+            }
+        }));
     });
+    let was = GUARDED.with(|g| g.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f)).ok();
+    GUARDED.with(|g| g.set(was));
+    result
 }
 
 /// Visits chapters (not drafts) in reading order.

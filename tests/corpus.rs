@@ -93,3 +93,29 @@ fn public_books_without_citations_are_identical() {
     }
     assert!(changed.is_empty());
 }
+
+/// Found by fuzzing: pulldown-cmark 0.13.6 panics on this definition list
+/// followed by a setext underline (slicing `begin > end` in parse.rs, a
+/// failed assertion in tree.rs where debug assertions are on); stock mdBook
+/// 0.5 panics on it too. The chapter is left as it is with a warning, and
+/// the rest of the book is processed.
+#[test]
+fn a_chapter_the_markdown_parser_fails_on_is_left_as_it_is() {
+    let text = "n\n:?\n  {}\n =";
+    let config = config();
+    let mut book = Book::new();
+    book.push_item(BookItem::Chapter(Chapter::new("Odd", text.to_string(), "odd.md", Vec::new())));
+    book.push_item(BookItem::Chapter(Chapter::new("Fine", "[@lamport1978time]\n".into(), "fine.md", Vec::new())));
+    let mut outcome = process_with(&config, Output::Html, book).unwrap();
+    let mut out = Vec::new();
+    outcome.book.for_each_chapter_mut(|chapter| out.push(chapter.content.clone()));
+    assert_eq!(out[0], text);
+    assert!(out[1].contains("scholar-cite"));
+    let said: Vec<String> = outcome.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        said,
+        [
+            "src/odd.md:1:1: warning: the Markdown parser (pulldown-cmark) failed on this chapter; it is left as it is, citations and all (mdBook reads Markdown with the same parser and may fail too; look for an unusual construct)"
+        ]
+    );
+}

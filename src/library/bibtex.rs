@@ -342,7 +342,7 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
         let source = MiniSource::build(text, items, &included, &dropped, &cut_parents, &undefined);
         // biblatex can panic on odd input (an overflow on a zero day, in a
         // build with overflow checks): that must cost one entry, not all.
-        let Some(result) = super::guarded(|| Bibliography::parse(&source.text)) else {
+        let Some(result) = crate::guarded(|| Bibliography::parse(&source.text)) else {
             return parse_one_by_one(text, items, index, wanted, problems);
         };
         match result {
@@ -407,7 +407,7 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
             .find_map(|f| entry.fields.get(*f).map(|chunks| chunks.format_verbatim()));
         clean_fields(&mut entry);
         let mut found = Vec::new();
-        match super::guarded(|| convert(&mut entry, &source, &mut found, i, key)) {
+        match crate::guarded(|| convert(&mut entry, &source, &mut found, i, key)) {
             Some(converted) => {
                 problems.extend(found);
                 if let Some(converted) = converted {

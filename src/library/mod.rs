@@ -545,30 +545,6 @@ fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> Str
     }
 }
 
-/// Runs `f`, turning a panic into `None` (and keeping its message off
-/// stderr): for calls into readers that can panic on odd input, so that one
-/// bad entry costs only itself.
-pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
-    use std::cell::Cell;
-    use std::panic::{AssertUnwindSafe, catch_unwind};
-    thread_local! {
-        static GUARDED: Cell<bool> = const { Cell::new(false) };
-    }
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !GUARDED.with(Cell::get) {
-                previous(info);
-            }
-        }));
-    });
-    let was = GUARDED.with(|g| g.replace(true));
-    let result = catch_unwind(AssertUnwindSafe(f)).ok();
-    GUARDED.with(|g| g.set(was));
-    result
-}
-
 /// The private-use characters U+E000 to U+E02F mark emphasis, numbers and
 /// sort keys inside our own text, so they cannot come from a file: each
 /// becomes U+FFFD (same length, so every place stays where it was).
@@ -694,6 +670,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_guarded_call_is_none() {
+        use crate::guarded;
         assert_eq!(guarded(|| 7), Some(7));
         assert_eq!(guarded(|| -> u8 { panic!("a reader failed") }), None);
         // Still guarded after a panic, and on other threads.
