@@ -167,7 +167,7 @@ struct Run {
     in_table: bool,
 }
 
-fn parser(content: &str, flavor: MarkdownFlavor) -> mdbook_markdown::pulldown_cmark::Parser<'_> {
+pub fn parser(content: &str, flavor: MarkdownFlavor) -> mdbook_markdown::pulldown_cmark::Parser<'_> {
     let mut options = mdbook_markdown::MarkdownOptions::default();
     options.smart_punctuation = flavor.smart_punctuation;
     options.definition_lists = flavor.definition_lists;
