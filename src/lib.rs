@@ -459,26 +459,28 @@ fn scan_chapters(
         .zip(skip)
         .filter(|(_, skip)| !**skip)
         .filter_map(|(chapter, _)| {
-        // mdBook's `links` preprocessor has turned `\{{#cite k}}` into
-        // `{{#cite k}}`; the chapter's file still shows the escape.
-        let directives = chapter
-            .content
-            .contains("{{#")
-            .then(|| std::fs::read_to_string(config.src_dir.join(&chapter.source)).ok())
-            .flatten()
-            .map(|text| scan::source_directives(&text));
+            // mdBook's `links` preprocessor has turned `\{{#cite k}}` into
+            // `{{#cite k}}`; the chapter's file still shows the escape.
+            let directives = chapter
+                .content
+                .contains("{{#")
+                .then(|| std::fs::read_to_string(config.src_dir.join(&chapter.source)).ok())
+                .flatten()
+                .map(|text| scan::source_directives(&text));
             let is_key = |k: &str| library.contains(k);
             match guarded(|| scan::chapter(&chapter.content, config.markdown, &is_key, directives.as_ref())) {
-                Some(scan) => {
+                Ok(scan) => {
                     chapter.scan = scan;
                     None
                 }
-                None => Some(
-                    Diagnostic::warning(
-                        "the Markdown parser (pulldown-cmark) failed on this chapter; it is left as it is, citations and all",
-                    )
+                Err(why) => Some(
+                    Diagnostic::warning(format!(
+                        "the Markdown parser failed on this chapter ({why}); it is left as it is, citations and all"
+                    ))
                     .at(chapter.location(0))
-                    .with_hint("mdBook reads Markdown with the same parser and may fail too; look for an unusual construct"),
+                    .with_hint(
+                        "mdBook reads Markdown with the same parser and may fail too; look for an unusual construct",
+                    ),
                 ),
             }
         })
@@ -486,29 +488,48 @@ fn scan_chapters(
     failed
 }
 
-/// Runs `f`, turning a panic into `None` (and keeping its message off
-/// stderr): for calls into parsers that can panic on odd input (biblatex on
-/// an entry, pulldown-cmark's debug assertions on a chapter), so that one
-/// bad entry or chapter costs only itself.
-pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
-    use std::cell::Cell;
+/// Runs `f`, turning a panic into an error that says what failed where
+/// (and keeping the panic off stderr): for calls into parsers that can panic
+/// on odd input (biblatex on an entry, pulldown-cmark on a chapter), so that
+/// one bad entry or chapter costs only itself.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    use std::cell::{Cell, RefCell};
     use std::panic::{AssertUnwindSafe, catch_unwind};
     thread_local! {
         static GUARDED: Cell<bool> = const { Cell::new(false) };
+        static CAUGHT: RefCell<String> = const { RefCell::new(String::new()) };
     }
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if !GUARDED.with(Cell::get) {
-                previous(info);
+                return previous(info);
             }
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            // Short: a panic message can quote a whole chapter.
+            let mut message: String = message.lines().next().unwrap_or_default().chars().take(100).collect();
+            if message.len() < info.payload().downcast_ref::<String>().map_or(0, String::len) {
+                message.push('…');
+            }
+            // The crate and file, not the builder's home folder.
+            let place = info.location().map(|l| {
+                let file = l.file();
+                let short = file.rfind("/src/").map_or(file, |i| &file[file[..i].rfind('/').map_or(0, |j| j + 1)..]);
+                format!(" at {short}:{}", l.line())
+            });
+            CAUGHT.with(|c| *c.borrow_mut() = format!("{message}{}", place.unwrap_or_default()));
         }));
     });
     let was = GUARDED.with(|g| g.replace(true));
-    let result = catch_unwind(AssertUnwindSafe(f)).ok();
+    let result = catch_unwind(AssertUnwindSafe(f));
     GUARDED.with(|g| g.set(was));
-    result
+    result.map_err(|_| CAUGHT.with(|c| std::mem::take(&mut *c.borrow_mut())))
 }
 
 /// Visits chapters (not drafts) in reading order.

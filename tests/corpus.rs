@@ -112,10 +112,13 @@ fn a_chapter_the_markdown_parser_fails_on_is_left_as_it_is() {
     assert_eq!(out[0], text);
     assert!(out[1].contains("scholar-cite"));
     let said: Vec<String> = outcome.diagnostics.iter().map(|d| d.to_string()).collect();
-    assert_eq!(
-        said,
-        [
-            "src/odd.md:1:1: warning: the Markdown parser (pulldown-cmark) failed on this chapter; it is left as it is, citations and all (mdBook reads Markdown with the same parser and may fail too; look for an unusual construct)"
-        ]
+    assert_eq!(said.len(), 1);
+    assert!(said[0].starts_with("src/odd.md:1:1: warning: the Markdown parser failed on this chapter ("), "{said:?}");
+    assert!(said[0].contains(" at pulldown-cmark-0.13.6/src/"), "{said:?}");
+    assert!(
+        said[0].ends_with(
+            "it is left as it is, citations and all (mdBook reads Markdown with the same parser and may fail too; look for an unusual construct)"
+        ),
+        "{said:?}"
     );
 }

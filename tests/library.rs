@@ -191,6 +191,24 @@ fn month_zero_is_reported_not_a_panic() {
     assert!(library.work("zero").is_some() && library.work("odd").is_some());
 }
 
+/// Found by fuzzing: biblatex computes `4 - digits` for a year unchecked, so
+/// a five-digit year panicked (debug builds) or vanished without a word.
+#[test]
+fn a_year_of_five_digits_is_reported() {
+    let text = "@online{a, title = {A}, url = {https://x.org}, urldate = {20240-01-01}}\n@misc{b, title = {B}, date = {2020/20211}}\n";
+    let (mut library, mut diagnostics) = Library::from_text("y.bib", text, mdbook_scholar::library::Format::BibLaTeX);
+    diagnostics.extend(library.resolve_all());
+    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        said,
+        [
+            "y.bib:1:59: warning: entry `a`: field `urldate` is ignored: `20240-01-01` is not a date (a year has at most 4 digits)",
+            "y.bib:2:31: warning: entry `b`: field `date` is ignored: `2020/20211` is not a date (a year has at most 4 digits)",
+        ]
+    );
+    assert!(library.work("a").is_some() && library.work("b").is_some());
+}
+
 #[test]
 fn csl_json_and_yaml_load_item_by_item() {
     let (library, diagnostics) = load(&["zotero.json", "works.yaml"]);

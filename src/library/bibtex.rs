@@ -342,8 +342,9 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
         let source = MiniSource::build(text, items, &included, &dropped, &cut_parents, &undefined);
         // biblatex can panic on odd input (an overflow on a zero day, in a
         // build with overflow checks): that must cost one entry, not all.
-        let Some(result) = crate::guarded(|| Bibliography::parse(&source.text)) else {
-            return parse_one_by_one(text, items, index, wanted, problems);
+        let result = match crate::guarded(|| Bibliography::parse(&source.text)) {
+            Ok(result) => result,
+            Err(why) => return parse_one_by_one(text, items, index, wanted, problems, why),
         };
         match result {
             Ok(bibliography) => break (bibliography, source),
@@ -408,16 +409,16 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
         clean_fields(&mut entry);
         let mut found = Vec::new();
         match crate::guarded(|| convert(&mut entry, &source, &mut found, i, key)) {
-            Some(converted) => {
+            Ok(converted) => {
                 problems.extend(found);
                 if let Some(converted) = converted {
                     parsed.push(Parsed { item: i, entry: converted, language });
                 }
             }
-            None => problems.push(Problem {
+            Err(why) => problems.push(Problem {
                 offset: items[i].range.start,
                 key: Some(key.to_string()),
-                message: format!("entry `{key}` is skipped: the BibLaTeX reader failed on it"),
+                message: format!("entry `{key}` is skipped: the BibLaTeX reader failed on it ({why})"),
                 fatal: true,
             }),
         }
@@ -433,13 +434,14 @@ fn parse_one_by_one(
     index: &Index,
     wanted: &[usize],
     mut problems: Vec<Problem>,
+    why: String,
 ) -> (Vec<Parsed>, Vec<Problem>) {
     if let [only] = wanted {
         let key = item_key(&items[*only]).map(String::from);
         problems.push(Problem {
             offset: items[*only].range.start,
             message: format!(
-                "{} is skipped: the BibLaTeX reader failed on it",
+                "{} is skipped: the BibLaTeX reader failed on it ({why})",
                 key.as_deref().map_or("an item".to_string(), |k| format!("entry `{k}`"))
             ),
             key,
@@ -492,6 +494,33 @@ fn convert(
                     "entry `{key}`: field `{field}` is ignored: {number} is not a {field} ({}-{})",
                     valid.start(),
                     valid.end()
+                ),
+                fatal: false,
+            });
+            entry.fields.remove(field);
+        }
+    }
+    // Nor does it check that a year has at most four digits (`4 - digits`
+    // overflows): such a date is not one.
+    for field in ["date", "urldate", "eventdate", "origdate"] {
+        let Some(chunks) = entry.fields.get(field) else { continue };
+        let value = chunks.format_verbatim();
+        let too_long = value.split('/').any(|part| {
+            let part = part.trim_start().trim_start_matches(['-', '+']);
+            part.chars().take_while(char::is_ascii_digit).count() > 4
+        });
+        if too_long {
+            let at = chunks.first().map_or(0, |c| c.span.start);
+            let offset = match source.locate(at) {
+                (Some(i), offset) if i == item => offset,
+                _ => source.item_start(item),
+            };
+            problems.push(Problem {
+                offset,
+                key: Some(key.to_string()),
+                message: format!(
+                    "entry `{key}`: field `{field}` is ignored: `{}` is not a date (a year has at most 4 digits)",
+                    value.trim()
                 ),
                 fatal: false,
             });

@@ -669,12 +669,17 @@ mod tests {
     }
 
     #[test]
-    fn a_panic_in_a_guarded_call_is_none() {
+    fn a_panic_in_a_guarded_call_is_an_error_saying_where() {
         use crate::guarded;
-        assert_eq!(guarded(|| 7), Some(7));
-        assert_eq!(guarded(|| -> u8 { panic!("a reader failed") }), None);
+        assert_eq!(guarded(|| 7), Ok(7));
+        let failed = guarded(|| -> u8 { panic!("a reader failed") }).unwrap_err();
+        assert!(
+            failed.starts_with("a reader failed at mdbook-scholar/src/library/mod.rs:")
+                || failed.starts_with("a reader failed at "),
+            "{failed}"
+        );
         // Still guarded after a panic, and on other threads.
-        assert_eq!(std::thread::spawn(|| guarded(|| -> u8 { panic!("again") })).join().unwrap(), None);
+        assert!(std::thread::spawn(|| guarded(|| -> u8 { panic!("again") })).join().unwrap().is_err());
     }
 
     #[test]
