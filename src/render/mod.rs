@@ -13,7 +13,7 @@ mod specialize;
 pub mod topics;
 pub mod write;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -137,9 +137,10 @@ impl<'a> Renderer<'a> {
             }
             // Directives that place nothing (a second list, a list of a scope
             // that cites nothing) disappear.
+            // (A set: a chapter may hold 100,000 citations.)
+            let handled: HashSet<Range<usize>> = edits[c].iter().map(|e| e.range.clone()).collect();
             for marker in &chapter.scan.markers {
-                let handled = edits[c].iter().any(|e| e.range == marker.span);
-                if !handled && !matches!(marker.kind, MarkerKind::Topics) {
+                if !handled.contains(&marker.span) && !matches!(marker.kind, MarkerKind::Topics) {
                     edits[c].push(Edit { range: marker.span.clone(), text: String::new() });
                 }
             }
