@@ -209,6 +209,62 @@ fn a_year_of_five_digits_is_reported() {
     assert!(library.work("a").is_some() && library.work("b").is_some());
 }
 
+/// Found by fuzzing: a `crossref` loop biblatex follows but a look at the
+/// text does not see (a duplicate key whose first entry names itself, an
+/// `ids` alias, a `@string`) made biblatex recurse until the stack
+/// overflowed, killing the build. Links are now read as biblatex reads them.
+#[test]
+fn crossref_loops_through_duplicates_aliases_and_strings_are_cut() {
+    let text = "@proceedings{conf, title = {First}, year = 2003, crossref = {conf}}\n\
+                @proceedings{conf, title = {Second}, publisher = {IEEE}}\n\
+                @misc{aliased, ids = {other}, title = {Aliased}, crossref = {other}}\n\
+                @string{me = {macro}}\n\
+                @misc{macro, title = {Macro}, crossref = me}\n\
+                @misc{ping, title = {Ping}, xdata = {pong}}\n\
+                @xdata{pong, publisher = {Pong Press}, crossref = \"pi\" # \"ng\"}\n\
+                @inproceedings{fine, title = {Fine}, crossref = {conf}}\n";
+    let (mut library, mut diagnostics) =
+        Library::from_text("loop.bib", text, mdbook_scholar::library::Format::BibLaTeX);
+    diagnostics.extend(library.resolve_all());
+    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    for expected in [
+        "loop.bib:1:1: warning: `crossref`/`xdata` of entry `conf` leads back to itself through `conf`",
+        "loop.bib:3:1: warning: `crossref`/`xdata` of entry `aliased` leads back to itself through `aliased`",
+        "loop.bib:5:1: warning: `crossref`/`xdata` of entry `macro` leads back to itself through `macro`",
+    ] {
+        assert!(said.iter().any(|s| s.starts_with(expected)), "{expected}\n in {said:#?}");
+    }
+    assert!(
+        said.iter().any(|s| s.contains("leads back") && (s.contains("`ping`") || s.contains("`pong`"))),
+        "{said:#?}"
+    );
+    for key in ["conf", "aliased", "macro", "ping", "fine"] {
+        assert!(library.work(key).is_some(), "{key} is lost: {said:#?}");
+    }
+    // The first `conf` counts, and `fine` inherits from it.
+    let fine = library.work("fine").unwrap();
+    let proceedings = fine.entry.parents().first().and_then(|p| p.title()).map(|t| t.to_string());
+    assert_eq!(proceedings.as_deref(), Some("First"));
+}
+
+/// A chain of parents is followed as far as 16 links (biblatex recurses
+/// along it and copies each parent); longer chains are cut and said so.
+#[test]
+fn a_crossref_chain_of_thousands_is_cut_not_a_stack_overflow() {
+    let mut text = String::new();
+    for i in 0..3000 {
+        text.push_str(&format!("@misc{{c{i}, title = {{C{i}}}, crossref = {{c{}}}}}\n", i + 1));
+    }
+    text.push_str("@misc{c3000, title = {Last}, publisher = {Deep Press}}\n");
+    let (mut library, mut diagnostics) =
+        Library::from_text("chain.bib", &text, mdbook_scholar::library::Format::BibLaTeX);
+    diagnostics.extend(library.resolve_all());
+    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert!(!said.is_empty() && said.iter().all(|s| s.contains("chain of more than 16")), "{said:#?}");
+    assert_eq!(library.keys().count(), 3001);
+    assert!(library.work("c0").is_some() && library.work("c2999").is_some());
+}
+
 #[test]
 fn csl_json_and_yaml_load_item_by_item() {
     let (library, diagnostics) = load(&["zotero.json", "works.yaml"]);

@@ -2,10 +2,13 @@
 //! no panic, every entry parsed, every problem located.
 #![no_main]
 
+mod keep_last;
+
 use libfuzzer_sys::fuzz_target;
 use mdbook_scholar::library::{Format, Library};
 
 fuzz_target!(|data: &[u8]| {
+    keep_last::keep(data);
     let Some((&selector, rest)) = data.split_first() else { return };
     let format = match selector % 3 {
         0 => Format::BibLaTeX,

@@ -239,7 +239,9 @@ impl<'a> Index<'a> {
         for (i, item) in items.iter().enumerate() {
             match &item.kind {
                 ItemKind::Entry { key, .. } => {
-                    by_key.insert(key.as_str(), i);
+                    // The first of a key counts, as in the library (biblatex
+                    // rejects the second as a duplicate).
+                    by_key.entry(key.as_str()).or_insert(i);
                 }
                 ItemKind::Strings => strings.push(i),
             }
@@ -340,6 +342,25 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
     let mut undefined: Vec<String> = Vec::new();
     let (bibliography, source) = loop {
         let source = MiniSource::build(text, items, &included, &dropped, &cut_parents, &undefined);
+        // The links as biblatex will follow them (through `@string`s and
+        // `ids` aliases, which the scan above cannot see): a loop among
+        // them would recurse until the stack overflows.
+        if inherits(&source.text) {
+            let cuts: Vec<(usize, String)> =
+                links_to_cut(&source).into_iter().filter(|(item, _)| !cut_parents.contains(item)).collect();
+            if !cuts.is_empty() {
+                for (item, message) in cuts {
+                    cut_parents.insert(item);
+                    problems.push(Problem {
+                        offset: items[item].range.start,
+                        key: item_key(&items[item]).map(String::from),
+                        message,
+                        fatal: false,
+                    });
+                }
+                continue;
+            }
+        }
         // biblatex can panic on odd input (an overflow on a zero day, in a
         // build with overflow checks): that must cost one entry, not all.
         let result = match crate::guarded(|| Bibliography::parse(&source.text)) {
@@ -807,9 +828,141 @@ fn quotes_to_braces(text: &mut String, start: usize) {
     }
 }
 
-/// Replaces `crossref = …` and `xdata = …` in the item starting at `start`
-/// with spaces (same length: offsets stay put).
+/// How long a chain of `crossref`/`xdata` parents may be. biblatex follows
+/// it recursively, copying each parent; real chains are one or two long.
+const MAX_PARENT_DEPTH: usize = 16;
+
+/// Field names the link fields take while [`links_to_cut`] reads them: the
+/// same lengths, so offsets stay put.
+const PROBE_CROSSREF: &str = "scxcrref";
+const PROBE_XDATA: &str = "scxxd";
+
+/// The items whose `crossref`/`xdata` links must be cut before biblatex
+/// resolves them, with why: links that lead back to an entry on the way
+/// (biblatex would recurse until the stack overflows) and chains longer
+/// than [`MAX_PARENT_DEPTH`]. The links are read by biblatex itself, as it
+/// will follow them: the text is parsed with the link fields renamed (so
+/// nothing is resolved), then each value is looked up as biblatex looks it
+/// up (`@string`s, `#`, `ids` aliases included). Text that does not parse
+/// needs nothing cut: biblatex fails on it before it resolves anything.
+fn links_to_cut(source: &MiniSource) -> Vec<(usize, String)> {
+    let Ok(raw) = biblatex::RawBibliography::parse(&source.text) else { return Vec::new() };
+    let mut probe = source.text.clone();
+    let mut entry_items: HashMap<&str, usize> = HashMap::new();
+    for entry in &raw.entries {
+        if let (Some(item), _) = source.locate(entry.span.start) {
+            entry_items.insert(entry.v.key.v, item);
+        }
+        for field in &entry.v.fields {
+            let name = match field.key.v.to_ascii_lowercase().as_str() {
+                "crossref" => PROBE_CROSSREF,
+                "xdata" => PROBE_XDATA,
+                _ => continue,
+            };
+            probe.replace_range(field.key.span.clone(), name);
+        }
+    }
+    let Ok(Ok(bibliography)) = crate::guarded(|| Bibliography::parse(&probe)) else { return Vec::new() };
+    let entries: Vec<&biblatex::Entry> = bibliography.iter().collect();
+    let node: HashMap<&str, usize> = entries.iter().enumerate().map(|(n, e)| (e.key.as_str(), n)).collect();
+    let links: Vec<Vec<usize>> = entries
+        .iter()
+        .map(|entry| {
+            let mut targets: Vec<String> = entry.get_as::<String>(PROBE_CROSSREF).into_iter().collect();
+            targets.extend(entry.get_as::<Vec<String>>(PROBE_XDATA).unwrap_or_default());
+            targets
+                .iter()
+                .filter_map(|t| bibliography.get(t))
+                .filter_map(|parent| node.get(parent.key.as_str()).copied())
+                .collect()
+        })
+        .collect();
+
+    // Depth-first, without recursion: a link to an entry still on the path
+    // closes a loop; a chain too long is cut where it gets too long.
+    const NEW: u8 = 0;
+    const ON_PATH: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![NEW; entries.len()];
+    let mut height = vec![0usize; entries.len()];
+    let mut cut: Vec<Option<String>> = vec![None; entries.len()];
+    for root in 0..entries.len() {
+        if state[root] != NEW {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        state[root] = ON_PATH;
+        while let Some(&mut (n, ref mut next)) = stack.last_mut() {
+            if cut[n].is_none()
+                && let Some(&parent) = links[n].get(*next)
+            {
+                *next += 1;
+                match state[parent] {
+                    NEW => {
+                        state[parent] = ON_PATH;
+                        stack.push((parent, 0));
+                    }
+                    ON_PATH => {
+                        cut[n] = Some(format!(
+                            "`crossref`/`xdata` of entry `{}` leads back to itself through `{}`; its links are ignored",
+                            entries[n].key, entries[parent].key
+                        ));
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            stack.pop();
+            state[n] = DONE;
+            if cut[n].is_none() {
+                height[n] = links[n].iter().map(|&p| height[p] + 1).max().unwrap_or(0);
+                if height[n] > MAX_PARENT_DEPTH {
+                    cut[n] = Some(format!(
+                        "entry `{}` starts a chain of more than {MAX_PARENT_DEPTH} `crossref`/`xdata` parents; its links are ignored",
+                        entries[n].key
+                    ));
+                }
+            }
+            if cut[n].is_some() {
+                height[n] = 0;
+            }
+        }
+    }
+    cut.into_iter()
+        .enumerate()
+        .filter_map(|(n, why)| Some((*entry_items.get(entries[n].key.as_str())?, why?)))
+        .collect()
+}
+
+/// Blanks the `crossref` and `xdata` fields of the item starting at
+/// `start` (with a comma after them), found as biblatex's own parser finds
+/// fields; spaces keep every offset where it was.
 fn blank_parent_fields(text: &mut String, start: usize) {
+    let item = &text[start..];
+    let Ok(raw) = biblatex::RawBibliography::parse(item) else { return blank_parent_fields_by_pattern(text, start) };
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    for entry in &raw.entries {
+        for field in &entry.v.fields {
+            if matches!(field.key.v.to_ascii_lowercase().as_str(), "crossref" | "xdata") {
+                let mut end = field.value.span.end;
+                let rest = &item[end..];
+                let after = rest.len() - rest.trim_start().len();
+                if rest[after..].starts_with(',') {
+                    end += after + 1;
+                }
+                ranges.push(start + field.key.span.start..start + end);
+            }
+        }
+    }
+    for range in ranges.into_iter().rev() {
+        let spaces = " ".repeat(text[range.clone()].len());
+        text.replace_range(range, &spaces);
+    }
+}
+
+/// [`blank_parent_fields`] for an item biblatex's parser rejects (it is
+/// dropped anyway; this keeps what is left readable).
+fn blank_parent_fields_by_pattern(text: &mut String, start: usize) {
     static FIELD: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"(?i)(crossref|xdata)\s*=\s*(\{[^{}]*\}|"[^"]*"|[\w:./-]+)\s*,?"#).expect("valid regex")
     });
