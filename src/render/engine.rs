@@ -262,7 +262,11 @@ impl Engine {
             ambiguous = by_text.into_values().filter(|group| group.len() > 1).flatten().collect();
             ambiguous.sort_unstable();
         }
-        let whole = self.whole_scopes || (self.force_whole && !ambiguous.is_empty());
+        // When most works need disambiguating, rendering them together costs
+        // more than the whole scope (a library of namesakes: 18,000
+        // citations, 17.7 s against 13.9 s); the output is the same.
+        let whole =
+            self.whole_scopes || (!ambiguous.is_empty() && (self.force_whole || ambiguous.len() * 2 > works.len()));
         let style = if whole { &self.style } else { &self.cite_style };
         // A citation of one work can use the work's specialized copy (the
         // bibliography is left to `finish`, whose style has none).
