@@ -17,8 +17,9 @@ use hayagriva::{
     ElemChildren, ElemMeta, Formatted, Formatting, LocatorPayload, SpecificLocator,
 };
 use rayon::prelude::*;
+use regex::Regex;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use crate::library::Work;
 use crate::scan::Locator;
@@ -103,6 +104,9 @@ pub struct Engine {
     /// compare with the shortcut.
     pub force_whole: bool,
     note_style: bool,
+    /// The style's citations read nothing of an entry (see
+    /// [`citations_read_nothing`]).
+    slim_citations: bool,
 }
 
 impl Engine {
@@ -153,6 +157,7 @@ impl Engine {
             // The reference path the shortcuts are tested against.
             force_whole,
             note_style,
+            slim_citations: !force_whole && citations_read_nothing(&xml),
         };
         engine.numeric = engine.probe_numeric();
         // A numbered list in sorted order numbers by that sort, which only
@@ -268,12 +273,21 @@ impl Engine {
         let whole =
             self.whole_scopes || (!ambiguous.is_empty() && (self.force_whole || ambiguous.len() * 2 > works.len()));
         let style = if whole { &self.style } else { &self.cite_style };
+        // Where citations read nothing of an entry, hayagriva gets entries
+        // stripped to key and type: it hashes and compares whole entries
+        // several times per citation.
+        let slim: Vec<hayagriva::Entry> = if self.slim_citations && self.numeric && !whole {
+            works.iter().map(|w| hayagriva::Entry::new(w.entry.key(), w.entry.entry_type().clone())).collect()
+        } else {
+            Vec::new()
+        };
+        let entry = |w: usize| if slim.is_empty() { &works[w].entry } else { &slim[w] };
         // A citation of one work can use the work's specialized copy (the
         // bibliography is left to `finish`, whose style has none).
         let specialized: Vec<Option<Arc<IndependentStyle>>> = citations
             .iter()
             .map(|citation| match citation.items.as_slice() {
-                [item] if !whole => Some(self.specialized.for_entry(&works[item.work].entry)),
+                [item] if !whole && slim.is_empty() => Some(self.specialized.for_entry(&works[item.work].entry)),
                 _ => None,
             })
             .collect();
@@ -292,7 +306,7 @@ impl Engine {
                     // Numeric styles have no author in their citations; the
                     // caller writes the names before the number instead.
                     let purpose = (citation.narrative && !self.numeric).then_some(CitePurpose::Prose);
-                    CitationItem::new(&work.entry, locator, Some(self.work_locale(work)), false, purpose)
+                    CitationItem::new(entry(item.work), locator, Some(self.work_locale(work)), false, purpose)
                 })
                 .collect();
             note += 1;
@@ -307,7 +321,7 @@ impl Engine {
         if !nocite.is_empty() {
             let items = nocite
                 .iter()
-                .map(|&w| CitationItem::new(&works[w].entry, None, Some(self.work_locale(works[w])), true, None))
+                .map(|&w| CitationItem::new(entry(w), None, Some(self.work_locale(works[w])), true, None))
                 .collect();
             driver.citation(CitationRequest::new(items, style, Some(self.locale.clone()), &self.locale_files, None));
         }
@@ -400,6 +414,45 @@ impl Engine {
     pub fn note_style(&self) -> bool {
         self.note_style
     }
+}
+
+/// Whether the style's citations (with the macros they call) read nothing
+/// of an entry but its key: only the citation number, the locator and note
+/// numbers, and no test of the entry's type (which may look at parents).
+/// Numeric styles' citations mostly are so.
+fn citations_read_nothing(xml: &str) -> bool {
+    static CITATION: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?s)<citation\b.*?</citation>").expect("valid regex"));
+    static READS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"\b(variable|is-numeric|is-uncertain-date|type|macro)="([^"]*)""#).expect("valid regex")
+    });
+    let Some(citation) = CITATION.find(xml) else { return false };
+    let macros = super::sort::macro_bodies(xml);
+    let mut seen = std::collections::HashSet::new();
+    let mut pending = vec![citation.as_str()];
+    while let Some(text) = pending.pop() {
+        for reads in READS.captures_iter(text) {
+            let (attribute, value) = (reads.get(1).map_or("", |m| m.as_str()), reads.get(2).map_or("", |m| m.as_str()));
+            match attribute {
+                "macro" => {
+                    if seen.insert(value) {
+                        match macros.get(value) {
+                            Some(body) => pending.push(body),
+                            None => return false,
+                        }
+                    }
+                }
+                "type" => return false,
+                _ => {
+                    let numbers = ["citation-number", "locator", "first-reference-note-number"];
+                    if !value.split_whitespace().all(|v| numbers.contains(&v)) {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+    true
 }
 
 /// Moves the terms `style` can ask for to the front of each locale's list.
@@ -551,6 +604,50 @@ mod tests {
             text.push_str(&Writer::default().plain(&item.content));
         }
         text
+    }
+
+    /// Which citations may be rendered with entries stripped to their key:
+    /// those that show a number and a locator and look at nothing else.
+    #[test]
+    fn citations_that_read_nothing_of_the_entry() {
+        let reads_nothing = |name: &str| {
+            let Csl::Independent(style) = ArchivedStyle::by_name(name).unwrap().get() else { unreachable!() };
+            citations_read_nothing(&Csl::Independent(style).to_xml().unwrap())
+        };
+        for (name, expected) in [
+            ("ieee", true),
+            ("gb-7714-2015-numeric", true),
+            ("vancouver", true),
+            ("apa", false),
+            ("chicago-author-date", false),
+            ("chicago-notes", false),
+            ("alphanumeric", false),
+            ("mla", false),
+        ] {
+            assert_eq!(reads_nothing(name), expected, "{name}");
+        }
+        let xml = |citation: &str| {
+            format!(
+                r#"<style><macro name="num"><text variable="citation-number"/></macro><macro name="who"><names variable="author"/></macro>{citation}</style>"#
+            )
+        };
+        let cases = [
+            (r#"<citation><layout><text macro="num"/><text variable="locator"/></layout></citation>"#, true),
+            (r#"<citation><layout><text macro="who"/></layout></citation>"#, false),
+            (
+                r#"<citation><layout><choose><if type="book"><text macro="num"/></if></choose></layout></citation>"#,
+                false,
+            ),
+            (
+                r#"<citation><layout><choose><if is-numeric="volume"><text macro="num"/></if></choose></layout></citation>"#,
+                false,
+            ),
+            (r#"<citation><layout><text macro="missing"/></layout></citation>"#, false),
+            (r#"<citation><sort><key macro="who"/></sort><layout><text macro="num"/></layout></citation>"#, false),
+        ];
+        for (citation, expected) in cases {
+            assert_eq!(citations_read_nothing(&xml(citation)), expected, "{citation}");
+        }
     }
 
     /// Reordering the locales' terms changes what is found first only in

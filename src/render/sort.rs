@@ -232,7 +232,7 @@ impl Sorter {
 }
 
 /// The inner XML of every `<macro name="…">`.
-fn macro_bodies(xml: &str) -> HashMap<String, String> {
+pub(super) fn macro_bodies(xml: &str) -> HashMap<String, String> {
     static MACRO: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r#"(?s)<macro name="([^"]*)">(.*?)</macro>"#).expect("valid regex"));
     MACRO.captures_iter(xml).map(|c| (c[1].to_string(), c[2].to_string())).collect()
