@@ -277,7 +277,7 @@ impl Engine {
         // stripped to key and type: it hashes and compares whole entries
         // several times per citation.
         let slim: Vec<hayagriva::Entry> = if self.slim_citations && self.numeric && !whole {
-            works.iter().map(|w| hayagriva::Entry::new(w.entry.key(), w.entry.entry_type().clone())).collect()
+            works.iter().map(|w| hayagriva::Entry::new(w.entry.key(), *w.entry.entry_type())).collect()
         } else {
             Vec::new()
         };
