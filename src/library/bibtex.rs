@@ -346,17 +346,26 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
         // `ids` aliases, which the scan above cannot see): a loop among
         // them would recurse until the stack overflows.
         if inherits(&source.text) {
-            let cuts: Vec<(usize, String)> =
-                links_to_cut(&source).into_iter().filter(|(item, _)| !cut_parents.contains(item)).collect();
+            let cuts = links_to_cut(&source);
             if !cuts.is_empty() {
                 for (item, message) in cuts {
-                    cut_parents.insert(item);
-                    problems.push(Problem {
-                        offset: items[item].range.start,
-                        key: item_key(&items[item]).map(String::from),
-                        message,
-                        fatal: false,
-                    });
+                    let key = item_key(&items[item]).map(String::from);
+                    if cut_parents.insert(item) {
+                        problems.push(Problem { offset: items[item].range.start, key, message, fatal: false });
+                    } else {
+                        // Its link fields could not be blanked: the entry
+                        // goes rather than the stack.
+                        dropped.insert(item);
+                        problems.push(Problem {
+                            offset: items[item].range.start,
+                            message: format!(
+                                "entry `{}` is skipped: its `crossref`/`xdata` links could not be cut",
+                                key.as_deref().unwrap_or("?")
+                            ),
+                            key,
+                            fatal: true,
+                        });
+                    }
                 }
                 continue;
             }
