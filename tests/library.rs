@@ -191,6 +191,29 @@ fn month_zero_is_reported_not_a_panic() {
     assert!(library.work("zero").is_some() && library.work("odd").is_some());
 }
 
+/// Found by fuzzing: biblatex unwraps the day it reads after a month (with no
+/// `day` field) into a `u8`, and a month of non-ASCII numerals: both panicked
+/// and cost the entry. The month is now reported and dropped instead.
+#[test]
+fn a_day_too_big_after_the_month_is_reported() {
+    let text = "@misc{a, title = {A}, year = 2005, month = \"10~66666\" # jan}\n\
+                @misc{b, title = {B}, year = 2006, month = {²}}\n\
+                @misc{c, title = {C}, year = 2007, month = {oct 31}}\n";
+    let (mut library, mut diagnostics) = Library::from_text("d.bib", text, mdbook_scholar::library::Format::BibLaTeX);
+    diagnostics.extend(library.resolve_all());
+    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        said,
+        [
+            "d.bib:1:45: warning: entry `a`: field `month` is ignored: `66666` is not a day (1-31)",
+            "d.bib:2:45: warning: entry `b`: field `month` is ignored: `²` is not a month number",
+        ]
+    );
+    for key in ["a", "b", "c"] {
+        assert!(library.work(key).is_some(), "{key}");
+    }
+}
+
 /// Found by fuzzing: biblatex computes `4 - digits` for a year unchecked, so
 /// a five-digit year panicked (debug builds) or vanished without a word.
 #[test]

@@ -503,6 +503,25 @@ fn convert(
     item: usize,
     key: &str,
 ) -> Option<hayagriva::Entry> {
+    // biblatex unwraps what it reads of a month field (a day after the
+    // month, a month of non-ASCII digits): such a month is not one.
+    let has_day = entry.fields.contains_key("day");
+    if let Some(chunks) = entry.fields.get("month")
+        && let Some(why) = month_field_trap(&chunks.format_verbatim(), has_day)
+    {
+        let at = chunks.first().map_or(0, |c| c.span.start);
+        let offset = match source.locate(at) {
+            (Some(i), offset) if i == item => offset,
+            _ => source.item_start(item),
+        };
+        problems.push(Problem {
+            offset,
+            key: Some(key.to_string()),
+            message: format!("entry `{key}`: field `month` is ignored: {why}"),
+            fatal: false,
+        });
+        entry.fields.remove("month");
+    }
     // biblatex subtracts one from a month or day without checking: `0`
     // would wrap around to month 256.
     for (field, valid) in [("month", 1..=12u32), ("day", 1..=31)] {
@@ -837,6 +856,34 @@ fn quotes_to_braces(text: &mut String, start: usize) {
     }
 }
 
+/// What in a `month` field biblatex would panic on rather than report, read
+/// as its `parse_three_fields` reads it: spaces, then every Unicode numeric
+/// character (a month when they take one or two bytes, parsed with
+/// `unwrap`), else a month name; then, when there is no `day` field, spaces,
+/// `-` or no-break spaces and the digits of a day (parsed into a `u8` with
+/// `unwrap`).
+fn month_field_trap(value: &str, has_day: bool) -> Option<String> {
+    let value = value.trim_start();
+    let numeric = value.find(|c: char| !c.is_numeric()).unwrap_or(value.len());
+    let (month, mut rest) = value.split_at(numeric);
+    if (1..=2).contains(&month.len()) {
+        if month.parse::<u8>().is_err() {
+            return Some(format!("`{month}` is not a month number"));
+        }
+    } else {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    }
+    if has_day {
+        return None;
+    }
+    let after = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '-' || c == '\u{a0}');
+    if after.len() == rest.len() {
+        return None;
+    }
+    let day = &after[..after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len())];
+    (!day.is_empty() && day.parse::<u8>().is_err()).then(|| format!("`{day}` is not a day (1-31)"))
+}
+
 /// How long a chain of `crossref`/`xdata` parents may be. biblatex follows
 /// it recursively, copying each parent; real chains are one or two long.
 const MAX_PARENT_DEPTH: usize = 16;
@@ -1043,6 +1090,29 @@ mod tests {
         );
         let title = parsed[2].entry.title().unwrap().value.to_string();
         assert_eq!(title, "Delta \u{E000}it\u{E001}");
+    }
+
+    /// Found by fuzzing: biblatex unwraps a day read from the month field
+    /// into a `u8` (`"10~66666" # jan` panicked), and a one- or two-byte
+    /// month of non-ASCII numerals (`²`).
+    #[test]
+    fn month_fields_biblatex_would_panic_on() {
+        let cases: [(&str, bool, Option<&str>); 11] = [
+            ("jan", false, None),
+            ("10", false, None),
+            ("10 12", false, None),
+            ("oct-31", false, None),
+            ("10\u{a0}66666jan", false, Some("`66666` is not a day (1-31)")),
+            ("jan 256", false, Some("`256` is not a day (1-31)")),
+            ("jan 256", true, None),
+            ("10 99", false, None),
+            ("²", false, Some("`²` is not a month number")),
+            ("123", false, None),
+            ("", false, None),
+        ];
+        for (value, has_day, expected) in cases {
+            assert_eq!(month_field_trap(value, has_day).as_deref(), expected, "{value:?}");
+        }
     }
 
     #[test]
