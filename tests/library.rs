@@ -192,13 +192,15 @@ fn month_zero_is_reported_not_a_panic() {
 }
 
 /// Found by fuzzing: biblatex unwraps the day it reads after a month (with no
-/// `day` field) into a `u8`, and a month of non-ASCII numerals: both panicked
-/// and cost the entry. The month is now reported and dropped instead.
+/// `day` field) into a `u8`, and dates of non-ASCII numerals (`²`, `٣`) as
+/// ASCII digits: each panicked and cost the entry. The field is now reported
+/// and dropped instead.
 #[test]
 fn a_day_too_big_after_the_month_is_reported() {
     let text = "@misc{a, title = {A}, year = 2005, month = \"10~66666\" # jan}\n\
                 @misc{b, title = {B}, year = 2006, month = {²}}\n\
-                @misc{c, title = {C}, year = 2007, month = {oct 31}}\n";
+                @misc{c, title = {C}, year = 2007, month = {oct 31}}\n\
+                @misc{e, title = {E}, date = {2020-٣-01}}\n";
     let (mut library, mut diagnostics) = Library::from_text("d.bib", text, mdbook_scholar::library::Format::BibLaTeX);
     diagnostics.extend(library.resolve_all());
     let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
@@ -206,10 +208,11 @@ fn a_day_too_big_after_the_month_is_reported() {
         said,
         [
             "d.bib:1:45: warning: entry `a`: field `month` is ignored: `66666` is not a day (1-31)",
-            "d.bib:2:45: warning: entry `b`: field `month` is ignored: `²` is not a month number",
+            "d.bib:2:45: warning: entry `b`: field `month` is ignored: `²` is not a digit (write dates with 0-9)",
+            "d.bib:4:31: warning: entry `e`: field `date` is ignored: `٣` is not a digit (write dates with 0-9)",
         ]
     );
-    for key in ["a", "b", "c"] {
+    for key in ["a", "b", "c", "e"] {
         assert!(library.work(key).is_some(), "{key}");
     }
 }

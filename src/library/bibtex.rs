@@ -503,8 +503,31 @@ fn convert(
     item: usize,
     key: &str,
 ) -> Option<hayagriva::Entry> {
-    // biblatex unwraps what it reads of a month field (a day after the
-    // month, a month of non-ASCII digits): such a month is not one.
+    // biblatex reads the numbers of a date as any Unicode numerals but
+    // parses them as ASCII digits, with `unwrap`: `²` or `٣` in a date
+    // would panic. Such a field is not a date.
+    for field in ["year", "month", "day", "date", "urldate", "eventdate", "origdate"] {
+        let Some(chunks) = entry.fields.get(field) else { continue };
+        let value = chunks.format_verbatim();
+        if let Some(numeral) = value.chars().find(|c| c.is_numeric() && !c.is_ascii_digit()) {
+            let at = chunks.first().map_or(0, |c| c.span.start);
+            let offset = match source.locate(at) {
+                (Some(i), offset) if i == item => offset,
+                _ => source.item_start(item),
+            };
+            problems.push(Problem {
+                offset,
+                key: Some(key.to_string()),
+                message: format!(
+                    "entry `{key}`: field `{field}` is ignored: `{numeral}` is not a digit (write dates with 0-9)"
+                ),
+                fatal: false,
+            });
+            entry.fields.remove(field);
+        }
+    }
+    // biblatex unwraps the day it reads after a month when there is no
+    // `day` field: a day past 255 would panic.
     let has_day = entry.fields.contains_key("day");
     if let Some(chunks) = entry.fields.get("month")
         && let Some(why) = month_field_trap(&chunks.format_verbatim(), has_day)
