@@ -402,6 +402,24 @@ fn encode(entry: &Entry, out: &mut Vec<u8>) {
     number(out.len() - start, out);
 }
 
+/// Copies a stored text to `out` as it is in the pack (a JSON string), a
+/// buffer at a time.
+pub fn copy_stored(
+    file: &std::fs::File,
+    stored: Stored,
+    buffer: &mut [u8],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let (mut offset, end) = (stored.offset, stored.offset + stored.length);
+    while offset < end {
+        let n = usize::try_from(end - offset).map_or(buffer.len(), |n| n.min(buffer.len()));
+        read_at(file, &mut buffer[..n], offset)?;
+        out.write_all(&buffer[..n])?;
+        offset += n as u64;
+    }
+    Ok(())
+}
+
 /// A chapter's text from the pack.
 pub fn read_content(file: &std::fs::File, stored: Stored) -> Option<String> {
     let mut literal = vec![0; usize::try_from(stored.length).ok()?];

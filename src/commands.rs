@@ -80,30 +80,11 @@ fn write_book(outcome: &crate::Outcome, out: &mut impl Write) -> Result<()> {
             .and_then(|i: usize| deferred.stored.get(i))
             .context("a stand-in without a chapter")?;
         out.write_all(&rest.as_bytes()[..at])?;
-        let mut offset = stored.offset;
-        let end_offset = stored.offset + stored.length;
-        while offset < end_offset {
-            let n = usize::try_from(end_offset - offset).map_or(buffer.len(), |n| n.min(buffer.len()));
-            read_at(&deferred.pack, &mut buffer[..n], offset)?;
-            out.write_all(&buffer[..n])?;
-            offset += n as u64;
-        }
+        crate::cache::copy_stored(&deferred.pack, *stored, &mut buffer, out)?;
         rest = &after[end + closing.len()..];
     }
     out.write_all(rest.as_bytes())?;
     Ok(())
-}
-
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
-}
-
-#[cfg(not(unix))]
-fn read_at(mut file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
-    use std::io::{Seek, SeekFrom};
-    file.seek(SeekFrom::Start(offset))?;
-    file.read_exact(buffer)
 }
 
 /// A warning when the calling mdBook is not the 0.5 series we were built

@@ -23,6 +23,13 @@ fn load(names: &[&str]) -> (Library, Vec<String>) {
     (library, diagnostics.iter().map(|d| d.to_string()).collect())
 }
 
+/// A bibliography from text, every entry read: the library and what was said.
+fn read(shown: &str, text: &str) -> (Library, Vec<String>) {
+    let (mut library, mut diagnostics) = Library::from_text(shown, text, mdbook_scholar::library::Format::BibLaTeX);
+    diagnostics.extend(library.resolve_all());
+    (library, diagnostics.iter().map(|d| d.to_string()).collect())
+}
+
 fn format(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(BIN).arg("format").args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
     (
@@ -129,15 +136,14 @@ fn non_utf8_bytes_are_an_error_and_the_other_entries_still_load() {
 #[test]
 fn private_use_marks_in_a_file_are_reported_and_made_inert() {
     let text = "@article{a, title = {Forged \u{E000}emphasis\u{E001} and number \u{E010}}, author = {Doe, J.}, journal = {J}, year = 2020}\n";
-    let (mut library, diagnostics) = Library::from_text("marks.bib", text, mdbook_scholar::library::Format::BibLaTeX);
-    let diagnostics: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    // Read whole: parsing the entry says nothing more.
+    let (library, diagnostics) = read("marks.bib", text);
     assert_eq!(
         diagnostics,
         [
             "marks.bib:1:29: warning: the file has 3 private-use characters (U+E000 to U+E02F), read as `\u{FFFD}` (mdbook-scholar keeps these for its own marks; remove them from the file)"
         ]
     );
-    assert!(library.resolve(["a"]).is_empty());
     let title = library.work("a").unwrap().entry.title().unwrap().value.to_string();
     assert_eq!(title, "Forged \u{FFFD}emphasis\u{FFFD} and number \u{FFFD}");
 }
@@ -154,10 +160,7 @@ fn deeply_nested_braces_are_an_error_not_a_stack_overflow() {
         "{".repeat(50_000),
         "}".repeat(50_000)
     );
-    let (mut library, mut diagnostics) =
-        Library::from_text("deep.bib", &deep, mdbook_scholar::library::Format::BibLaTeX);
-    diagnostics.extend(library.resolve_all());
-    let diagnostics: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let (library, diagnostics) = read("deep.bib", &deep);
     assert_eq!(
         diagnostics,
         [
@@ -175,10 +178,8 @@ fn deeply_nested_braces_are_an_error_not_a_stack_overflow() {
 fn month_zero_is_reported_not_a_panic() {
     let text = "@misc{zero, title = {Zero}, year = 2020, month = {0}}\n@misc{fine, title = {Fine}, year = 2021}\n\
                 @misc{odd, title = {Odd}, year = 2022, month = \"0~0\" # jan}\n";
-    let (mut library, mut diagnostics) = Library::from_text("m.bib", text, mdbook_scholar::library::Format::BibLaTeX);
-    diagnostics.extend(library.resolve_all());
+    let (library, said) = read("m.bib", text);
     assert!(library.work("fine").is_some());
-    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
     // Month 0 itself is caught before biblatex sees it; the guard is for
     // whatever else it cannot take.
     assert_eq!(
@@ -201,9 +202,7 @@ fn a_day_too_big_after_the_month_is_reported() {
                 @misc{b, title = {B}, year = 2006, month = {²}}\n\
                 @misc{c, title = {C}, year = 2007, month = {oct 31}}\n\
                 @misc{e, title = {E}, date = {2020-٣-01}}\n";
-    let (mut library, mut diagnostics) = Library::from_text("d.bib", text, mdbook_scholar::library::Format::BibLaTeX);
-    diagnostics.extend(library.resolve_all());
-    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let (library, said) = read("d.bib", text);
     assert_eq!(
         said,
         [
@@ -222,9 +221,7 @@ fn a_day_too_big_after_the_month_is_reported() {
 #[test]
 fn a_year_of_five_digits_is_reported() {
     let text = "@online{a, title = {A}, url = {https://x.org}, urldate = {20240-01-01}}\n@misc{b, title = {B}, date = {2020/20211}}\n";
-    let (mut library, mut diagnostics) = Library::from_text("y.bib", text, mdbook_scholar::library::Format::BibLaTeX);
-    diagnostics.extend(library.resolve_all());
-    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let (library, said) = read("y.bib", text);
     assert_eq!(
         said,
         [
@@ -249,10 +246,7 @@ fn crossref_loops_through_duplicates_aliases_and_strings_are_cut() {
                 @misc{ping, title = {Ping}, xdata = {pong}}\n\
                 @xdata{pong, publisher = {Pong Press}, crossref = \"pi\" # \"ng\"}\n\
                 @inproceedings{fine, title = {Fine}, crossref = {conf}}\n";
-    let (mut library, mut diagnostics) =
-        Library::from_text("loop.bib", text, mdbook_scholar::library::Format::BibLaTeX);
-    diagnostics.extend(library.resolve_all());
-    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let (library, said) = read("loop.bib", text);
     for expected in [
         "loop.bib:1:1: warning: `crossref`/`xdata` of entry `conf` leads back to itself through `conf`",
         "loop.bib:3:1: warning: `crossref`/`xdata` of entry `aliased` leads back to itself through `aliased`",
@@ -282,10 +276,7 @@ fn a_crossref_chain_of_thousands_is_cut_not_a_stack_overflow() {
         text.push_str(&format!("@misc{{c{i}, title = {{C{i}}}, crossref = {{c{}}}}}\n", i + 1));
     }
     text.push_str("@misc{c3000, title = {Last}, publisher = {Deep Press}}\n");
-    let (mut library, mut diagnostics) =
-        Library::from_text("chain.bib", &text, mdbook_scholar::library::Format::BibLaTeX);
-    diagnostics.extend(library.resolve_all());
-    let said: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+    let (library, said) = read("chain.bib", &text);
     assert!(!said.is_empty() && said.iter().all(|s| s.contains("chain of more than 16")), "{said:#?}");
     assert_eq!(library.keys().count(), 3001);
     assert!(library.work("c0").is_some() && library.work("c2999").is_some());

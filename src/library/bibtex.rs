@@ -503,35 +503,13 @@ fn convert(
     item: usize,
     key: &str,
 ) -> Option<hayagriva::Entry> {
-    // biblatex reads the numbers of a date as any Unicode numerals but
-    // parses them as ASCII digits, with `unwrap`: `²` or `٣` in a date
-    // would panic. Such a field is not a date.
-    for field in ["year", "month", "day", "date", "urldate", "eventdate", "origdate"] {
+    // biblatex unwraps and subtracts while it reads dates, unchecked: a
+    // field it would panic on or misread is dropped, and said so. `day`
+    // goes before `month`, which reads a day itself when there is none.
+    for field in ["year", "day", "month", "date", "urldate", "eventdate", "origdate"] {
         let Some(chunks) = entry.fields.get(field) else { continue };
-        let value = chunks.format_verbatim();
-        if let Some(numeral) = value.chars().find(|c| c.is_numeric() && !c.is_ascii_digit()) {
-            let at = chunks.first().map_or(0, |c| c.span.start);
-            let offset = match source.locate(at) {
-                (Some(i), offset) if i == item => offset,
-                _ => source.item_start(item),
-            };
-            problems.push(Problem {
-                offset,
-                key: Some(key.to_string()),
-                message: format!(
-                    "entry `{key}`: field `{field}` is ignored: `{numeral}` is not a digit (write dates with 0-9)"
-                ),
-                fatal: false,
-            });
-            entry.fields.remove(field);
-        }
-    }
-    // biblatex unwraps the day it reads after a month when there is no
-    // `day` field: a day past 255 would panic.
-    let has_day = entry.fields.contains_key("day");
-    if let Some(chunks) = entry.fields.get("month")
-        && let Some(why) = month_field_trap(&chunks.format_verbatim(), has_day)
-    {
+        let has_day = entry.fields.contains_key("day");
+        let Some(why) = date_field_trap(field, &chunks.format_verbatim(), has_day) else { continue };
         let at = chunks.first().map_or(0, |c| c.span.start);
         let offset = match source.locate(at) {
             (Some(i), offset) if i == item => offset,
@@ -540,64 +518,10 @@ fn convert(
         problems.push(Problem {
             offset,
             key: Some(key.to_string()),
-            message: format!("entry `{key}`: field `month` is ignored: {why}"),
+            message: format!("entry `{key}`: field `{field}` is ignored: {why}"),
             fatal: false,
         });
-        entry.fields.remove("month");
-    }
-    // biblatex subtracts one from a month or day without checking: `0`
-    // would wrap around to month 256.
-    for (field, valid) in [("month", 1..=12u32), ("day", 1..=31)] {
-        let Some(chunks) = entry.fields.get(field) else { continue };
-        // As biblatex reads it: one or two digits after any spaces.
-        let value = chunks.format_verbatim();
-        let digits: String = value.trim_start().chars().take_while(char::is_ascii_digit).take(2).collect();
-        let Ok(number) = digits.parse::<u32>() else { continue };
-        if !valid.contains(&number) {
-            let at = chunks.first().map_or(0, |c| c.span.start);
-            let offset = match source.locate(at) {
-                (Some(i), offset) if i == item => offset,
-                _ => source.item_start(item),
-            };
-            problems.push(Problem {
-                offset,
-                key: Some(key.to_string()),
-                message: format!(
-                    "entry `{key}`: field `{field}` is ignored: {number} is not a {field} ({}-{})",
-                    valid.start(),
-                    valid.end()
-                ),
-                fatal: false,
-            });
-            entry.fields.remove(field);
-        }
-    }
-    // Nor does it check that a year has at most four digits (`4 - digits`
-    // overflows): such a date is not one.
-    for field in ["date", "urldate", "eventdate", "origdate"] {
-        let Some(chunks) = entry.fields.get(field) else { continue };
-        let value = chunks.format_verbatim();
-        let too_long = value.split('/').any(|part| {
-            let part = part.trim_start().trim_start_matches(['-', '+']);
-            part.chars().take_while(char::is_ascii_digit).count() > 4
-        });
-        if too_long {
-            let at = chunks.first().map_or(0, |c| c.span.start);
-            let offset = match source.locate(at) {
-                (Some(i), offset) if i == item => offset,
-                _ => source.item_start(item),
-            };
-            problems.push(Problem {
-                offset,
-                key: Some(key.to_string()),
-                message: format!(
-                    "entry `{key}`: field `{field}` is ignored: `{}` is not a date (a year has at most 4 digits)",
-                    value.trim()
-                ),
-                fatal: false,
-            });
-            entry.fields.remove(field);
-        }
+        entry.fields.remove(field);
     }
     for _ in 0..=entry.fields.len() {
         match hayagriva::Entry::try_from(&*entry) {
@@ -879,26 +803,55 @@ fn quotes_to_braces(text: &mut String, start: usize) {
     }
 }
 
-/// What in a `month` field biblatex would panic on rather than report, read
-/// as its `parse_three_fields` reads it: spaces, then every Unicode numeric
-/// character (a month when they take one or two bytes, parsed with
-/// `unwrap`), else a month name; then, when there is no `day` field, spaces,
-/// `-` or no-break spaces and the digits of a day (parsed into a `u8` with
-/// `unwrap`).
-fn month_field_trap(value: &str, has_day: bool) -> Option<String> {
-    let value = value.trim_start();
-    let numeric = value.find(|c: char| !c.is_numeric()).unwrap_or(value.len());
-    let (month, mut rest) = value.split_at(numeric);
-    if (1..=2).contains(&month.len()) {
-        if month.parse::<u8>().is_err() {
-            return Some(format!("`{month}` is not a month number"));
+/// Why biblatex would panic on a date field as written, or misread it, if
+/// it would:
+/// - it reads any Unicode numerals but parses them as ASCII digits, with
+///   `unwrap` (`²`, `٣`);
+/// - it subtracts one from a month or day unchecked (`0` wraps to 256);
+/// - with no `day` field it reads a day after the month and unwraps it
+///   into a `u8` (`"10~66666" # jan`);
+/// - it computes `4 - digits` for a year unchecked (`20240-01-01`).
+fn date_field_trap(field: &str, value: &str, has_day: bool) -> Option<String> {
+    if let Some(numeral) = value.chars().find(|c| c.is_numeric() && !c.is_ascii_digit()) {
+        return Some(format!("`{numeral}` is not a digit (write dates with 0-9)"));
+    }
+    let valid = match field {
+        "month" => 1..=12u32,
+        "day" => 1..=31,
+        "year" => return None,
+        _ => {
+            let too_long = value.split('/').any(|part| {
+                let part = part.trim_start().trim_start_matches(['-', '+']);
+                part.chars().take_while(char::is_ascii_digit).count() > 4
+            });
+            return too_long.then(|| format!("`{}` is not a date (a year has at most 4 digits)", value.trim()));
         }
+    };
+    // As biblatex reads it: one or two digits after any spaces.
+    let digits: String = value.trim_start().chars().take_while(char::is_ascii_digit).take(2).collect();
+    if let Ok(number) = digits.parse::<u32>()
+        && !valid.contains(&number)
+    {
+        return Some(format!("{number} is not a {field} ({}-{})", valid.start(), valid.end()));
+    }
+    if field == "month" && !has_day {
+        return day_in_month_trap(value);
+    }
+    None
+}
+
+/// What biblatex reads as a day from a `month` field when there is no
+/// `day` field, if it would panic on it: after spaces, the month (one or
+/// two digits, else a name), then spaces, `-` or no-break spaces, then
+/// digits parsed into a `u8` with `unwrap`.
+fn day_in_month_trap(value: &str) -> Option<String> {
+    let value = value.trim_start();
+    let digits = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let rest = if (1..=2).contains(&digits) {
+        &value[digits..]
     } else {
-        rest = rest.trim_start_matches(|c: char| c.is_ascii_alphabetic());
-    }
-    if has_day {
-        return None;
-    }
+        value[digits..].trim_start_matches(|c: char| c.is_ascii_alphabetic())
+    };
     let after = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '-' || c == '\u{a0}');
     if after.len() == rest.len() {
         return None;
@@ -1115,26 +1068,30 @@ mod tests {
         assert_eq!(title, "Delta \u{E000}it\u{E001}");
     }
 
-    /// Found by fuzzing: biblatex unwraps a day read from the month field
-    /// into a `u8` (`"10~66666" # jan` panicked), and a one- or two-byte
-    /// month of non-ASCII numerals (`²`).
+    /// Date fields biblatex would panic on or misread (several found by
+    /// fuzzing: month 0, `"10~66666" # jan`, five-digit years).
     #[test]
-    fn month_fields_biblatex_would_panic_on() {
-        let cases: [(&str, bool, Option<&str>); 11] = [
-            ("jan", false, None),
-            ("10", false, None),
-            ("10 12", false, None),
-            ("oct-31", false, None),
-            ("10\u{a0}66666jan", false, Some("`66666` is not a day (1-31)")),
-            ("jan 256", false, Some("`256` is not a day (1-31)")),
-            ("jan 256", true, None),
-            ("10 99", false, None),
-            ("²", false, Some("`²` is not a month number")),
-            ("123", false, None),
-            ("", false, None),
+    fn date_fields_biblatex_would_panic_on() {
+        let cases: [(&str, &str, bool, Option<&str>); 16] = [
+            ("month", "jan", false, None),
+            ("month", "10", false, None),
+            ("month", "10 12", false, None),
+            ("month", "oct-31", false, None),
+            ("month", "123", false, None),
+            ("month", "", false, None),
+            ("month", "10 99", false, None),
+            ("month", "10\u{a0}66666jan", false, Some("`66666` is not a day (1-31)")),
+            ("month", "jan 256", false, Some("`256` is not a day (1-31)")),
+            ("month", "jan 256", true, None),
+            ("month", "0", false, Some("0 is not a month (1-12)")),
+            ("month", "²", false, Some("`²` is not a digit (write dates with 0-9)")),
+            ("day", "32", false, Some("32 is not a day (1-31)")),
+            ("year", "٣", false, Some("`٣` is not a digit (write dates with 0-9)")),
+            ("date", "2020/20211", false, Some("`2020/20211` is not a date (a year has at most 4 digits)")),
+            ("urldate", "2024-01-01", false, None),
         ];
-        for (value, has_day, expected) in cases {
-            assert_eq!(month_field_trap(value, has_day).as_deref(), expected, "{value:?}");
+        for (field, value, has_day, expected) in cases {
+            assert_eq!(date_field_trap(field, value, has_day).as_deref(), expected, "{field} = {value:?}");
         }
     }
 
