@@ -37,7 +37,8 @@ pub struct Stored {
     pub length: u64,
 }
 
-/// A chapter's part of its quick key.
+/// What a chapter's keys take from it (with the build's base): its name,
+/// place and text, hashed once.
 #[derive(Debug, Clone, Copy)]
 pub struct Digest((u64, u64));
 
@@ -147,22 +148,19 @@ impl Cache {
         Some(Cache { dir, base, leave_content, state: Mutex::new(state) })
     }
 
-    /// The key of a chapter citing works with these fingerprints.
-    pub fn key(&self, chapter: &Chapter, dependencies: &[(&str, Option<u64>)]) -> Key {
+    /// The key of a chapter (by its [`Cache::digest`]) citing works with
+    /// these fingerprints.
+    pub fn key(&self, digest: &Digest, dependencies: &[(&str, Option<u64>)]) -> Key {
         let (a, b) = hash2(|h| {
-            self.base.hash(h);
-            chapter.name.hash(h);
-            chapter.path.hash(h);
-            chapter.slug.hash(h);
-            chapter.number.hash(h);
-            chapter.content.hash(h);
+            "full".hash(h);
+            digest.0.hash(h);
             dependencies.hash(h);
         });
         Key(format!("{a:016x}{b:016x}"))
     }
 
-    /// What the quick key takes from a chapter (computed while the
-    /// bibliography loads).
+    /// What a chapter's keys take from it (computed while the bibliography
+    /// loads, for the quick key).
     pub fn digest(&self, chapter: &Chapter) -> Digest {
         Digest(hash2(|h| {
             "quick".hash(h);

@@ -184,9 +184,10 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     let holders = !collected.book_lists.is_empty() || !collected.topics.is_empty();
     let keys: Vec<Option<cache::Key>> = collected
         .chapters
-        .iter()
+        .par_iter()
         .zip(&unscanned)
-        .map(|(chapter, unscanned)| {
+        .zip(&digests)
+        .map(|((chapter, unscanned), digest)| {
             let cache = cache.as_ref().filter(|_| !unscanned)?;
             let independent = config.scope != config::Scope::None
                 && !chapter.scan.markers.iter().any(|m| {
@@ -198,7 +199,10 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
                 cited.dedup();
                 let dependencies: Vec<(&str, Option<u64>)> =
                     cited.iter().map(|k| (*k, library.fingerprint(k))).collect();
-                cache.key(chapter, &dependencies)
+                // The chapter's text is hashed once: its digest, when the
+                // quick lookup made one.
+                let digest = (*digest).unwrap_or_else(|| cache.digest(chapter));
+                cache.key(&digest, &dependencies)
             })
         })
         .collect();
