@@ -1,0 +1,95 @@
+//! A whole rendering job as one JSON document: the style, the locales, the
+//! items and the citations in document order. The differential test sends the
+//! same request to citeproc-js, so both engines answer the same question.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// What to render: one style over one set of CSL-JSON items.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Request {
+    /// Path of the `.csl` file. A dependent style's parent is looked up in the
+    /// same folder as `<parent id's last segment>.csl`.
+    pub style: PathBuf,
+    /// Folder of CSL locale files (`locales-xx-XX.xml`).
+    pub locales: PathBuf,
+    /// Forces the locale (`en-US`, `zh-CN`); otherwise the style's
+    /// `default-locale`, otherwise `en-US`.
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// Output markup.
+    #[serde(default)]
+    pub format: Format,
+    /// CSL-JSON items.
+    pub items: Vec<serde_json::Value>,
+    /// Citation clusters in document order; a note style puts cluster `i` in
+    /// note `i + 1`.
+    #[serde(default)]
+    pub citations: Vec<Vec<CiteRef>>,
+    /// Whether to render the bibliography (of every item, as citeproc-js's
+    /// `updateItems` with all ids followed by `makeBibliography`).
+    #[serde(default = "yes")]
+    pub bibliography: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Output markup of a rendering.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// HTML as citeproc-js writes it (`<i>`, `<b>`, `<sup>`, small caps spans).
+    #[default]
+    Html,
+    /// Plain text.
+    Text,
+}
+
+/// One cite inside a citation cluster.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct CiteRef {
+    /// The item's `id`.
+    pub id: String,
+    /// Locator value, e.g. `12-15`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locator: Option<String>,
+    /// Locator label (`page`, `chapter`, …); `page` when a locator has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Text before the cite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Text after the cite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suffix: Option<String>,
+    /// Leaves the author out (`[-@key]`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suppress_author: bool,
+    /// Only the author (narrative `@key`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub author_only: bool,
+}
+
+/// What an engine rendered for a [`Request`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct Response {
+    /// Bibliography entries in the style's order.
+    pub bibliography: Vec<RenderedEntry>,
+    /// One string per citation cluster, in request order, as they read after
+    /// every cluster has been processed.
+    pub citations: Vec<String>,
+}
+
+/// One bibliography entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenderedEntry {
+    /// The item's `id`.
+    pub id: String,
+    /// The entry's markup, without citeproc-js's `<div class="csl-entry">` wrapper.
+    pub text: String,
+}
