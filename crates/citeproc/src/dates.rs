@@ -143,7 +143,9 @@ pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
                     if !before.is_empty() && !delimiter.is_empty() {
                         run.push(Piece::text(delimiter.clone()));
                     }
+                    let printed = ctx.printed_year_suffix.replace(true);
                     run.extend(render_parts(ctx, &middle, value.start, value, &delimiter, (false, true)));
+                    ctx.printed_year_suffix.replace(printed);
                     run.push(Piece::text(range_delimiter));
                     run.extend(render_parts(ctx, &middle, end, value, &delimiter, (true, after.is_empty())));
                     if !after.is_empty() {
@@ -155,7 +157,10 @@ pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
                     run
                 }
                 _ => {
+                    // The year suffix follows the range's last year.
+                    let printed = ctx.printed_year_suffix.replace(true);
                     let mut run = render_parts(ctx, &parts, value.start, value, &delimiter, (false, true));
+                    ctx.printed_year_suffix.replace(printed);
                     let range_delimiter = parts
                         .iter()
                         .find(|p| p.name == DatePartName::Year)
@@ -261,7 +266,7 @@ fn part_text(ctx: &Ctx, part: &Part, value: [i32; 3], date: &DateValue) -> Run {
                 DateMonthForm::Numeric => month.to_string(),
                 DateMonthForm::NumericLeadingZeros => format!("{month:02}"),
                 DateMonthForm::Long | DateMonthForm::Short => {
-                    let term = OtherTerm::month(month as u8).map(Term::Other);
+                    let term = OtherTerm::month((month - 1) as u8).map(Term::Other);
                     let term_form = if form == DateMonthForm::Short { TermForm::Short } else { TermForm::Long };
                     match term.and_then(|t| ctx.term(t, term_form, false)) {
                         Some(text) => text,
@@ -281,7 +286,7 @@ fn part_text(ctx: &Ctx, part: &Part, value: [i32; 3], date: &DateValue) -> Run {
                     if ctx.shared.terms.limit_day_ordinals_to_day_1 && day != 1 {
                         day.to_string()
                     } else {
-                        let gender = OtherTerm::month(month.clamp(1, 12) as u8).map(Term::Other);
+                        let gender = OtherTerm::month((month.clamp(1, 12) - 1) as u8).map(Term::Other);
                         numbers::ordinal(ctx, day as i64, false, gender)
                     }
                 }

@@ -4,9 +4,10 @@
 
 use crate::engine::Processor;
 use crate::item::Item;
+use crate::names::initials;
 use crate::output;
 use crate::render::{Cite, Disambiguation, Mode};
-use citationberg::TestPosition;
+use citationberg::{DisambiguationRule, TestPosition};
 use std::collections::HashMap;
 
 /// The disambiguation of every item (indexed like `items`).
@@ -20,6 +21,11 @@ pub fn run(processor: &Processor, items: &[Item], bib_order: &[usize], numbers: 
         let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&first), Some(numbers[i]), d, names.clone());
         output::plain(&ctx.elements(&citation.layout.elements, "").0)
     };
+    // 0. Names that share a family name with another person get initials or
+    //    given names wherever they stand, under the global rules.
+    if citation.disambiguate_add_givenname && citation.givenname_disambiguation_rule != DisambiguationRule::ByCite {
+        names_globally(processor, items, &mut state);
+    }
     let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
     for &i in bib_order {
         by_text.entry(render(i, &state[i])).or_default().push(i);
@@ -44,7 +50,18 @@ pub fn run(processor: &Processor, items: &[Item], bib_order: &[usize], numbers: 
     let mut suffix_groups: Vec<Vec<usize>> = Vec::new();
     for group in groups {
         let mut pending = vec![group];
-        // 1. More names.
+        // 1. Given names for the names that share a family name with another
+        //    member's name in the same place: initials where they differ,
+        //    whole given names (where the rule allows) where they do not.
+        if citation.disambiguate_add_givenname {
+            let mut next = Vec::new();
+            for group in pending {
+                expand_names(processor, items, &group, &mut state);
+                next.extend(split(&group, &state));
+            }
+            pending = next;
+        }
+        // 2. More names.
         if citation.disambiguate_add_names {
             let mut next = Vec::new();
             for group in pending {
@@ -67,31 +84,10 @@ pub fn run(processor: &Processor, items: &[Item], bib_order: &[usize], numbers: 
                     }
                     remaining = still_flat;
                 }
+                if citation.disambiguate_add_givenname {
+                    expand_names(processor, items, &group, &mut state);
+                }
                 next.extend(split(&group, &state));
-            }
-            pending = next;
-        }
-        // 2. Given names: initials, then whole.
-        if citation.disambiguate_add_givenname {
-            let mut next = Vec::new();
-            let full = citation.givenname_disambiguation_rule.allows_full_first_names();
-            for group in pending {
-                for &i in &group {
-                    state[i].givenname = 1;
-                }
-                let mut still = split(&group, &state);
-                if full && !still.is_empty() {
-                    for &i in still.iter().flatten() {
-                        state[i].givenname = 2;
-                    }
-                    still = split(&group, &state);
-                }
-                if still.iter().map(Vec::len).sum::<usize>() == group.len() {
-                    for &i in &group {
-                        state[i].givenname = 0;
-                    }
-                }
-                next.extend(still);
             }
             pending = next;
         }
@@ -118,6 +114,118 @@ pub fn run(processor: &Processor, items: &[Item], bib_order: &[usize], numbers: 
         }
     }
     state
+}
+
+/// The names a citation shows of an item: its first name list, up to the
+/// et-al cut.
+fn cited_names<'i>(item: &'i Item, min: Option<u32>, first: Option<u32>) -> &'i [crate::item::Name] {
+    let list =
+        ["author", "editor", "translator"].iter().find_map(|v| item.names.get(*v)).map_or(&[][..], Vec::as_slice);
+    match (min, first) {
+        (Some(min), Some(first)) if list.len() >= min as usize => &list[..(first as usize).min(list.len())],
+        _ => list,
+    }
+}
+
+/// Raises the given-name level of the names of a group of ambiguous cites
+/// that share a family name, place by place, with another member's name.
+fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &mut [Disambiguation]) {
+    let options = processor.citation_names();
+    let rule = processor.style.citation.givenname_disambiguation_rule;
+    let with = options.initialize_with.clone().unwrap_or_else(|| ". ".into());
+    let hyphen = processor.style.settings.initialize_with_hyphen;
+    let shown = |i: usize, state: &[Disambiguation]| -> Vec<crate::item::Name> {
+        let list =
+            ["author", "editor", "translator"].iter().find_map(|v| items[i].names.get(*v)).cloned().unwrap_or_default();
+        let count = match (options.et_al_min, options.et_al_use_first) {
+            (Some(min), Some(first)) if list.len() >= min as usize => first as usize + state[i].add_names,
+            _ => list.len(),
+        };
+        list.into_iter().take(count).collect()
+    };
+    let lists: Vec<Vec<crate::item::Name>> = group.iter().map(|&i| shown(i, state)).collect();
+    for (m, &i) in group.iter().enumerate() {
+        for (k, name) in lists[m].iter().enumerate() {
+            if name.is_literal() || (k > 0 && !rule.allows_multiple_names()) {
+                continue;
+            }
+            let rivals: Vec<&crate::item::Name> = lists
+                .iter()
+                .enumerate()
+                .filter(|(o, _)| *o != m)
+                .filter_map(|(_, other)| other.get(k))
+                .filter(|n| n.family == name.family && n.given != name.given)
+                .collect();
+            if !rivals.is_empty() {
+                let mine = initials(&name.given, &with, true, hyphen);
+                let same_initials = rivals.iter().any(|r| initials(&r.given, &with, true, hyphen) == mine);
+                let level = if !same_initials {
+                    1
+                } else if rule.allows_full_first_names() {
+                    2
+                } else {
+                    continue;
+                };
+                if state[i].givenname_of.len() <= k {
+                    state[i].givenname_of.resize(k + 1, 0);
+                }
+                state[i].givenname_of[k] = state[i].givenname_of[k].max(level);
+            }
+        }
+    }
+}
+
+/// Expands names that would be ambiguous as names: a family name borne by
+/// two people gets initials, or the whole given name when the initials are
+/// the same too (where the rule allows it).
+fn names_globally(processor: &Processor, items: &[Item], state: &mut [Disambiguation]) {
+    let citation = &processor.style.citation;
+    let rule = citation.givenname_disambiguation_rule;
+    let options = processor.citation_names();
+    let with = options.initialize_with.clone().unwrap_or_else(|| ". ".into());
+    let hyphen = processor.style.settings.initialize_with_hyphen;
+    let family = |n: &crate::item::Name| format!("{} {}", n.non_dropping_particle, n.family).trim().to_string();
+    // Every person cited, by family name.
+    let mut people: HashMap<String, Vec<&crate::item::Name>> = HashMap::new();
+    for item in items {
+        let shown = cited_names(item, options.et_al_min, options.et_al_use_first);
+        let shown = if rule.allows_multiple_names() { shown } else { &shown[..shown.len().min(1)] };
+        for name in shown.iter().filter(|n| !n.is_literal()) {
+            let same = people.entry(family(name)).or_default();
+            if !same.iter().any(|n| n.given == name.given) {
+                same.push(name);
+            }
+        }
+    }
+    for (i, item) in items.iter().enumerate() {
+        let shown = cited_names(item, options.et_al_min, options.et_al_use_first);
+        let count = if rule.allows_multiple_names() { shown.len() } else { shown.len().min(1) };
+        let mut levels = vec![0u8; count];
+        for (k, name) in shown.iter().take(count).enumerate() {
+            let Some(same) = people.get(&family(name)).filter(|s| s.len() > 1) else { continue };
+            let mine = initials(&name.given, &with, true, hyphen);
+            let others = same.iter().filter(|other| other.given != name.given);
+            let (mut same_initials, mut other_initials) = (false, false);
+            for other in others {
+                if initials(&other.given, &with, true, hyphen) == mine {
+                    same_initials = true;
+                } else {
+                    other_initials = true;
+                }
+            }
+            levels[k] = if same_initials && rule.allows_full_first_names() {
+                2
+            } else if other_initials {
+                1
+            } else {
+                // Initials that tell nobody apart are not added.
+                0
+            };
+        }
+        if levels.iter().any(|&l| l > 0) {
+            state[i].givenname_of = levels;
+        }
+    }
 }
 
 /// `a`…`z`, `aa`, `ab`, …

@@ -101,6 +101,8 @@ impl Processor {
             page_range_format: self.style.settings.page_range_format,
             initialize_with_hyphen: self.style.settings.initialize_with_hyphen,
             demote: self.style.settings.demote_non_dropping_particle,
+            add_givenname: self.style.citation.disambiguate_add_givenname,
+            full_givennames: self.style.citation.givenname_disambiguation_rule.allows_full_first_names(),
         }
     }
 
@@ -128,10 +130,12 @@ impl Processor {
             disamb,
             suppressed: RefCell::new(HashSet::new()),
             names_override: None,
-            english: language.is_empty() || language.to_ascii_lowercase().starts_with("en"),
+            sort_plain_names: false,
+            english: Cell::new(language.is_empty() || language.to_ascii_lowercase().starts_with("en")),
             printed_year_suffix: RefCell::new(false),
             suppress_author: Cell::new(false),
             author: RefCell::new(None),
+            author_key: RefCell::new(None),
             in_names: Cell::new(false),
         }
     }

@@ -187,21 +187,22 @@ fn names_label(ctx: &Ctx, label: &VariablelessLabel, variable: &str, plural: boo
         citationberg::LabelPluralize::Never => false,
         citationberg::LabelPluralize::Contextual => plural,
     };
+    if ctx.mode == Mode::Sort {
+        return Run::new();
+    }
     let Some(text) = ctx.term(term, label.form, plural) else { return Run::new() };
     let mut run = vec![Piece::text(text)];
+    let english = ctx.english.replace(ctx.locale_english());
     ctx.finish(&mut run, label.strip_periods, label.text_case, false, &label.formatting, &label.affixes, None);
+    ctx.english.set(english);
     run
 }
 
 /// The names shown and whether et al. follows.
 fn shown<'n>(ctx: &Ctx, options: &NameOptions, list: &'n [Name]) -> (Vec<&'n Name>, bool, bool) {
     let mut names: Vec<&Name> = list.iter().collect();
-    // `and others` in the data is an et-al signal, never a name.
-    let mut others = false;
-    if names.len() > 1 && names.last().is_some_and(|n| n.is_literal() && n.literal.eq_ignore_ascii_case("others")) {
-        names.pop();
-        others = true;
-    }
+    // A literal `others` is a name like any other here, as in citeproc-js:
+    // readers turn BibTeX's `and others` into more names or into et al.
     let subsequent =
         ctx.mode == Mode::Citation && ctx.cite.is_some_and(|c| c.positions.iter().any(|p| *p != TestPosition::First));
     let (mut min, mut first) = if subsequent {
@@ -225,7 +226,7 @@ fn shown<'n>(ctx: &Ctx, options: &NameOptions, list: &'n [Name]) -> (Vec<&'n Nam
         && total >= min as usize
         && (first as usize) < total
     {
-        let keep = (first as usize + ctx.disamb.add_names).min(total);
+        let keep = (first as usize + ctx.disamb.add_names).max(ctx.disamb.min_names).min(total);
         if keep < total {
             truncated = true;
             if use_last && keep + 1 < total {
@@ -238,15 +239,16 @@ fn shown<'n>(ctx: &Ctx, options: &NameOptions, list: &'n [Name]) -> (Vec<&'n Nam
             }
         }
     }
-    if others && !truncated {
-        truncated = true;
-    }
     (names, truncated, last)
 }
 
 fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, names: &Names, list: &[Name]) -> Run {
     let (shown, et_al, use_last) = shown(ctx, options, list);
     let count = shown.len();
+    if ctx.author_key.borrow().is_none() && ctx.in_names.get() {
+        let key: Vec<String> = shown.iter().map(|n| format!("{}|{}|{}", n.family, n.given, n.literal)).collect();
+        *ctx.author_key.borrow_mut() = Some(key.join(";"));
+    }
     let sort_mode = ctx.mode == Mode::Sort;
     let mut parts: Vec<Run> = Vec::with_capacity(count);
     for (index, name) in shown.iter().enumerate() {
@@ -256,7 +258,24 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
                 Some(NameAsSortOrder::First) => index == 0,
                 None => false,
             };
-        let expand = ctx.disamb.givenname_of.get(index).copied().unwrap_or(ctx.disamb.givenname);
+        let mut expand = ctx.disamb.givenname_of.get(index).copied().unwrap_or(ctx.disamb.givenname);
+        // Two people of one list who would print alike (`Kim, S.` twice) get
+        // their given names in full, as citeproc-js prints them.
+        if ctx.mode == Mode::Bibliography
+            && ctx.shared.add_givenname
+            && ctx.shared.full_givennames
+            && let Some(with) = options.initialize_with
+        {
+            let mine = initials(&name.given, with, true, ctx.shared.initialize_with_hyphen);
+            let twin = shown.iter().any(|other| {
+                other.family == name.family
+                    && other.given != name.given
+                    && initials(&other.given, with, true, ctx.shared.initialize_with_hyphen) == mine
+            });
+            if twin {
+                expand = 2;
+            }
+        }
         parts.push(one_name(ctx, options, element, name, inverted, expand));
     }
     let inverted_at = |i: usize| {
@@ -356,14 +375,14 @@ fn one_name(
         }
         return run;
     }
-    let mut form = if ctx.mode == Mode::Sort { NameForm::Long } else { options.form };
+    let mut form = if ctx.sort_plain_names { NameForm::Long } else { options.form };
     if form == NameForm::Short && expand > 0 {
         form = NameForm::Long;
     }
     let initialize_with = if expand == 2 { None } else { options.initialize_with };
     let initialize = options.initialize || expand == 1;
     let given = match initialize_with {
-        Some(with) if ctx.mode != Mode::Sort => {
+        Some(with) if !ctx.sort_plain_names => {
             initials(&name.given, with, initialize, ctx.shared.initialize_with_hyphen)
         }
         _ => name.given.clone(),
@@ -452,43 +471,50 @@ fn join_words(words: &[&str]) -> String {
 /// only names already given as initials are normalized.
 pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> String {
     let mut out = String::new();
-    let words: Vec<&str> = given.split([' ', '.']).filter(|w| !w.is_empty()).collect();
-    for (n, word) in words.iter().enumerate() {
-        let last = n + 1 == words.len();
+    for word in given.split([' ', '.']).filter(|w| !w.is_empty()) {
+        // A lowercase word inside a given name (`Henrique Ponde de Oliveira`)
+        // is a particle: kept as written.
+        if word.chars().next().is_some_and(char::is_lowercase) {
+            push_word(&mut out, word, with);
+            continue;
+        }
         let pieces: Vec<&str> = word.split('-').filter(|w| !w.is_empty()).collect();
         let mut rendered = String::new();
         for (k, piece) in pieces.iter().enumerate() {
-            let is_initial = piece.chars().count() == 1 || piece.chars().all(|c| c.is_uppercase());
-            let first: String = piece.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-            if k > 0 {
+            // `Wen-tau`: a lowercase part after a hyphen is dropped.
+            if k > 0 && piece.chars().next().is_some_and(char::is_lowercase) && initialize {
+                continue;
+            }
+            let single = piece.chars().count() == 1;
+            if k > 0 && hyphen {
                 let trimmed = rendered.trim_end().len();
                 rendered.truncate(trimmed);
-                if hyphen {
-                    rendered.push('-');
-                }
+                rendered.push('-');
             }
-            if initialize || is_initial {
-                if piece.chars().all(|c| c.is_uppercase()) && piece.chars().count() > 1 && !initialize {
-                    rendered.push_str(piece);
-                    rendered.push(' ');
-                } else {
-                    rendered.push_str(&first);
-                    rendered.push_str(with);
-                }
+            if initialize || single {
+                let first: String = piece.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+                rendered.push_str(&first);
+                rendered.push_str(with);
             } else {
                 rendered.push_str(piece);
                 rendered.push(' ');
             }
         }
         out.push_str(&rendered);
-        if last {
-            let trimmed = out.trim_end().len();
-            out.truncate(trimmed);
-        } else if !out.ends_with(' ') && !with.ends_with(' ') && !initialize {
+    }
+    out.trim_end().to_string()
+}
+
+fn push_word(out: &mut String, word: &str, with: &str) {
+    if !out.is_empty() && !out.ends_with(' ') {
+        if with.ends_with(' ') || with.is_empty() {
+            out.push(' ');
+        } else {
             out.push(' ');
         }
     }
-    out
+    out.push_str(word);
+    out.push(' ');
 }
 
 #[cfg(test)]
@@ -501,9 +527,12 @@ mod tests {
             ("John Ronald", ". ", true, true, "J. R."),
             ("John Ronald", ".", true, true, "J.R."),
             ("Jean-Paul", ". ", true, true, "J.-P."),
-            ("Jean-Paul", ". ", true, false, "J.P."),
+            ("Jean-Paul", ".", true, false, "J.P."),
+            ("Jean-Baptiste", " ", true, false, "J B"),
             ("J. R.", "", true, true, "JR"),
             ("John R.", ". ", false, true, "John R."),
+            ("Henrique Ponde de Oliveira", ". ", true, true, "H. P. de O."),
+            ("Wen-tau", ". ", true, true, "W."),
         ];
         for (given, with, initialize, hyphen, expected) in cases {
             assert_eq!(initials(given, with, initialize, hyphen), expected, "{given:?} {with:?}");

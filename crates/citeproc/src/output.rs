@@ -203,16 +203,22 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
     if punctuation_in_quote {
         let mut i = 0;
         while i + 1 < run.len() {
+            // The next printing piece, past author marks.
+            let mut k = i + 1;
+            while k < run.len() && matches!(run[k].kind, Kind::Mark(_)) {
+                k += 1;
+            }
             if run[i].kind == Kind::Close
-                && run[i + 1].kind == Kind::Text
-                && let Some(c) = run[i + 1].text.chars().next().filter(|c| matches!(c, '.' | ','))
+                && k < run.len()
+                && run[k].kind == Kind::Text
+                && let Some(c) = run[k].text.chars().next().filter(|c| matches!(c, '.' | ','))
             {
                 // Move the mark inside every closing quote it follows.
                 let mut j = i;
                 while j > 0 && run[j - 1].kind == Kind::Close {
                     j -= 1;
                 }
-                run[i + 1].text.remove(0);
+                run[k].text.remove(0);
                 let before = &run[..j];
                 let inner_end = before.iter().rposition(|p| p.kind == Kind::Text);
                 let already = inner_end.and_then(|k| run[k].text.chars().last());
@@ -268,64 +274,46 @@ fn escape_html(text: &str, out: &mut String) {
     }
 }
 
-fn open_tags(style: &Style, out: &mut String) {
+/// The tags a style opens, outermost first.
+fn tags(style: &Style) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
     if style.italic {
-        out.push_str("<i>");
+        out.push(("<i>", "</i>"));
     }
     if style.roman {
-        out.push_str("<span style=\"font-style:normal;\">");
+        out.push(("<span style=\"font-style:normal;\">", "</span>"));
     }
     if style.bold {
-        out.push_str("<b>");
+        out.push(("<b>", "</b>"));
     }
     if style.small_caps {
-        out.push_str("<span style=\"font-variant:small-caps;\">");
+        out.push(("<span style=\"font-variant:small-caps;\">", "</span>"));
     }
     if style.underline {
-        out.push_str("<span style=\"text-decoration:underline;\">");
+        out.push(("<span style=\"text-decoration:underline;\">", "</span>"));
     }
     match style.align {
-        1 => out.push_str("<sup>"),
-        2 => out.push_str("<sub>"),
+        1 => out.push(("<sup>", "</sup>")),
+        2 => out.push(("<sub>", "</sub>")),
         _ => {}
     }
+    out
 }
 
-fn close_tags(style: &Style, out: &mut String) {
-    match style.align {
-        1 => out.push_str("</sup>"),
-        2 => out.push_str("</sub>"),
-        _ => {}
-    }
-    if style.underline {
-        out.push_str("</span>");
-    }
-    if style.small_caps {
-        out.push_str("</span>");
-    }
-    if style.bold {
-        out.push_str("</b>");
-    }
-    if style.roman {
-        out.push_str("</span>");
-    }
-    if style.italic {
-        out.push_str("</i>");
-    }
-}
-
-/// Writes a tidied run as HTML in citeproc-js's markup.
+/// Writes a tidied run as HTML in citeproc-js's markup: tags nest, and a
+/// change of formatting closes only the tags that end.
 pub fn html(run: &[Piece]) -> String {
     let mut out = String::new();
-    let mut current = Style::default();
-    let mut open = false;
+    let mut open: Vec<(&'static str, &'static str)> = Vec::new();
+    let close_all = |open: &mut Vec<(&'static str, &'static str)>, out: &mut String| {
+        while let Some((_, close)) = open.pop() {
+            out.push_str(close);
+        }
+    };
     for piece in run {
         match &piece.kind {
             Kind::BlockStart(display) => {
-                if open {
-                    close_tags(&current, &mut out);
-                    open = false;
-                }
+                close_all(&mut open, &mut out);
                 let class = match display {
                     Display::Block => "csl-block",
                     Display::LeftMargin => "csl-left-margin",
@@ -334,30 +322,31 @@ pub fn html(run: &[Piece]) -> String {
                 };
                 out.push_str(&format!("<div class=\"{class}\">"));
             }
-            Kind::Mark(_) => {}
             Kind::BlockEnd => {
-                if open {
-                    close_tags(&current, &mut out);
-                    open = false;
-                }
+                close_all(&mut open, &mut out);
                 out.push_str("</div>");
             }
+            Kind::Mark(_) => {}
             _ => {
-                if !open || piece.style != current {
-                    if open {
-                        close_tags(&current, &mut out);
+                if piece.text.is_empty() {
+                    continue;
+                }
+                let wanted = tags(&piece.style);
+                let common = open.iter().zip(wanted.iter()).take_while(|(a, b)| a == b).count();
+                while open.len() > common {
+                    if let Some((_, close)) = open.pop() {
+                        out.push_str(close);
                     }
-                    current = piece.style;
-                    open_tags(&current, &mut out);
-                    open = true;
+                }
+                for tag in &wanted[common..] {
+                    out.push_str(tag.0);
+                    open.push(*tag);
                 }
                 escape_html(&piece.text, &mut out);
             }
         }
     }
-    if open {
-        close_tags(&current, &mut out);
-    }
+    close_all(&mut open, &mut out);
     out
 }
 

@@ -42,6 +42,9 @@ pub struct Cite {
 pub struct Disambiguation {
     /// Extra names to show beyond et-al-use-first.
     pub add_names: usize,
+    /// At least this many names before et al. (the bibliography shows what
+    /// the cites needed).
+    pub min_names: usize,
     /// Given-name expansion: 0 none, 1 initials, 2 full given names.
     pub givenname: u8,
     /// Given-name expansion per name position, when only some names need it.
@@ -67,6 +70,10 @@ pub struct Shared<'a> {
     pub page_range_format: Option<PageRangeFormat>,
     /// `initialize-with-hyphen`.
     pub initialize_with_hyphen: bool,
+    /// The citation's `disambiguate-add-givenname`.
+    pub add_givenname: bool,
+    /// The givenname rule allows whole given names (not only initials).
+    pub full_givennames: bool,
     /// `demote-non-dropping-particle`.
     pub demote: citationberg::DemoteNonDroppingParticle,
 }
@@ -93,14 +100,19 @@ pub struct Ctx<'a> {
     pub suppressed: RefCell<HashSet<String>>,
     /// Sort keys: names-min, names-use-first, names-use-last overrides.
     pub names_override: Option<(Option<u32>, Option<u32>, Option<bool>)>,
-    /// Whether English title case applies to this item.
-    pub english: bool,
+    /// A sort key on a name variable: full names, no initials.
+    pub sort_plain_names: bool,
+    /// Whether English title case applies (the item's language; terms are
+    /// always English-cased when the locale is).
+    pub english: Cell<bool>,
     /// Set when a rendering in citation mode printed the year suffix.
     pub printed_year_suffix: RefCell<bool>,
     /// Leave out the first names element that prints (`suppress-author`).
     pub suppress_author: Cell<bool>,
     /// The first names element that printed, as printed.
     pub author: RefCell<Option<Run>>,
+    /// The names the author shows (without et al.), for comparing authors.
+    pub author_key: RefCell<Option<String>>,
     /// Inside a names element (its substitutes are part of it).
     pub in_names: Cell<bool>,
 }
@@ -167,6 +179,24 @@ impl<'a> Ctx<'a> {
         affixes: &citationberg::Affixes,
         display: Option<citationberg::Display>,
     ) {
+        self.finish_as(run, strip_periods, case, quotes, formatting, affixes, display, true);
+    }
+
+    /// [`Ctx::finish`] for any element; `leaf` elements print a string of
+    /// their own, and citeproc-js drops their italics when that string has
+    /// no Latin (or similar) letter.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish_as(
+        &self,
+        run: &mut Run,
+        strip_periods: bool,
+        case: Option<citationberg::TextCase>,
+        quotes: bool,
+        formatting: &citationberg::Formatting,
+        affixes: &citationberg::Affixes,
+        display: Option<citationberg::Display>,
+        leaf: bool,
+    ) {
         if output::is_empty(run) {
             run.clear();
             return;
@@ -179,7 +209,7 @@ impl<'a> Ctx<'a> {
         if let Some(case) = case
             && self.mode != Mode::Sort
         {
-            text::apply_case(run, case, self.english);
+            text::apply_case(run, case, self.english.get());
         }
         if self.mode == Mode::Sort {
             return;
@@ -187,7 +217,12 @@ impl<'a> Ctx<'a> {
         if quotes {
             output::quote(run, self.shared.marks);
         }
-        output::format(run, formatting);
+        if leaf && formatting.font_style.is_some() && !text::romanesque(&output::plain(run)) {
+            let upright = citationberg::Formatting { font_style: None, ..*formatting };
+            output::format(run, &upright);
+        } else {
+            output::format(run, formatting);
+        }
         output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
         if let Some(display) = display {
             output::block(run, display);
@@ -265,8 +300,21 @@ impl<'a> Ctx<'a> {
                 }
                 (run, Called::Something)
             }
+            // A macro counts as a variable that is there when it prints
+            // something (citeproc-js): a group around a macro that prints
+            // only a term (`n.d.`) is kept.
             TextTarget::Macro { name } => match self.shared.macros.get(name) {
-                Some(m) => self.elements(&m.children, ""),
+                Some(m) => {
+                    let (run, called) = self.elements(&m.children, "");
+                    let called = if !output::is_empty(&run) {
+                        Called::Something
+                    } else if called == Called::Nothing {
+                        Called::Nothing
+                    } else {
+                        Called::Empty
+                    };
+                    (run, called)
+                }
                 None => (Run::new(), Called::Nothing),
             },
             TextTarget::Term { term, form, plural } => {
@@ -275,7 +323,13 @@ impl<'a> Ctx<'a> {
             }
             TextTarget::Value { val } => (text::rich(val, self.shared.marks), Called::Nothing),
         };
-        self.finish(
+        let leaf = !matches!(text.target, TextTarget::Macro { .. });
+        let is_term = matches!(text.target, TextTarget::Term { .. });
+        let english = self.english.get();
+        if is_term {
+            self.english.set(self.locale_english());
+        }
+        self.finish_as(
             &mut run,
             text.strip_periods,
             text.text_case,
@@ -283,7 +337,9 @@ impl<'a> Ctx<'a> {
             &text.formatting,
             &text.affixes,
             text.display,
+            leaf,
         );
+        self.english.set(english);
         (run, called)
     }
 
@@ -316,6 +372,7 @@ impl<'a> Ctx<'a> {
         };
         let Some(text) = self.term(term, label.label.form, plural) else { return Run::new() };
         let mut run = vec![Piece::text(text)];
+        let english = self.english.replace(self.locale_english());
         self.finish(
             &mut run,
             label.label.strip_periods,
@@ -325,7 +382,14 @@ impl<'a> Ctx<'a> {
             &label.label.affixes,
             None,
         );
+        self.english.set(english);
         run
+    }
+
+    /// Whether the locale is English (terms are cased by the locale's
+    /// language, not the item's).
+    pub fn locale_english(&self) -> bool {
+        self.shared.terms.lang.to_ascii_lowercase().starts_with("en")
     }
 
     fn group(&self, group: &Group) -> Rendered {
@@ -333,7 +397,7 @@ impl<'a> Ctx<'a> {
         if called == Called::Empty {
             return (Run::new(), Called::Empty);
         }
-        self.finish(&mut run, false, None, false, &group.to_formatting(), &group.to_affixes(), group.display);
+        self.finish_as(&mut run, false, None, false, &group.to_formatting(), &group.to_affixes(), group.display, false);
         let called = if output::is_empty(&run) { called } else { Called::Something.merge(called) };
         (run, if called == Called::Something { Called::Something } else { called })
     }

@@ -92,7 +92,17 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
         let names = processor.bibliography_names();
         let mut previous_author: Option<String> = None;
         for &i in &bib_order {
-            let year_only = Disambiguation { year_suffix: disamb[i].year_suffix.clone(), ..Disambiguation::default() };
+            // The list shows the year suffix, and at least as many names as
+            // the cites needed to be told apart (citeproc-js does both); not
+            // the expanded given names.
+            let year_only = Disambiguation {
+                year_suffix: disamb[i].year_suffix.clone(),
+                min_names: match disamb[i].add_names {
+                    0 => 0,
+                    added => added + processor.citation_names().et_al_use_first.map_or(0, |n| n as usize),
+                },
+                ..Disambiguation::default()
+            };
             let ctx = processor.ctx(
                 &shared,
                 &items[i],
@@ -103,10 +113,12 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
                 names.clone(),
             );
             let (mut run, _) = ctx.elements(&bib.layout.elements, "");
-            ctx.finish(&mut run, false, None, false, &bib_layout_formatting(bib), &Default::default(), None);
             output::affix(&mut run, bib.layout.prefix.as_deref(), bib.layout.suffix.as_deref());
+            output::format(&mut run, &bib_layout_formatting(bib));
             if let Some(substitute) = &bib.subsequent_author_substitute {
-                let author = ctx.author.borrow().as_ref().map(|a| output::plain(a));
+                // Authors compare by the names shown, et al. aside.
+                let author =
+                    ctx.author_key.borrow().clone().or_else(|| ctx.author.borrow().as_ref().map(|a| output::plain(a)));
                 if author.is_some() && author == previous_author {
                     substitute_author(&mut run, substitute, bib.subsequent_author_substitute_rule);
                 }
@@ -205,7 +217,11 @@ fn render_citations(
                 .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], &names))
                 .collect();
             let mut order: Vec<usize> = (0..cites.len()).collect();
-            order.sort_by(|&a, &b| sort::compare(processor, sort_spec, &keys[a], &keys[b]));
+            // Ties keep the bibliography's order, as citeproc-js does.
+            order.sort_by(|&a, &b| {
+                sort::compare(processor, sort_spec, &keys[a], &keys[b])
+                    .then_with(|| numbers[cites[a].0].cmp(&numbers[cites[b].0]))
+            });
             let mut sorted = Vec::with_capacity(cites.len());
             let mut taken: Vec<Option<(usize, &CiteInput, Cite)>> = cites.into_iter().map(Some).collect();
             for k in order {
@@ -234,6 +250,10 @@ fn render_citations(
             if input.author_only {
                 run = author.clone();
             }
+            if output::is_empty(&run) && !input.suppress_author {
+                // What citeproc-js prints for a cite the style renders empty.
+                run = vec![Piece::text("[CSL STYLE ERROR: reference with no printed form.]")];
+            }
             let affixed = input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some();
             if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
                 let mut with = crate::text::rich(prefix, &processor.marks);
@@ -258,9 +278,11 @@ fn render_citations(
                 }
             }
         };
+        // The layout's affixes sit inside its formatting (citeproc-js:
+        // `<sup>[1]</sup>`).
         use citationberg::ToFormatting;
-        output::format(&mut run, &citation.layout.to_formatting());
         output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
+        output::format(&mut run, &citation.layout.to_formatting());
         processor.tidy(&mut run);
         out.push(run);
     }
@@ -318,7 +340,11 @@ fn group_authors(
     numbers: &[usize],
     disamb: &[Disambiguation],
 ) -> Run {
-    let group_delimiter = citation.cite_group_delimiter.clone().unwrap_or_else(|| ", ".to_string());
+    let group_delimiter = citation
+        .cite_group_delimiter
+        .clone()
+        .or_else(|| citation.after_collapse_delimiter.clone())
+        .unwrap_or_else(|| ", ".to_string());
     let after = citation.get_after_collapse_delimiter().to_string();
     let collapse = citation.collapse.is_some();
     // Groups keep the order of their first cite.

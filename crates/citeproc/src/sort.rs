@@ -32,6 +32,7 @@ pub fn keys(
             let text = match key {
                 SortKey::Variable { variable, .. } => match variable {
                     Variable::Name(name) => {
+                        ctx.sort_plain_names = true;
                         let names = Names::with_variables(vec![*name]);
                         output::plain(&crate::names::render(&ctx, &names).0)
                     }
