@@ -57,6 +57,7 @@ pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
         return (Run::new(), Called::Empty);
     }
     let Some(value) = ctx.item.dates.get(&key) else { return (Run::new(), Called::Empty) };
+    ctx.note_rendered(&key);
     if ctx.mode == Mode::Sort {
         return (vec![Piece::text(sort_key(value))], Called::Something);
     }

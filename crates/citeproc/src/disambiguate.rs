@@ -118,7 +118,7 @@ pub fn run(processor: &Processor, items: &[Item], bib_order: &[usize], numbers: 
 
 /// The names a citation shows of an item: its first name list, up to the
 /// et-al cut.
-fn cited_names<'i>(item: &'i Item, min: Option<u32>, first: Option<u32>) -> &'i [crate::item::Name] {
+fn cited_names(item: &Item, min: Option<u32>, first: Option<u32>) -> &[crate::item::Name] {
     let list =
         ["author", "editor", "translator"].iter().find_map(|v| item.names.get(*v)).map_or(&[][..], Vec::as_slice);
     match (min, first) {

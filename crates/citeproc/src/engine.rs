@@ -136,6 +136,7 @@ impl Processor {
             suppress_author: Cell::new(false),
             author: RefCell::new(None),
             author_key: RefCell::new(None),
+            rendered: RefCell::new(None),
             in_names: Cell::new(false),
         }
     }

@@ -8,8 +8,7 @@ use crate::text;
 use citationberg::taxonomy::{NameVariable, OtherTerm, Term};
 use citationberg::{
     DelimiterBehavior, DemoteNonDroppingParticle, EtAlTerm, LayoutRenderingElement, NameAnd, NameAsSortOrder, NameForm,
-    NameLabelPosition, NameOptions, Names, NamesChild, TestPosition, TextTarget, ToAffixes, ToFormatting,
-    VariablelessLabel,
+    NameLabelPosition, NameOptions, Names, NamesChild, TestPosition, ToAffixes, ToFormatting, VariablelessLabel,
 };
 
 /// Renders a `cs:names` element. The first one that prints is the
@@ -76,6 +75,9 @@ fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
         return (run, Called::Something);
     }
 
+    for (variable, _) in &lists {
+        ctx.note_rendered(variable);
+    }
     let mut runs = Vec::new();
     for (variable, list) in &lists {
         let mut run = name_list(ctx, &options, name_element, names, list);
@@ -104,74 +106,28 @@ fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
 fn substitute(ctx: &Ctx, names: &Names) -> Rendered {
     let Some(substitute) = names.substitute() else { return (Run::new(), Called::Empty) };
     for child in &substitute.children {
+        let outer = ctx.rendered.replace(Some(Vec::new()));
         let (run, called) = match child {
             LayoutRenderingElement::Names(inner) => {
                 let merged = names.from_names_substitute(inner);
-                render(ctx, &merged)
+                render_names(ctx, &merged)
             }
             other => ctx.element(other),
         };
+        let used = ctx.rendered.replace(outer).unwrap_or_default();
         if !output::is_empty(&run) {
-            suppress_used(ctx, child);
+            // What the substitute printed is printed nowhere else.
+            let mut suppressed = ctx.suppressed.borrow_mut();
+            for variable in used {
+                suppressed.insert(variable);
+            }
+            if let Some(outer) = ctx.rendered.borrow_mut().as_mut() {
+                outer.extend(suppressed.iter().cloned());
+            }
             return (run, called);
         }
     }
     (Run::new(), Called::Empty)
-}
-
-/// Variables printed as a substitute are printed nowhere else in the entry.
-fn suppress_used(ctx: &Ctx, element: &LayoutRenderingElement) {
-    let mut used = Vec::new();
-    collect_variables(ctx, element, &mut used, 0);
-    let mut suppressed = ctx.suppressed.borrow_mut();
-    for variable in used {
-        let present = ctx.item.names.contains_key(&variable)
-            || ctx.item.strings.contains_key(&variable)
-            || ctx.item.dates.contains_key(&variable);
-        if present {
-            suppressed.insert(variable);
-        }
-    }
-}
-
-fn collect_variables(ctx: &Ctx, element: &LayoutRenderingElement, out: &mut Vec<String>, depth: usize) {
-    if depth > 20 {
-        return;
-    }
-    match element {
-        LayoutRenderingElement::Names(n) => out.extend(n.variable.iter().map(|v| v.to_string())),
-        LayoutRenderingElement::Text(t) => match &t.target {
-            TextTarget::Variable { var, .. } => out.push(var.to_string()),
-            TextTarget::Macro { name } => {
-                if let Some(m) = ctx.shared.macros.get(name) {
-                    for child in &m.children {
-                        collect_variables(ctx, child, out, depth + 1);
-                    }
-                }
-            }
-            _ => {}
-        },
-        LayoutRenderingElement::Date(d) => out.extend(d.variable.map(|v| v.to_string())),
-        LayoutRenderingElement::Number(n) => out.push(citationberg::taxonomy::Variable::from(n.variable).to_string()),
-        LayoutRenderingElement::Group(g) => {
-            for child in &g.children {
-                collect_variables(ctx, child, out, depth + 1);
-            }
-        }
-        LayoutRenderingElement::Choose(c) => {
-            for branch in c.branches() {
-                for child in &branch.children {
-                    collect_variables(ctx, child, out, depth + 1);
-                }
-            }
-            if let Some(otherwise) = &c.otherwise {
-                for child in &otherwise.children {
-                    collect_variables(ctx, child, out, depth + 1);
-                }
-            }
-        }
-        LayoutRenderingElement::Label(_) => {}
-    }
 }
 
 fn names_label(ctx: &Ctx, label: &VariablelessLabel, variable: &str, plural: bool) -> Run {
@@ -506,12 +462,9 @@ pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> Stri
 }
 
 fn push_word(out: &mut String, word: &str, with: &str) {
+    let _ = with;
     if !out.is_empty() && !out.ends_with(' ') {
-        if with.ends_with(' ') || with.is_empty() {
-            out.push(' ');
-        } else {
-            out.push(' ');
-        }
+        out.push(' ');
     }
     out.push_str(word);
     out.push(' ');

@@ -70,6 +70,26 @@ pub fn is_plural(value: &str) -> bool {
     }
 }
 
+/// `99-02` → `99–02`: hyphens between numbers become en dashes.
+pub fn en_dash_ranges(value: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = value.chars().collect();
+    let mut k = 0;
+    while k < chars.len() {
+        let c = chars[k];
+        if c == '-' {
+            while k + 1 < chars.len() && chars[k + 1] == '-' {
+                k += 1;
+            }
+            out.push('–');
+        } else {
+            out.push(c);
+        }
+        k += 1;
+    }
+    out
+}
+
 /// A sort key that orders numbers numerically.
 pub fn sort_key(value: &str) -> String {
     match tokens(value).and_then(|(n, _)| n.first().and_then(|t| t.number)) {
@@ -126,6 +146,7 @@ pub fn render(ctx: &Ctx, number: &citationberg::Number) -> Rendered {
     let variable = Variable::from(number.variable);
     let name = variable.to_string();
     let Some(value) = ctx.variable(&name, false) else { return (Run::new(), Called::Empty) };
+    ctx.note_rendered(&name);
     if ctx.mode == Mode::Sort {
         return (vec![Piece::text(sort_key(&value))], Called::Something);
     }

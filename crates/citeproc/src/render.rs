@@ -111,6 +111,8 @@ pub struct Ctx<'a> {
     pub suppress_author: Cell<bool>,
     /// The first names element that printed, as printed.
     pub author: RefCell<Option<Run>>,
+    /// While a substitute renders: the variables that printed.
+    pub rendered: RefCell<Option<Vec<String>>>,
     /// The names the author shows (without et al.), for comparing authors.
     pub author_key: RefCell<Option<String>>,
     /// Inside a names element (its substitutes are part of it).
@@ -146,12 +148,35 @@ impl<'a> Ctx<'a> {
     pub fn elements(&self, elements: &[LayoutRenderingElement], delimiter: &str) -> Rendered {
         let mut runs = Vec::with_capacity(elements.len());
         let mut called = Called::Nothing;
+        self.collect(elements, &mut runs, &mut called);
+        (output::join(runs, delimiter), called)
+    }
+
+    /// Renders elements one run each; a `cs:choose` contributes the runs of
+    /// its branch's children, so the enclosing delimiter goes between them
+    /// (as citeproc-js does).
+    fn collect(&self, elements: &[LayoutRenderingElement], runs: &mut Vec<Run>, called: &mut Called) {
         for element in elements {
+            if let LayoutRenderingElement::Choose(choose) = element {
+                if let Some(children) = self.branch(choose) {
+                    self.collect(children, runs, called);
+                }
+                continue;
+            }
             let (run, c) = self.element(element);
-            called = called.merge(c);
+            *called = called.merge(c);
             runs.push(run);
         }
-        (output::join(runs, delimiter), called)
+    }
+
+    /// The children of the branch a `cs:choose` takes.
+    fn branch<'c>(&self, choose: &'c Choose) -> Option<&'c [LayoutRenderingElement]> {
+        for branch in choose.branches() {
+            if self.test(branch) {
+                return Some(&branch.children);
+            }
+        }
+        choose.otherwise.as_ref().map(|o| o.children.as_slice())
     }
 
     /// Renders one element.
@@ -266,6 +291,13 @@ impl<'a> Ctx<'a> {
         self.item.string(name).map(str::to_string)
     }
 
+    /// Notes that a variable printed (for `substitute`).
+    pub fn note_rendered(&self, name: &str) {
+        if let Some(list) = self.rendered.borrow_mut().as_mut() {
+            list.push(name.to_string());
+        }
+    }
+
     /// Whether a variable has a value, as `variable="…"` tests it.
     pub fn has(&self, variable: Variable) -> bool {
         let name = variable.to_string();
@@ -284,6 +316,7 @@ impl<'a> Ctx<'a> {
                 let Some(value) = self.variable(&name, short) else {
                     return (Run::new(), Called::Empty);
                 };
+                self.note_rendered(&name);
                 let run = match var {
                     Variable::Page(_) => numbers::page_range(self, &value),
                     Variable::Number(NumberVariable::Locator) => {
@@ -292,6 +325,10 @@ impl<'a> Ctx<'a> {
                     }
                     Variable::Standard(StandardVariable::URL | StandardVariable::DOI) => {
                         vec![Piece::text(value.clone())]
+                    }
+                    // A numeric value prints its ranges with an en dash.
+                    Variable::Number(_) if numbers::is_numeric(&value) && value.contains('-') => {
+                        vec![Piece::text(numbers::en_dash_ranges(&value))]
                     }
                     _ => text::rich(&value, self.shared.marks),
                 };
@@ -403,13 +440,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn choose(&self, choose: &Choose) -> Rendered {
-        for branch in choose.branches() {
-            if self.test(branch) {
-                return self.elements(&branch.children, "");
-            }
-        }
-        match &choose.otherwise {
-            Some(otherwise) => self.elements(&otherwise.children, ""),
+        match self.branch(choose) {
+            Some(children) => self.elements(children, ""),
             None => (Run::new(), Called::Nothing),
         }
     }

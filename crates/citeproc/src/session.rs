@@ -125,10 +125,32 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
                 previous_author = author;
             }
             processor.tidy(&mut run);
+            capitalize_first(&mut run);
             entries.push((items[i].id.clone(), run));
         }
     }
     Rendered { bibliography: entries, citations }
+}
+
+/// A bibliography entry starts with a capital, as citeproc-js makes it
+/// (`N.d.` for an entry that opens with the no-date term).
+fn capitalize_first(run: &mut Run) {
+    for piece in run.iter_mut() {
+        // Names keep their particles as written (`van Gennep`).
+        if piece.kind == Kind::Mark(true) {
+            return;
+        }
+        if piece.kind != Kind::Text && piece.kind != Kind::Open {
+            continue;
+        }
+        if let Some((index, c)) = piece.text.char_indices().find(|(_, c)| c.is_alphanumeric()) {
+            if c.is_lowercase() && !piece.nocase {
+                let upper: String = c.to_uppercase().collect();
+                piece.text.replace_range(index..index + c.len_utf8(), &upper);
+            }
+            return;
+        }
+    }
 }
 
 fn bib_layout_formatting(bib: &citationberg::Bibliography) -> citationberg::Formatting {
@@ -250,10 +272,7 @@ fn render_citations(
             if input.author_only {
                 run = author.clone();
             }
-            if output::is_empty(&run) && !input.suppress_author {
-                // What citeproc-js prints for a cite the style renders empty.
-                run = vec![Piece::text("[CSL STYLE ERROR: reference with no printed form.]")];
-            }
+
             let affixed = input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some();
             if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
                 let mut with = crate::text::rich(prefix, &processor.marks);
@@ -280,6 +299,10 @@ fn render_citations(
         };
         // The layout's affixes sit inside its formatting (citeproc-js:
         // `<sup>[1]</sup>`).
+        if output::is_empty(&run) && !cites.is_empty() {
+            // What citeproc-js prints for a citation the style renders empty.
+            run = vec![Piece::text("[CSL STYLE ERROR: reference with no printed form.]")];
+        }
         use citationberg::ToFormatting;
         output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
         output::format(&mut run, &citation.layout.to_formatting());

@@ -80,7 +80,9 @@ pub fn compare(processor: &Processor, sort: &Sort, a: &Keys, b: &Keys) -> Orderi
 fn compare_text(processor: &Processor, a: &str, b: &str) -> Ordering {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     if numeric(a) && numeric(b) {
-        return a.len().cmp(&b.len()).then_with(|| a.cmp(b));
+        // Number and date keys are fixed-width digits: a range's key is its
+        // start's followed by its end's, so it sorts after its first year.
+        return a.cmp(b);
     }
     match &processor.collator {
         Some(collator) => collator.compare(a, b),

@@ -415,19 +415,11 @@ fn case_title_part(slots: &mut [Slot], part: std::ops::Range<usize>, edge: bool)
         .to_string();
     let lower = bare.to_lowercase();
     let acronym = bare.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) && !bare.is_empty();
+    // Stop words stay as written: the spec lowercases them, citeproc-js
+    // leaves a capitalized one alone (`I. The Electrostatic…`), and agreeing
+    // with the reference processor is what users compare us by.
+    let _ = acronym;
     if !edge && STOP_WORDS.contains(&lower.as_str()) {
-        // A stop word is lowercased unless written as an acronym (`A` in
-        // `Society A`).
-        if !acronym || bare.chars().count() > 1 {
-            let only_first_upper = bare.chars().skip(1).all(|c| !c.is_uppercase());
-            if only_first_upper && !acronym {
-                for i in part {
-                    if !slots[i].locked {
-                        slots[i].c = slots[i].c.to_lowercase().next().unwrap_or(slots[i].c);
-                    }
-                }
-            }
-        }
         return;
     }
     // A single letter is left alone (`vitamin c`), as citeproc-js does.
