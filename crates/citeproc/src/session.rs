@@ -140,7 +140,7 @@ fn capitalize_first(run: &mut Run) {
         if piece.kind == Kind::Mark(true) {
             return;
         }
-        if piece.kind != Kind::Text && piece.kind != Kind::Open {
+        if !matches!(piece.kind, Kind::Text | Kind::Open(_)) {
             continue;
         }
         if let Some((index, c)) = piece.text.char_indices().find(|(_, c)| c.is_alphanumeric()) {
