@@ -52,12 +52,12 @@ pub fn sort_key(date: &DateValue) -> String {
 /// Renders a `cs:date`.
 pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
     let Some(variable) = date.variable else { return (Run::new(), Called::Nothing) };
-    let key = variable.to_string();
-    if ctx.suppressed.borrow().contains(&key) {
+    let key = crate::render::name_of(variable);
+    if ctx.suppressed.borrow().contains(key) {
         return (Run::new(), Called::Empty);
     }
-    let Some(value) = ctx.item.dates.get(&key) else { return (Run::new(), Called::Empty) };
-    ctx.note_rendered(&key);
+    let Some(value) = ctx.item.dates.get(key) else { return (Run::new(), Called::Empty) };
+    ctx.note_rendered(key);
     if ctx.mode == Mode::Sort {
         return (vec![Piece::text(sort_key(value))], Called::Something);
     }

@@ -31,11 +31,14 @@ pub fn run(
 ) -> Vec<Disambiguation> {
     let citation = &processor.style.citation;
     let mut state = global.to_vec();
+    if !processor.disambiguates {
+        return state;
+    }
     let shared = processor.shared();
     let names = processor.citation_names();
     let first = Cite { positions: vec![TestPosition::First], ..Cite::default() };
     let render = |i: usize, d: &Disambiguation| -> String {
-        let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&first), Some(numbers[i]), d, names.clone());
+        let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&first), Some(numbers[i]), d, names);
         output::plain(&ctx.elements(&citation.layout.elements, "").0)
     };
     // 0. Names that share a family name with another person already have

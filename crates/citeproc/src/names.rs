@@ -39,7 +39,7 @@ pub fn render(ctx: &Ctx, names: &Names) -> Rendered {
 fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
     let mut lists: Vec<(String, &[Name])> = Vec::new();
     for variable in &names.variable {
-        let key = variable.to_string();
+        let key = crate::render::name_of(*variable).to_string();
         if ctx.suppressed.borrow().contains(&key) {
             continue;
         }

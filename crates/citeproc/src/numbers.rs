@@ -144,9 +144,9 @@ pub fn ordinal(ctx: &Ctx, n: i64, long: bool, gender_of: Option<Term>) -> String
 /// Renders a `cs:number`.
 pub fn render(ctx: &Ctx, number: &citationberg::Number) -> Rendered {
     let variable = Variable::from(number.variable);
-    let name = variable.to_string();
-    let Some(value) = ctx.variable(&name, false) else { return (Run::new(), Called::Empty) };
-    ctx.note_rendered(&name);
+    let name = crate::render::name_of(variable);
+    let Some(value) = ctx.variable(name, false) else { return (Run::new(), Called::Empty) };
+    ctx.note_rendered(name);
     if ctx.mode == Mode::Sort {
         return (vec![Piece::text(sort_key(&value))], Called::Something);
     }

@@ -106,15 +106,7 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
                 },
                 ..Disambiguation::default()
             };
-            let ctx = processor.ctx(
-                &shared,
-                &items[i],
-                Mode::Bibliography,
-                None,
-                Some(numbers[i]),
-                &year_only,
-                names.clone(),
-            );
+            let ctx = processor.ctx(&shared, &items[i], Mode::Bibliography, None, Some(numbers[i]), &year_only, names);
             let (mut run, _) = ctx.elements(&bib.layout.elements, "");
             output::affix(&mut run, bib.layout.prefix.as_deref(), bib.layout.suffix.as_deref());
             output::format(&mut run, &bib_layout_formatting(bib));
@@ -260,15 +252,8 @@ fn render_citations(
         // Each cite, with its author remembered for grouping.
         let mut rendered: Vec<(usize, Run, String, bool)> = Vec::new();
         for (i, input, cite) in &cites {
-            let ctx = processor.ctx(
-                &shared,
-                &items[*i],
-                Mode::Citation,
-                Some(cite),
-                Some(numbers[*i]),
-                &disamb[*i],
-                names.clone(),
-            );
+            let ctx =
+                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
             ctx.suppress_author.set(input.suppress_author);
             let (mut run, _) = ctx.elements(&citation.layout.elements, "");
             let author = ctx.author.borrow().clone().unwrap_or_default();
@@ -400,15 +385,8 @@ fn group_authors(
                 continue;
             }
             let (i, input, cite) = &cites[k];
-            let ctx = processor.ctx(
-                &shared,
-                &items[*i],
-                Mode::Citation,
-                Some(cite),
-                Some(numbers[*i]),
-                &disamb[*i],
-                names.clone(),
-            );
+            let ctx =
+                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
             ctx.suppress_author.set(true);
             let (mut run, _) = ctx.elements(&citation.layout.elements, "");
             if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {

@@ -28,7 +28,7 @@ pub fn keys(
     sort.keys
         .iter()
         .map(|key| {
-            let mut ctx = processor.ctx(&shared, item, Mode::Sort, None, citation_number, disamb, name_options.clone());
+            let mut ctx = processor.ctx(&shared, item, Mode::Sort, None, citation_number, disamb, name_options);
             let text = match key {
                 SortKey::Variable { variable, .. } => match variable {
                     Variable::Name(name) => {
