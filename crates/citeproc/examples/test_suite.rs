@@ -17,6 +17,8 @@
 //! `failures.txt` (expected and actual) and `skipped.txt` (with the reason).
 //!
 //! How a fixture becomes a request (as citeproc-js's test runner does it):
+//! - every item is registered in input order (`registered`), unless
+//!   `CITATIONS` or `BIBENTRIES` say otherwise;
 //! - `CITATION-ITEMS`: each cluster on its own (`standalone-clusters`);
 //! - `CITATIONS`: the clusters in the order the last call leaves them, with
 //!   their note numbers (`notes`), the cited items registered in order of
@@ -344,6 +346,15 @@ impl Fixture {
             "items": items,
             "bibliography": bibliography,
         });
+        let mut unique_ids: Vec<&String> = Vec::new();
+        for id in &all_ids {
+            if !unique_ids.contains(&id) {
+                unique_ids.push(id);
+            }
+        }
+        // citeproc-js's runner registers every item in input order, unless
+        // CITATIONS or BIBENTRIES say otherwise below.
+        request["registered"] = json!(unique_ids);
         let mut kind = if bibliography { Kind::Bibliography } else { Kind::Standalone };
         let mut cites_in_bibliography_order = false;
         if let Some(citations) = self.json("CITATIONS")? {
@@ -370,13 +381,7 @@ impl Fixture {
             request["citations"] = json!(clusters);
             request["standalone-clusters"] = json!(true);
         } else if !bibliography {
-            let mut ids: Vec<&String> = Vec::new();
-            for id in &all_ids {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-            request["citations"] = json!([ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>()]);
+            request["citations"] = json!([unique_ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>()]);
             request["standalone-clusters"] = json!(true);
             cites_in_bibliography_order = true;
         }

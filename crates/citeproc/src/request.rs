@@ -32,9 +32,10 @@ pub struct Request {
     #[serde(default = "yes")]
     pub bibliography: bool,
     /// The ids registered before any citation, in this order: what numbering,
-    /// disambiguation and the bibliography cover. By default every item, in
-    /// item order. The CSL test suite registers only the cited items (or its
-    /// `BIBENTRIES`).
+    /// disambiguation and the bibliography cover. By default every item, the
+    /// cited ones in order of first citation, then the others in item order.
+    /// The CSL test suite registers all its items in input order, only the
+    /// cited ones (`CITATIONS`), or its `BIBENTRIES`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered: Option<Vec<String>>,
     /// The note number of each cluster, 0 for one in the main text. By default

@@ -8,7 +8,8 @@
 //                                   stdout line: {"ok": Response} or {"error": "..."}
 //
 // What a request means, in citeproc-js's terms:
-//   1. every item is registered, in item order (`updateItems`), or the ids of
+//   1. every item is registered (`updateItems`): the cited ones in order of
+//      first citation, then the others in item order; or the ids of
 //      `registered` when the request names them;
 //   2. the clusters are processed in document order with
 //      `processCitationCluster` (cluster i in note i + 1 for a note style, in
@@ -115,6 +116,26 @@ function entryMarkup(html) {
     return m ? m[1] : html.trim();
 }
 
+// The ids to register, in order: `registered` when the request names them;
+// otherwise every item, the cited ones in order of first citation, then the
+// others in item order (as rebuildProcessorState with the uncited items, but
+// all registered before the first cluster, so that disambiguation sees them).
+function registration(request, clusters, ids) {
+    if (request.registered) {
+        return request.registered.map(String);
+    }
+    const order = new Set();
+    for (const cites of clusters) {
+        for (const cite of cites) {
+            order.add(String(cite.id));
+        }
+    }
+    for (const id of ids) {
+        order.add(id);
+    }
+    return [...order];
+}
+
 function render(request) {
     const items = new Map();
     for (const item of request.items || []) {
@@ -130,11 +151,10 @@ function render(request) {
     engine.setOutputFormat(request.format === "text" ? "text" : "html");
 
     // 1. Register.
-    const registered = request.registered || [...items.keys()];
-    engine.updateItems(registered.map(String));
+    const clusters = request.citations || [];
+    engine.updateItems(registration(request, clusters, [...items.keys()]));
 
     // 2. Citations in document order.
-    const clusters = request.citations || [];
     const isNote = engine.opt.xclass === "note";
     const citations = new Array(clusters.length).fill("");
     if (request["standalone-clusters"]) {

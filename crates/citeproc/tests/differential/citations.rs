@@ -44,7 +44,8 @@ enum Kind {
     Affixes,
     /// Two to five random items.
     Several,
-    /// Two to five items adjacent in item order (numeric collapsing).
+    /// Two to five items adjacent in order of first citation, so numbered
+    /// one after the other (numeric collapsing).
     Consecutive,
     /// The previous cluster's first item again, bare (ibid).
     Ibid,
@@ -91,6 +92,7 @@ pub fn make(dataset: &str, ids: &[String]) -> Vec<Vec<CiteRef>> {
     let mut random = Random::new(dataset);
     let mut next = 0;
     let mut cited: Vec<usize> = Vec::new();
+    let mut first_cited: Vec<usize> = Vec::new();
     let mut clusters: Vec<Vec<usize>> = Vec::new();
     let mut out = Vec::new();
     for step in 0..CLUSTERS {
@@ -129,9 +131,19 @@ pub fn make(dataset: &str, ids: &[String]) -> Vec<Vec<CiteRef>> {
                 picked.into_iter().map(|i| (i, CiteRef::default())).collect()
             }
             Kind::Consecutive => {
-                let count = (2 + random.below(4)).min(ids.len());
-                let start = random.below(ids.len() - count + 1);
-                (start..start + count).map(|i| (i, CiteRef::default())).collect()
+                // Items are numbered in order of first citation: a run of that
+                // order has consecutive numbers (in either order in the cluster).
+                let count = 2 + random.below(4);
+                let mut run: Vec<usize> = if first_cited.len() >= count {
+                    let start = random.below(first_cited.len() - count + 1);
+                    first_cited[start..start + count].to_vec()
+                } else {
+                    (0..count.min(ids.len())).collect()
+                };
+                if random.below(2) == 0 {
+                    run.reverse();
+                }
+                run.into_iter().map(|i| (i, CiteRef::default())).collect()
             }
             Kind::Ibid => vec![(previous.unwrap_or(any), CiteRef::default())],
             Kind::IbidLocator => vec![(previous.unwrap_or(any), with_locator(random.pick(LOCATORS)))],
@@ -157,6 +169,11 @@ pub fn make(dataset: &str, ids: &[String]) -> Vec<Vec<CiteRef>> {
         };
         clusters.push(cites.iter().map(|(i, _)| *i).collect());
         cited.extend(cites.iter().map(|(i, _)| *i));
+        for (i, _) in &cites {
+            if !first_cited.contains(i) {
+                first_cited.push(*i);
+            }
+        }
         out.push(cites.into_iter().map(|(i, cite)| CiteRef { id: ids[i].clone(), ..cite }).collect());
     }
     out
