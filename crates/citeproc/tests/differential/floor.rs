@@ -1,5 +1,6 @@
 //! The committed floors, `tests/differential-floor.toml`: per style, the
 //! percentage of entries and of citations that must agree with citeproc-js.
+//! The test fails when a style falls more than [`SLACK`] below its floor.
 //! Blessing raises a floor to the current figure (rounded down to a tenth)
 //! and never lowers one.
 
@@ -16,6 +17,14 @@ pub struct Floor {
 }
 
 pub type Floors = BTreeMap<String, Floor>;
+
+/// Percentage points a style may fall below its floor before the test fails.
+/// The survey's bibliography grows while the book is written, and since the
+/// clusters are drawn from the items, a new entry redraws the survey's
+/// clusters: figures move a little with no change to the engine. A regression
+/// of the engine moves them by more; and a floor only rises, so the slack
+/// never adds up.
+pub const SLACK: f64 = 1.0;
 
 pub const BLESS: &str = "SCHOLAR_DIFFERENTIAL_BLESS=1 cargo test -p scholar-citeproc --test differential";
 
@@ -45,7 +54,10 @@ pub fn write(floors: &Floors) -> Result<(), String> {
     let mut text = String::new();
     text.push_str("# Floors of the differential test against citeproc-js (tests/differential/main.rs):\n");
     text.push_str("# per style, the percentage of bibliography entries and of citations that agree,\n");
-    text.push_str("# over every dataset. The test fails when a style falls below its floor.\n");
+    let _ = writeln!(
+        text,
+        "# over every dataset. The test fails when a style falls more than {SLACK:.1} point below its floor."
+    );
     let _ = writeln!(text, "# Raise them with `{BLESS}`;\n# blessing never lowers a floor.");
     for (style, floor) in floors {
         let _ = write!(text, "\n[{style}]\nentries = {:.1}\ncitations = {:.1}\n", floor.entries, floor.citations);
