@@ -27,9 +27,12 @@ pub fn load(env: &Environment) -> Result<Vec<Dataset>, String> {
     let book = manifest.join("../../book");
     let pandoc = Pandoc::new(env)?;
 
+    // The survey's bibliography, and the files of new entries `book/bib/*.bib`
+    // that chapters being rewritten keep until they are merged into it.
     let mut survey = vec![book.join("references.bib")];
     let mut chapter_files: Vec<PathBuf> = std::fs::read_dir(book.join("bib"))
-        .map_err(|e| format!("cannot list `{}`: {e}", book.join("bib").display()))?
+        .into_iter()
+        .flatten()
         .filter_map(|entry| Some(entry.ok()?.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "bib"))
         .collect();
