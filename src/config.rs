@@ -398,7 +398,9 @@ fn cite_as(table: &Map<String, Value>) -> Result<CiteAs> {
     let year = match table.get("year") {
         None => None,
         Some(Value::Number(n)) if n.as_i64().is_some_and(|y| (1..=9999).contains(&y)) => n.as_i64().map(|y| y as i32),
-        Some(Value::String(s)) if s.trim().parse::<i32>().is_ok_and(|y| (1..=9999).contains(&y)) => s.trim().parse().ok(),
+        Some(Value::String(s)) if s.trim().parse::<i32>().is_ok_and(|y| (1..=9999).contains(&y)) => {
+            s.trim().parse().ok()
+        }
         Some(other) => bail!("`{TABLE}.cite-as.year` must be a year such as 2025, found {}", describe(other)),
     };
     let url = text("url")?;

@@ -50,7 +50,8 @@ fn survey_exports_read_back_as_the_same_entries() {
     let files = export::files(&all);
     let dir = common::scratch("exports-round-trip");
     let generated: String = exports.iter().map(|e| bibtex::entry(&e.csl) + "\n").collect();
-    for (name, text) in [("download.json", &files.json), ("download.bib", &files.bibtex), ("generated.bib", &generated)] {
+    for (name, text) in [("download.json", &files.json), ("download.bib", &files.bibtex), ("generated.bib", &generated)]
+    {
         std::fs::write(dir.join(name), text).unwrap();
     }
     let originals: Vec<PathBuf> = config.bibliography.iter().map(|b| b.path.clone()).collect();
@@ -64,7 +65,12 @@ fn survey_exports_read_back_as_the_same_entries() {
                 .filter(|(k, v)| actual.get(*k) != Some(v))
                 .map(|(k, v)| format!("{k}\n  original: {v}\n  exported: {:?}", actual.get(k)))
                 .collect();
-            assert!(differing.is_empty(), "{name} under {style}: {} differ:\n{}", differing.len(), differing.join("\n"));
+            assert!(
+                differing.is_empty(),
+                "{name} under {style}: {} differ:\n{}",
+                differing.len(),
+                differing.join("\n")
+            );
         }
     }
 }
@@ -260,9 +266,7 @@ mod schema {
                         Some(name) => {
                             for (k, v) in name {
                                 let fits = match k.as_str() {
-                                    "comma-suffix" | "static-ordering" | "parse-names" => {
-                                        scalar(v) || v.is_boolean()
-                                    }
+                                    "comma-suffix" | "static-ordering" | "parse-names" => scalar(v) || v.is_boolean(),
                                     k if NAME_KEYS.contains(&k) => scalar(v),
                                     _ => false,
                                 };
@@ -373,9 +377,8 @@ fn exported_ris_imports_as_the_same_fields() {
     assert_eq!(records.len(), exports.len());
     for (record, export) in records.iter().zip(&exports) {
         let item = &export.csl;
-        let values = |tag: &str| -> Vec<&str> {
-            record.iter().filter(|(t, _)| t == tag).map(|(_, v)| v.as_str()).collect()
-        };
+        let values =
+            |tag: &str| -> Vec<&str> { record.iter().filter(|(t, _)| t == tag).map(|(_, v)| v.as_str()).collect() };
         let one = |tag: &str| values(tag).first().map(|v| v.to_string());
         let text = |variable: &str| item.text(variable).map(|v| csl::plain(&v));
         assert_eq!(one("ID"), Some(item.id()));

@@ -54,7 +54,10 @@ pub fn entry(item: &Item) -> String {
         text("number", "number", &mut fields);
     }
     if let Some(pages) = item.text("page") {
-        fields.push(("pages", format!("{{{}}}", escape(&pages.replace(['–', '—'], "--").replace('-', "--").replace("----", "--")))));
+        fields.push((
+            "pages",
+            format!("{{{}}}", escape(&pages.replace(['–', '—'], "--").replace('-', "--").replace("----", "--"))),
+        ));
     }
     text("pagetotal", "number-of-pages", &mut fields);
     text("edition", "edition", &mut fields);
@@ -82,7 +85,8 @@ pub fn entry(item: &Item) -> String {
     if let Some(language) = item.text("language") {
         fields.push(("langid", format!("{{{}}}", langid(&language))));
     }
-    let key: String = item.id().chars().filter(|c| !matches!(c, ',' | '{' | '}' | '(' | ')') && !c.is_whitespace()).collect();
+    let key: String =
+        item.id().chars().filter(|c| !matches!(c, ',' | '{' | '}' | '(' | ')') && !c.is_whitespace()).collect();
     let width = fields.iter().map(|(f, _)| f.len()).max().unwrap_or(0);
     let mut out = format!("@{entry_type}{{{key},\n");
     for (n, (field, value)) in fields.iter().enumerate() {

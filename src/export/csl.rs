@@ -376,9 +376,10 @@ pub fn plain(text: &str) -> String {
     while let Some(i) = rest.find('<') {
         out.push_str(&rest[..i]);
         let tag = &rest[i..];
-        let known = ["<i>", "</i>", "<b>", "</b>", "<span class=\"nocase\">", "</span>", "<sup>", "</sup>", "<sub>", "</sub>"]
-            .iter()
-            .find(|t| tag.starts_with(**t));
+        let known =
+            ["<i>", "</i>", "<b>", "</b>", "<span class=\"nocase\">", "</span>", "<sup>", "</sup>", "<sub>", "</sub>"]
+                .iter()
+                .find(|t| tag.starts_with(**t));
         match known {
             Some(t) => rest = &tag[t.len()..],
             None => {

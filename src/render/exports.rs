@@ -75,7 +75,12 @@ impl Words {
         } else {
             Words {
                 export: "Export",
-                download: |n| format!("Download {} ", if n == 1 { "this reference:".to_string() } else { format!("these {n} references:") }),
+                download: |n| {
+                    format!(
+                        "Download {} ",
+                        if n == 1 { "this reference:".to_string() } else { format!("these {n} references:") }
+                    )
+                },
                 cite_book: "Cite this book: ",
                 cite_chapter: "Cite this chapter: ",
             }
@@ -207,7 +212,10 @@ mod tests {
     #[test]
     fn data_urls_stay_inside_their_attribute() {
         let url = data_url("text/plain", "a \"b\" <c> & d % e # f ' ` ?\n");
-        assert_eq!(url, "data:text/plain;charset=utf-8,a%20%22b%22%20%3Cc%3E%20%26%20d%20%25%20e%20%23%20f%20%27%20%60%20%3F%0A");
+        assert_eq!(
+            url,
+            "data:text/plain;charset=utf-8,a%20%22b%22%20%3Cc%3E%20%26%20d%20%25%20e%20%23%20f%20%27%20%60%20%3F%0A"
+        );
         // Chinese text stays as it is.
         assert_eq!(data_url("text/plain", "深度学习"), "data:text/plain;charset=utf-8,深度学习");
     }
