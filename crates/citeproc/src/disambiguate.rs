@@ -10,10 +10,27 @@ use crate::render::{Cite, Disambiguation, Mode};
 use citationberg::{DisambiguationRule, TestPosition};
 use std::collections::HashMap;
 
-/// The disambiguation of every item (indexed like `items`).
-pub fn run(processor: &Processor, items: &[Item], bib_order: &[usize], numbers: &[usize]) -> Vec<Disambiguation> {
+/// Given-name levels from the global rules (`all-names`, `primary-name`
+/// and their `-with-initials` forms), which hold for the bibliography too.
+pub fn global(processor: &Processor, items: &[Item]) -> Vec<Disambiguation> {
     let citation = &processor.style.citation;
     let mut state = vec![Disambiguation::default(); items.len()];
+    if citation.disambiguate_add_givenname && citation.givenname_disambiguation_rule != DisambiguationRule::ByCite {
+        names_globally(processor, items, &mut state);
+    }
+    state
+}
+
+/// The disambiguation of every item (indexed like `items`).
+pub fn run(
+    processor: &Processor,
+    items: &[Item],
+    bib_order: &[usize],
+    numbers: &[usize],
+    global: &[Disambiguation],
+) -> Vec<Disambiguation> {
+    let citation = &processor.style.citation;
+    let mut state = global.to_vec();
     let shared = processor.shared();
     let names = processor.citation_names();
     let first = Cite { positions: vec![TestPosition::First], ..Cite::default() };
@@ -21,11 +38,8 @@ pub fn run(processor: &Processor, items: &[Item], bib_order: &[usize], numbers: 
         let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&first), Some(numbers[i]), d, names.clone());
         output::plain(&ctx.elements(&citation.layout.elements, "").0)
     };
-    // 0. Names that share a family name with another person get initials or
-    //    given names wherever they stand, under the global rules.
-    if citation.disambiguate_add_givenname && citation.givenname_disambiguation_rule != DisambiguationRule::ByCite {
-        names_globally(processor, items, &mut state);
-    }
+    // 0. Names that share a family name with another person already have
+    //    their initials or given names (`global`).
     let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
     for &i in bib_order {
         by_text.entry(render(i, &state[i])).or_default().push(i);

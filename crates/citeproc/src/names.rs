@@ -55,6 +55,7 @@ fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
         (lists.iter().position(|(k, _)| k == "editor"), lists.iter().position(|(k, _)| k == "translator"))
         && lists[e].1 == lists[t].1
         && names.label().is_some()
+        && names.variable.len() == 2
     {
         lists[e].0 = "editortranslator".into();
         lists.remove(t);
@@ -232,7 +233,11 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
                 expand = 2;
             }
         }
-        parts.push(one_name(ctx, options, element, name, inverted, expand));
+        // The name element's formatting goes on each name, not on the
+        // delimiters between them (citeproc-js).
+        let mut one = one_name(ctx, options, element, name, inverted, expand);
+        output::format(&mut one, &element.to_formatting());
+        parts.push(one);
     }
     let inverted_at = |i: usize| {
         sort_mode
@@ -306,8 +311,6 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
             run.extend(term_run);
         }
     }
-    let formatting = element.to_formatting();
-    output::format(&mut run, &formatting);
     let affixes = element.to_affixes();
     output::affix(&mut run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
     run

@@ -30,10 +30,10 @@ pub struct Style {
 pub enum Kind {
     /// Text.
     Text,
-    /// An opening quotation mark.
-    Open,
-    /// A closing quotation mark.
-    Close,
+    /// An opening quotation mark; `true` for an inner (nested) one.
+    Open(bool),
+    /// A closing quotation mark; `true` for an inner one.
+    Close(bool),
     /// The start of a `display` block.
     BlockStart(Display),
     /// The end of a `display` block.
@@ -153,19 +153,24 @@ pub fn quote(run: &mut Run, marks: &Marks) {
     if is_empty(run) {
         return;
     }
+    // Quotes inside change level: outer ones become inner, inner ones outer.
     for piece in run.iter_mut() {
         match piece.kind {
-            Kind::Open if piece.text == marks.open => piece.text = marks.inner_open.clone(),
-            Kind::Close if piece.text == marks.close => piece.text = marks.inner_close.clone(),
-            Kind::Open if piece.text == marks.inner_open => piece.text = marks.open.clone(),
-            Kind::Close if piece.text == marks.inner_close => piece.text = marks.close.clone(),
+            Kind::Open(inner) => {
+                piece.kind = Kind::Open(!inner);
+                piece.text = if inner { marks.open.clone() } else { marks.inner_open.clone() };
+            }
+            Kind::Close(inner) => {
+                piece.kind = Kind::Close(!inner);
+                piece.text = if inner { marks.close.clone() } else { marks.inner_close.clone() };
+            }
             _ => {}
         }
     }
     let style = run.iter().find(|p| p.kind == Kind::Text).map(|p| p.style).unwrap_or_default();
-    run.insert(0, Piece { text: marks.open.clone(), style, nocase: true, kind: Kind::Open });
+    run.insert(0, Piece { text: marks.open.clone(), style, nocase: true, kind: Kind::Open(false) });
     let style = run.iter().rev().find(|p| p.kind == Kind::Text).map(|p| p.style).unwrap_or_default();
-    run.push(Piece { text: marks.close.clone(), style, nocase: true, kind: Kind::Close });
+    run.push(Piece { text: marks.close.clone(), style, nocase: true, kind: Kind::Close(false) });
 }
 
 /// A locale's quotation marks.
@@ -208,14 +213,14 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
             while k < run.len() && matches!(run[k].kind, Kind::Mark(_)) {
                 k += 1;
             }
-            if run[i].kind == Kind::Close
+            if matches!(run[i].kind, Kind::Close(_))
                 && k < run.len()
                 && run[k].kind == Kind::Text
                 && let Some(c) = run[k].text.chars().next().filter(|c| matches!(c, '.' | ','))
             {
                 // Move the mark inside every closing quote it follows.
                 let mut j = i;
-                while j > 0 && run[j - 1].kind == Kind::Close {
+                while j > 0 && matches!(run[j - 1].kind, Kind::Close(_)) {
                     j -= 1;
                 }
                 run[k].text.remove(0);
@@ -260,7 +265,7 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
             last = Some(c);
         }
     }
-    run.retain(|p| !p.text.is_empty() || !matches!(p.kind, Kind::Text | Kind::Open | Kind::Close));
+    run.retain(|p| !p.text.is_empty() || !matches!(p.kind, Kind::Text | Kind::Open(_) | Kind::Close(_)));
 }
 
 fn escape_html(text: &str, out: &mut String) {

@@ -393,6 +393,13 @@ impl<'a> Ctx<'a> {
                 let locator = cite.label.unwrap_or(Locator::Page);
                 (cite.locator.clone(), Term::Locator(locator))
             }
+            // A label for the volume of a work in several volumes (`3 vol`)
+            // prints the volume term, as citeproc-js does.
+            NumberOrPageVariable::Number(NumberVariable::Volume)
+                if self.variable("volume", false).is_none() && self.variable("number-of-volumes", false).is_some() =>
+            {
+                (Some("1".to_string()), Term::from(label.variable))
+            }
             _ => (self.variable(&variable.to_string(), false), Term::from(label.variable)),
         };
         let Some(value) = value else { return Run::new() };

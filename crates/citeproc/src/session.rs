@@ -56,7 +56,9 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
     order.extend((0..items.len()).filter(|&i| !seen[i]));
 
     // 2. The bibliography's order gives the citation numbers.
-    let none = Disambiguation::default();
+    // Names that would be ambiguous as names are expanded first: the
+    // bibliography prints and sorts them expanded too.
+    let global = crate::disambiguate::global(processor, items);
     let mut numbers = vec![0usize; items.len()];
     for (n, &i) in order.iter().enumerate() {
         numbers[i] = n + 1;
@@ -67,7 +69,7 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
             let keys: Vec<sort::Keys> = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| sort::keys(processor, sort_spec, item, Some(numbers[i]), &none, &names))
+                .map(|(i, item)| sort::keys(processor, sort_spec, item, Some(numbers[i]), &global[i], &names))
                 .collect();
             let mut sorted = order.clone();
             sorted.sort_by(|&a, &b| sort::compare(processor, sort_spec, &keys[a], &keys[b]));
@@ -80,7 +82,7 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
     }
 
     // 3. Ambiguous cites get more names, given names, or a year suffix.
-    let disamb = crate::disambiguate::run(processor, items, &bib_order, &numbers);
+    let disamb = crate::disambiguate::run(processor, items, &bib_order, &numbers, &global);
 
     // 4. Citations in document order.
     let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb);
@@ -97,6 +99,7 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
             // the expanded given names.
             let year_only = Disambiguation {
                 year_suffix: disamb[i].year_suffix.clone(),
+                givenname_of: global[i].givenname_of.clone(),
                 min_names: match disamb[i].add_names {
                     0 => 0,
                     added => added + processor.citation_names().et_al_use_first.map_or(0, |n| n as usize),
@@ -140,7 +143,7 @@ fn capitalize_first(run: &mut Run) {
         if piece.kind == Kind::Mark(true) {
             return;
         }
-        if piece.kind != Kind::Text && piece.kind != Kind::Open {
+        if !matches!(piece.kind, Kind::Text | Kind::Open(_)) {
             continue;
         }
         if let Some((index, c)) = piece.text.char_indices().find(|(_, c)| c.is_alphanumeric()) {
@@ -307,6 +310,10 @@ fn render_citations(
         output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
         output::format(&mut run, &citation.layout.to_formatting());
         processor.tidy(&mut run);
+        if processor.is_note_style() {
+            // A note starts a sentence.
+            capitalize_first(&mut run);
+        }
         out.push(run);
     }
     out

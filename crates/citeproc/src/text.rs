@@ -68,7 +68,7 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
         match c {
             '"' => {
                 flush(&mut text, &mut run, style, nocase);
-                let kind = if double_open { Kind::Close } else { Kind::Open };
+                let kind = if double_open { Kind::Close(false) } else { Kind::Open(false) };
                 let mark = if double_open { &marks.close } else { &marks.open };
                 run.push(Piece { text: mark.clone(), style, nocase: true, kind });
                 double_open = !double_open;
@@ -77,20 +77,22 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
                 // Typographic quotes in the data are quotes, printed with the
                 // locale's marks so that nesting can flip them.
                 flush(&mut text, &mut run, style, nocase);
-                let (kind, mark) = match c {
-                    '“' => (Kind::Open, &marks.open),
-                    '”' => (Kind::Close, &marks.close),
-                    _ => (Kind::Open, &marks.inner_open),
+                // Their glyph stays as written until nesting flips them.
+                let kind = match c {
+                    '“' => Kind::Open(false),
+                    '”' => Kind::Close(false),
+                    _ => Kind::Open(true),
                 };
+                let mark = c.to_string();
                 if c == '‘' {
                     single_open = true;
                 }
-                run.push(Piece { text: mark.clone(), style, nocase: true, kind });
+                run.push(Piece { text: mark, style, nocase: true, kind });
             }
             '’' if single_open && !rest[c.len_utf8()..].chars().next().is_some_and(char::is_alphanumeric) => {
                 flush(&mut text, &mut run, style, nocase);
                 single_open = false;
-                run.push(Piece { text: marks.inner_close.clone(), style, nocase: true, kind: Kind::Close });
+                run.push(Piece { text: "’".into(), style, nocase: true, kind: Kind::Close(true) });
             }
             '\'' => {
                 // A straight apostrophe prints as a typographic one; a leading
@@ -110,7 +112,7 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
     flush(&mut text, &mut run, style, nocase);
     if double_open {
         // An unbalanced straight quote stays as written.
-        for piece in run.iter_mut().filter(|p| p.kind == Kind::Open) {
+        for piece in run.iter_mut().filter(|p| p.kind == Kind::Open(false) && p.text == marks.open) {
             piece.text = "\"".into();
             piece.kind = Kind::Text;
         }
