@@ -235,6 +235,8 @@ pub fn collect(
                     }
                 }
                 MarkerKind::Topics => collected.topics.push((c, m)),
+                // Rendered where it stands, from the configuration alone.
+                MarkerKind::CiteAs { .. } => {}
             }
         }
     }

@@ -6,7 +6,7 @@
 //! book.toml ──► config ──► library (bibliography files → works, diagnostics)
 //! book      ──► scan     (each chapter: markers with byte spans)
 //!           ──► collect  (the whole book in reading order: scopes, citations)
-//!           ──► render   (CSL: citations, lists, the topic table)
+//!           ──► render   (CSL: citations, lists, the topic table, exports)
 //!           ──► splice   (each span replaced, every other byte copied)
 //! ```
 //!
@@ -28,6 +28,7 @@ pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
+pub mod export;
 pub mod library;
 pub mod render;
 pub mod scan;

@@ -1,6 +1,6 @@
 //! Finding markers in a chapter: citations (`[@a]`, `@a`, `{{#cite a}}`,
 //! `@@a`) and directives (`{{#bibliography}}`, `{{#nocite …}}`,
-//! `{{#topics}}`), each with the byte span it replaces.
+//! `{{#topics}}`, `{{#cite-as}}`), each with the byte span it replaces.
 //!
 //! Markers are looked for only where mdBook will see text: the chapter is
 //! parsed with mdBook's own Markdown options, and only text outside code,
@@ -39,6 +39,11 @@ pub enum MarkerKind {
     },
     /// `{{#topics}}`.
     Topics,
+    /// `{{#cite-as}}` (how to cite the book) or `{{#cite-as chapter}}`
+    /// (the chapter it stands in).
+    CiteAs {
+        chapter: bool,
+    },
 }
 
 /// One citation: one or more cited works, rendered together.
@@ -307,6 +312,11 @@ fn parse_directive(text: &str) -> Option<MarkerKind> {
             keys: args.iter().filter(|a| **a != "*").map(|k| k.strip_prefix('@').unwrap_or(k).to_string()).collect(),
         }),
         "topics" if args.is_empty() => Some(MarkerKind::Topics),
+        "cite-as" => match args.as_slice() {
+            [] | ["book"] => Some(MarkerKind::CiteAs { chapter: false }),
+            ["chapter"] => Some(MarkerKind::CiteAs { chapter: true }),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -896,6 +906,21 @@ mod tests {
                 assert!(content[item.key_offset..].starts_with(&item.key), "{item:?}");
             }
         }
+    }
+
+    #[test]
+    fn cite_as_directives() {
+        let cases: &[(&str, Option<MarkerKind>)] = &[
+            ("{{#cite-as}}", Some(MarkerKind::CiteAs { chapter: false })),
+            ("{{#cite-as book}}", Some(MarkerKind::CiteAs { chapter: false })),
+            ("{{#cite-as chapter}}", Some(MarkerKind::CiteAs { chapter: true })),
+            ("{{#cite-as section}}", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(scan(text).first().map(|m| m.kind.clone()), *expected, "{text}");
+        }
+        // In code it stays text.
+        assert!(scan("`{{#cite-as}}`").is_empty());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! ChromeDriver's WebDriver protocol (plain HTTP, so no extra crates), over
 //! pages served from a local folder. It follows a citation to its entry, a
 //! back-reference to its citation and a topic-table link to its section,
+//! opens an entry's exports (copy buttons there, downloads holding the list),
 //! hovers and focuses citations to check their previews, does the same on
 //! `print.html`, and fails on any broken link or console error. It saves
 //! screenshots in `tests/out/`.
@@ -127,6 +128,85 @@ fn the_survey_works_in_a_browser() {
     assert!(url.contains(page.rsplit('/').next().unwrap()), "{url} is not {page}");
     assert!(browser.exec_bool(&format!("return !!document.getElementById({id:?})")), "{id} is missing on {url}");
 
+    // Exports: an entry's BibTeX, RIS and CSL-JSON behind a `<details>`, each
+    // with mdBook's copy button; each list's downloads hold its entries.
+    for page in ["references.html", "foundations.html"] {
+        browser.goto(&format!("{base}/{page}"));
+        let summary = browser.find(".scholar-entry .scholar-export summary");
+        browser.scroll_into_view(&summary);
+        browser.click(&summary);
+        let entry = browser.exec(
+            "const d = document.querySelector('.scholar-entry .scholar-export');
+             return {open: d.open, codes: d.querySelectorAll('pre code').length,
+                     buttons: d.querySelectorAll('pre .clip-button').length,
+                     texts: [...d.querySelectorAll('pre code')].map(c => c.innerText),
+                     key: d.closest('.scholar-entry').dataset.key};",
+            json!([]),
+        );
+        let key = entry["key"].as_str().unwrap().to_string();
+        assert_eq!(entry["open"], json!(true), "{page}: the export does not open");
+        assert_eq!(entry["codes"], json!(3), "{page}: {entry}");
+        assert_eq!(entry["buttons"], json!(3), "{page}: mdBook's copy buttons are missing: {entry}");
+        let texts: Vec<&str> = entry["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert!(texts[0].contains(&format!("{{{key},")), "{page}: the BibTeX is not {key}'s: {}", texts[0]);
+        assert!(texts[1].starts_with("TY  - ") && texts[1].contains(&format!("ID  - {key}\n")), "{}", texts[1]);
+        let json: Value = serde_json::from_str(texts[2]).expect("the copied CSL-JSON parses");
+        assert_eq!(json[0]["id"], json!(key));
+        if page == "references.html" {
+            browser.screenshot(&out.join("browser-export.png"));
+        }
+        let lists = browser.exec(
+            "const decode = href => { const i = href.indexOf(','); const head = href.slice(0, i), body = href.slice(i + 1);
+               return head.endsWith(';base64') ? new TextDecoder().decode(Uint8Array.from(atob(body), c => c.charCodeAt(0)))
+                                               : decodeURIComponent(body); };
+             return [...document.querySelectorAll('.scholar-bibliography')].map(list => {
+               const downloads = list.nextElementSibling;
+               return {keys: [...list.querySelectorAll('.scholar-entry')].map(e => e.dataset.key),
+                       files: downloads && downloads.classList.contains('scholar-downloads')
+                         ? [...downloads.querySelectorAll('a[download]')].map(a => ({name: a.getAttribute('download'), text: decode(a.href)}))
+                         : []};
+             });",
+            json!([]),
+        );
+        assert!(!lists.as_array().unwrap().is_empty(), "{page}: no list");
+        for list in lists.as_array().unwrap() {
+            let keys: Vec<&str> = list["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+            let files = list["files"].as_array().unwrap();
+            assert_eq!(files.len(), 3, "{page}: a list without its three downloads");
+            for file in files {
+                let (name, text) = (file["name"].as_str().unwrap(), file["text"].as_str().unwrap());
+                if name.ends_with(".bib") {
+                    for key in &keys {
+                        assert!(text.contains(&format!("{{{key},")), "{page}: {name} lacks {key}");
+                    }
+                } else if name.ends_with(".ris") {
+                    let ids: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("ID  - ")).collect();
+                    assert_eq!(ids, keys, "{page}: {name}");
+                } else if name.ends_with(".json") {
+                    let items: Value = serde_json::from_str(text).expect("the CSL-JSON download parses");
+                    let ids: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+                    assert_eq!(ids, keys, "{page}: {name}");
+                } else {
+                    panic!("{page}: an unexpected download {name}");
+                }
+            }
+        }
+    }
+    // `{{#cite-as}}` blocks, where the survey has them, export too.
+    for page in ["index.html", "foundations.html"] {
+        browser.goto(&format!("{base}/{page}"));
+        let block = browser.exec(
+            "const b = document.querySelector('.scholar-cite-as');
+             return b && {text: b.querySelector('.scholar-text').innerText, codes: b.querySelectorAll('pre code').length,
+                          buttons: b.querySelectorAll('pre .clip-button').length};",
+            json!([]),
+        );
+        if !block.is_null() {
+            assert!(!block["text"].as_str().unwrap().trim().is_empty(), "{page}: an empty cite-as");
+            assert_eq!((block["codes"].clone(), block["buttons"].clone()), (json!(3), json!(3)), "{page}: {block}");
+        }
+    }
+
     // A topic-table link leads to its section.
     browser.goto(&format!("{base}/index.html"));
     let section = browser.find(".scholar-topics .scholar-sections a");
@@ -173,6 +253,11 @@ fn the_survey_works_in_a_browser() {
         json!([]),
     );
     assert_eq!(shown, json!(false), "previews must not print");
+    let shown = browser.exec(
+        "return [...document.querySelectorAll('.scholar-export, .scholar-downloads')].some(p => getComputedStyle(p).display !== 'none')",
+        json!([]),
+    );
+    assert_eq!(shown, json!(false), "exports must not print");
     browser.cdp("Emulation.setEmulatedMedia", json!({"media": ""}));
 
     let errors: Vec<String> = browser
@@ -181,6 +266,16 @@ fn the_survey_works_in_a_browser() {
         .filter(|entry| entry["level"] == "SEVERE")
         .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
         .collect();
+    // The survey loads MathJax from its CDN: on a machine without network it
+    // cannot, and then the page's MathJax call fails too. Only that is
+    // forgiven; every other error fails the test.
+    let offline = |e: &String| {
+        (e.contains("cdnjs.cloudflare.com/ajax/libs/mathjax/")
+            && (e.contains("ERR_NAME_NOT_RESOLVED") || e.contains("ERR_INTERNET_DISCONNECTED")))
+            || e.contains("MathJax is not defined")
+    };
+    let mathjax_missing = errors.iter().any(|e| e.contains("cdnjs.cloudflare.com/ajax/libs/mathjax/"));
+    let errors: Vec<&String> = errors.iter().filter(|e| !(mathjax_missing && offline(e))).collect();
     assert!(errors.is_empty(), "console errors: {errors:#?}");
 }
 
@@ -212,7 +307,11 @@ fn check_links(site: &Path) {
     let mut broken = Vec::new();
     for (path, html) in &pages {
         for href in attribute_values(html, "href") {
-            if href.contains("://") || href.starts_with("mailto:") || href.starts_with("javascript:") || href.is_empty()
+            if href.contains("://")
+                || href.starts_with("mailto:")
+                || href.starts_with("javascript:")
+                || href.starts_with("data:")
+                || href.is_empty()
             {
                 continue;
             }

@@ -14,6 +14,8 @@ fn run(case: &str) -> String {
     let mut config = Config::from_book(&ctx.root, &ctx.config).unwrap();
     // What is rendered, not what a cache kept (tests/equivalence.rs covers it).
     config.cache = false;
+    // Exports are large: only the cases about them show them.
+    config.export = case.starts_with("exports");
     let output = if case.contains("markdown") { Output::Markdown } else { Output::Html };
     let before = common::chapters(&book);
     let outcome = process_with(&config, output, book).unwrap();
@@ -58,6 +60,8 @@ golden! {
     topic_table_and_book_list => "topics",
     topic_table_markdown => "topics-markdown",
     author_date_with_affixes => "apa",
+    exports_and_cite_as => "exports",
+    exports_and_cite_as_markdown => "exports-markdown",
 }
 
 /// A chapter without markers is byte-for-byte what it was.

@@ -6,6 +6,7 @@
 //! citations.
 
 pub mod engine;
+mod exports;
 pub mod labels;
 pub mod markdown;
 mod sort;
@@ -72,6 +73,9 @@ pub struct Renderer<'a> {
     /// Each shown work's reference, by key: an index into `prepared`.
     references: HashMap<&'a str, usize>,
     prepared: Vec<Prepared>,
+    /// Each shown work as BibTeX, RIS and CSL-JSON (when `export` is on).
+    exports: exports::Exports,
+    words: exports::Words,
 }
 
 impl<'a> Renderer<'a> {
@@ -94,7 +98,9 @@ impl<'a> Renderer<'a> {
             works.par_iter().map(|w| Prepared::new(engine.reference(w), output, engine.numeric)).collect();
         let references = works.iter().enumerate().map(|(i, w)| (w.entry.key(), i)).collect();
         let labels = labels::for_locale(&config.locale);
-        Renderer { collected, library, config, engine, output, labels, references, prepared }
+        let exports = exports::Exports::new(library, config, output, &needed);
+        let words = exports::Words::for_locale(&config.locale);
+        Renderer { collected, library, config, engine, output, labels, references, prepared, exports, words }
     }
 
     /// Every citation and list as edits per chapter (indexed like the
@@ -138,6 +144,12 @@ impl<'a> Renderer<'a> {
             // Directives that place nothing (a second list, a list of a scope
             // that cites nothing) disappear.
             // (A set: a chapter may hold 100,000 citations.)
+            for marker in &chapter.scan.markers {
+                if let MarkerKind::CiteAs { chapter: of_chapter } = marker.kind {
+                    edits[c].push(Edit { range: marker.span.clone(), text: self.cite_as(c, of_chapter) });
+                    uses_css[c] = true;
+                }
+            }
             let handled: HashSet<Range<usize>> = edits[c].iter().map(|e| e.range.clone()).collect();
             for marker in &chapter.scan.markers {
                 if !handled.contains(&marker.span) && !matches!(marker.kind, MarkerKind::Topics) {
@@ -330,13 +342,15 @@ impl<'a> Renderer<'a> {
             Some(Some(item)) => item.first_field.is_some(),
             _ => keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled),
         };
-        let block = self.list_block(
+        let mut block = self.list_block(
             &entries.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
             scope.title_level,
             labelled,
             false,
             &target.slug,
         );
+        let listed: Vec<&str> = rendered.order.iter().map(|&w| keys[w]).collect();
+        block.push_str(&self.exports.downloads(&listed, &target.slug, &self.words));
         self.place(scope.placement, block, sink);
         sink.css.push(target.chapter);
     }
@@ -417,7 +431,9 @@ impl<'a> Renderer<'a> {
                 })
                 .collect();
             let labelled = keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled);
-            let block = self.list_block(&entries, 2, labelled, true, "book");
+            let mut block = self.list_block(&entries, 2, labelled, true, "book");
+            let listed: Vec<&str> = order.iter().map(|&w| keys[w]).collect();
+            block.push_str(&self.exports.downloads(&listed, "references", &self.words));
             let span = collected.chapters[chapter].scan.markers[marker].span.clone();
             sink.edits.push((chapter, Edit { range: span, text: block }));
             sink.css.push(chapter);
@@ -479,9 +495,10 @@ impl<'a> Renderer<'a> {
     fn entry_block(&self, key: &str, id: &str, body: String, backrefs: Option<String>) -> String {
         match self.output {
             Output::Html => format!(
-                "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}</div>",
+                "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}{}</div>",
                 escaped_attr(key),
-                backrefs.unwrap_or_default()
+                backrefs.unwrap_or_default(),
+                self.exports.entry(key, &self.words)
             ),
             Output::Markdown => match backrefs {
                 Some(b) => format!("{body} {b}"),
