@@ -58,6 +58,10 @@ golden! {
     topic_table_and_book_list => "topics",
     topic_table_markdown => "topics-markdown",
     author_date_with_affixes => "apa",
+    // Regression (issue 13): `{{#nocite *}}` blanked its chapter.
+    nocite_all_lists_the_whole_library => "nocite-all",
+    // Regression (issue 13): a second book-wide list vanished without a word.
+    a_second_book_list_is_reported => "second-book-list",
 }
 
 /// A chapter without markers is byte-for-byte what it was.
