@@ -196,12 +196,8 @@ impl<'a> Renderer<'a> {
             known_items.push(known);
         }
         let first_nocite = keys.len();
-        let nocite: Vec<usize> = scope
-            .nocite
-            .iter()
-            .filter_map(|k| add(k, &mut keys, &mut index))
-            .filter(|&w| w >= first_nocite)
-            .collect();
+        let nocite: Vec<usize> =
+            scope.nocite.iter().filter_map(|k| add(k, &mut keys, &mut index)).filter(|&w| w >= first_nocite).collect();
         let (works, references): (Vec<&Work>, Vec<&Facts>) =
             keys.iter().filter_map(|k| self.shown(k)).map(|(w, p)| (w, &p.facts)).unzip();
         let rendered = self.engine.scope(&works, &references, &inputs, &nocite);
@@ -366,8 +362,7 @@ impl<'a> Renderer<'a> {
         let Some((holder, marker)) = collected.book_list else {
             return book;
         };
-        let keys: Vec<&str> =
-            collected.keys.iter().map(String::as_str).filter(|k| self.shown(k).is_some()).collect();
+        let keys: Vec<&str> = collected.keys.iter().map(String::as_str).filter(|k| self.shown(k).is_some()).collect();
         let references: Vec<&Facts> = keys.iter().filter_map(|k| self.reference(k)).map(|p| &p.facts).collect();
         let order = self.engine.order(&references);
         // Back-references: every citation of each key, in reading order.
@@ -427,10 +422,12 @@ impl<'a> Renderer<'a> {
         }
         match self.output {
             Output::Html => {
-                let mut html = format!("<span class=\"scholar-backrefs\">{}: ", escaped(self.labels.cited_in));
+                let labels = self.labels;
+                let mut html =
+                    format!("<span class=\"scholar-backrefs\">{}{}", escaped(labels.cited_in), escaped(labels.colon));
                 for (g, (label, hrefs)) in groups.iter().enumerate() {
                     if g > 0 {
-                        html.push_str("; ");
+                        html.push_str(&escaped(labels.separator));
                     }
                     html.push_str(&format!("<a href=\"{}\">{}</a>", escaped_attr(&hrefs[0]), escaped(label)));
                     for (k, href) in hrefs.iter().enumerate().skip(1) {
@@ -452,7 +449,16 @@ impl<'a> Renderer<'a> {
                         s
                     })
                     .collect();
-                format!("({}: {})", markdown::text(self.labels.cited_in), links.join("; "))
+                let labels = self.labels;
+                // (The punctuation is ours and plain: no Markdown in it.)
+                format!(
+                    "{}{}{}{}{}",
+                    labels.open_paren,
+                    markdown::text(labels.cited_in),
+                    labels.colon,
+                    links.join(labels.separator),
+                    labels.close_paren
+                )
             }
         }
     }
@@ -465,8 +471,10 @@ impl<'a> Renderer<'a> {
                 escaped_attr(key),
                 backrefs.unwrap_or_default()
             ),
+            // The back-references bring their own space (or none, in
+            // Chinese) before their parenthesis.
             Output::Markdown => match backrefs {
-                Some(b) => format!("{body} {b}"),
+                Some(b) => format!("{body}{b}"),
                 None => body,
             },
         }
@@ -572,8 +580,9 @@ impl<'a> Renderer<'a> {
     fn missing_html(&self, key: &str) -> String {
         let title = if self.library.is_broken(key) { self.labels.unreadable_entry } else { self.labels.unknown_key };
         format!(
-            "<span class=\"scholar-missing\" title=\"{}: {}\">{}?</span>",
+            "<span class=\"scholar-missing\" title=\"{}{}{}\">{}?</span>",
             escaped_attr(title),
+            escaped_attr(self.labels.colon),
             escaped_attr(key),
             escaped(key)
         )
