@@ -1,0 +1,268 @@
+//! Telling ambiguous cites apart, in the spec's order: add names hidden by
+//! et al., expand given names, try the style's `disambiguate` branches, and
+//! last add year suffixes in bibliography order.
+
+use crate::engine::Processor;
+use crate::item::Item;
+use crate::names::initials;
+use crate::output;
+use crate::render::{Cite, Disambiguation, Mode};
+use citationberg::{DisambiguationRule, TestPosition};
+use std::collections::HashMap;
+
+/// Given-name levels from the global rules (`all-names`, `primary-name`
+/// and their `-with-initials` forms), which hold for the bibliography too.
+pub fn global(processor: &Processor, items: &[Item]) -> Vec<Disambiguation> {
+    let citation = &processor.style.citation;
+    let mut state = vec![Disambiguation::default(); items.len()];
+    if citation.disambiguate_add_givenname && citation.givenname_disambiguation_rule != DisambiguationRule::ByCite {
+        names_globally(processor, items, &mut state);
+    }
+    state
+}
+
+/// The disambiguation of every item (indexed like `items`).
+pub fn run(
+    processor: &Processor,
+    items: &[Item],
+    bib_order: &[usize],
+    numbers: &[usize],
+    global: &[Disambiguation],
+) -> Vec<Disambiguation> {
+    let citation = &processor.style.citation;
+    let mut state = global.to_vec();
+    let shared = processor.shared();
+    let names = processor.citation_names();
+    let first = Cite { positions: vec![TestPosition::First], ..Cite::default() };
+    let render = |i: usize, d: &Disambiguation| -> String {
+        let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&first), Some(numbers[i]), d, names.clone());
+        output::plain(&ctx.elements(&citation.layout.elements, "").0)
+    };
+    // 0. Names that share a family name with another person already have
+    //    their initials or given names (`global`).
+    let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
+    for &i in bib_order {
+        by_text.entry(render(i, &state[i])).or_default().push(i);
+    }
+    let mut groups: Vec<Vec<usize>> = by_text.into_values().filter(|g| g.len() > 1).collect();
+    groups.sort();
+
+    let max_names = |i: usize| items[i].names.values().map(Vec::len).max().unwrap_or(0);
+    // Splits a group by rendering; returns the parts still ambiguous.
+    let split = |group: &[usize], state: &[Disambiguation]| -> Vec<Vec<usize>> {
+        let mut parts: Vec<(String, Vec<usize>)> = Vec::new();
+        for &i in group {
+            let text = render(i, &state[i]);
+            match parts.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, members)) => members.push(i),
+                None => parts.push((text, vec![i])),
+            }
+        }
+        parts.into_iter().map(|(_, m)| m).filter(|m| m.len() > 1).collect()
+    };
+
+    let mut suffix_groups: Vec<Vec<usize>> = Vec::new();
+    for group in groups {
+        let mut pending = vec![group];
+        // 1. Given names for the names that share a family name with another
+        //    member's name in the same place: initials where they differ,
+        //    whole given names (where the rule allows) where they do not.
+        if citation.disambiguate_add_givenname {
+            let mut next = Vec::new();
+            for group in pending {
+                expand_names(processor, items, &group, &mut state);
+                next.extend(split(&group, &state));
+            }
+            pending = next;
+        }
+        // 2. More names.
+        if citation.disambiguate_add_names {
+            let mut next = Vec::new();
+            for group in pending {
+                let limit = group.iter().map(|&i| max_names(i)).max().unwrap_or(0);
+                let mut remaining = group.clone();
+                let mut step = 0;
+                while !remaining.is_empty() && step < limit {
+                    step += 1;
+                    let before = state.clone();
+                    for &i in &remaining {
+                        state[i].add_names = step;
+                    }
+                    let still = split(&remaining, &state);
+                    let still_flat: Vec<usize> = still.iter().flatten().copied().collect();
+                    if still_flat.len() == remaining.len() && step == limit {
+                        // Nothing gained: the names stay as they were.
+                        for &i in &remaining {
+                            state[i].add_names = before[i].add_names;
+                        }
+                    }
+                    remaining = still_flat;
+                }
+                if citation.disambiguate_add_givenname {
+                    expand_names(processor, items, &group, &mut state);
+                }
+                next.extend(split(&group, &state));
+            }
+            pending = next;
+        }
+        // 3. The style's own disambiguating branches.
+        let mut next = Vec::new();
+        for group in pending {
+            for &i in &group {
+                state[i].condition = true;
+            }
+            next.extend(split(&group, &state));
+        }
+        pending = next;
+        suffix_groups.extend(pending);
+    }
+
+    // 4. Year suffixes, in bibliography order.
+    if citation.disambiguate_add_year_suffix {
+        let position: HashMap<usize, usize> = bib_order.iter().enumerate().map(|(n, &i)| (i, n)).collect();
+        for mut group in suffix_groups {
+            group.sort_by_key(|i| position.get(i).copied().unwrap_or(usize::MAX));
+            for (n, &i) in group.iter().enumerate() {
+                state[i].year_suffix = Some(letters(n));
+            }
+        }
+    }
+    state
+}
+
+/// The names a citation shows of an item: its first name list, up to the
+/// et-al cut.
+fn cited_names(item: &Item, min: Option<u32>, first: Option<u32>) -> &[crate::item::Name] {
+    let list =
+        ["author", "editor", "translator"].iter().find_map(|v| item.names.get(*v)).map_or(&[][..], Vec::as_slice);
+    match (min, first) {
+        (Some(min), Some(first)) if list.len() >= min as usize => &list[..(first as usize).min(list.len())],
+        _ => list,
+    }
+}
+
+/// Raises the given-name level of the names of a group of ambiguous cites
+/// that share a family name, place by place, with another member's name.
+fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &mut [Disambiguation]) {
+    let options = processor.citation_names();
+    let rule = processor.style.citation.givenname_disambiguation_rule;
+    let with = options.initialize_with.clone().unwrap_or_else(|| ". ".into());
+    let hyphen = processor.style.settings.initialize_with_hyphen;
+    let shown = |i: usize, state: &[Disambiguation]| -> Vec<crate::item::Name> {
+        let list =
+            ["author", "editor", "translator"].iter().find_map(|v| items[i].names.get(*v)).cloned().unwrap_or_default();
+        let count = match (options.et_al_min, options.et_al_use_first) {
+            (Some(min), Some(first)) if list.len() >= min as usize => first as usize + state[i].add_names,
+            _ => list.len(),
+        };
+        list.into_iter().take(count).collect()
+    };
+    let lists: Vec<Vec<crate::item::Name>> = group.iter().map(|&i| shown(i, state)).collect();
+    for (m, &i) in group.iter().enumerate() {
+        for (k, name) in lists[m].iter().enumerate() {
+            if name.is_literal() || (k > 0 && !rule.allows_multiple_names()) {
+                continue;
+            }
+            let rivals: Vec<&crate::item::Name> = lists
+                .iter()
+                .enumerate()
+                .filter(|(o, _)| *o != m)
+                .filter_map(|(_, other)| other.get(k))
+                .filter(|n| n.family == name.family && n.given != name.given)
+                .collect();
+            if !rivals.is_empty() {
+                let mine = initials(&name.given, &with, true, hyphen);
+                let same_initials = rivals.iter().any(|r| initials(&r.given, &with, true, hyphen) == mine);
+                let level = if !same_initials {
+                    1
+                } else if rule.allows_full_first_names() {
+                    2
+                } else {
+                    continue;
+                };
+                if state[i].givenname_of.len() <= k {
+                    state[i].givenname_of.resize(k + 1, 0);
+                }
+                state[i].givenname_of[k] = state[i].givenname_of[k].max(level);
+            }
+        }
+    }
+}
+
+/// Expands names that would be ambiguous as names: a family name borne by
+/// two people gets initials, or the whole given name when the initials are
+/// the same too (where the rule allows it).
+fn names_globally(processor: &Processor, items: &[Item], state: &mut [Disambiguation]) {
+    let citation = &processor.style.citation;
+    let rule = citation.givenname_disambiguation_rule;
+    let options = processor.citation_names();
+    let with = options.initialize_with.clone().unwrap_or_else(|| ". ".into());
+    let hyphen = processor.style.settings.initialize_with_hyphen;
+    let family = |n: &crate::item::Name| format!("{} {}", n.non_dropping_particle, n.family).trim().to_string();
+    // Every person cited, by family name.
+    let mut people: HashMap<String, Vec<&crate::item::Name>> = HashMap::new();
+    for item in items {
+        let shown = cited_names(item, options.et_al_min, options.et_al_use_first);
+        let shown = if rule.allows_multiple_names() { shown } else { &shown[..shown.len().min(1)] };
+        for name in shown.iter().filter(|n| !n.is_literal()) {
+            let same = people.entry(family(name)).or_default();
+            if !same.iter().any(|n| n.given == name.given) {
+                same.push(name);
+            }
+        }
+    }
+    for (i, item) in items.iter().enumerate() {
+        let shown = cited_names(item, options.et_al_min, options.et_al_use_first);
+        let count = if rule.allows_multiple_names() { shown.len() } else { shown.len().min(1) };
+        let mut levels = vec![0u8; count];
+        for (k, name) in shown.iter().take(count).enumerate() {
+            let Some(same) = people.get(&family(name)).filter(|s| s.len() > 1) else { continue };
+            let mine = initials(&name.given, &with, true, hyphen);
+            let others = same.iter().filter(|other| other.given != name.given);
+            let (mut same_initials, mut other_initials) = (false, false);
+            for other in others {
+                if initials(&other.given, &with, true, hyphen) == mine {
+                    same_initials = true;
+                } else {
+                    other_initials = true;
+                }
+            }
+            levels[k] = if same_initials && rule.allows_full_first_names() {
+                2
+            } else if other_initials {
+                1
+            } else {
+                // Initials that tell nobody apart are not added.
+                0
+            };
+        }
+        if levels.iter().any(|&l| l > 0) {
+            state[i].givenname_of = levels;
+        }
+    }
+}
+
+/// `a`…`z`, `aa`, `ab`, …
+fn letters(mut n: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'a' + (n % 26) as u8);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suffix_letters() {
+        assert_eq!(super::letters(0), "a");
+        assert_eq!(super::letters(25), "z");
+        assert_eq!(super::letters(26), "aa");
+        assert_eq!(super::letters(27), "ab");
+    }
+}

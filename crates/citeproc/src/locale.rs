@@ -1,0 +1,163 @@
+//! Terms, date formats and options of one language, resolved in CSL's order:
+//! the style's own `<locale>` for the language, for its base language, for
+//! every language; then the locale file of the language, of its base
+//! language's default region; then `en-US`.
+
+use citationberg::taxonomy::Term;
+use citationberg::{Date, DateForm, GrammarGender, Locale, LocaleFile, LocalizedTerm, OrdinalLookup, TermForm};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// A source of CSL locale files (`locales-xx-XX.xml`).
+pub trait LocaleSource {
+    /// The XML of the locale file for `lang`, if there is one.
+    fn locale_xml(&self, lang: &str) -> Option<String>;
+}
+
+/// Locale files in one folder, as the CSL locales repository lays them out.
+#[derive(Debug, Clone)]
+pub struct LocaleDir(pub std::path::PathBuf);
+
+impl LocaleSource for LocaleDir {
+    fn locale_xml(&self, lang: &str) -> Option<String> {
+        std::fs::read_to_string(self.0.join(format!("locales-{lang}.xml"))).ok()
+    }
+}
+
+impl LocaleSource for HashMap<String, String> {
+    fn locale_xml(&self, lang: &str) -> Option<String> {
+        self.get(lang).cloned()
+    }
+}
+
+impl<T: LocaleSource + ?Sized> LocaleSource for &T {
+    fn locale_xml(&self, lang: &str) -> Option<String> {
+        (**self).locale_xml(lang)
+    }
+}
+
+/// Loads the locale files of a folder.
+pub fn dir(path: impl AsRef<Path>) -> LocaleDir {
+    LocaleDir(path.as_ref().to_path_buf())
+}
+
+/// The default region of a base language, as the CSL locales repository's
+/// `locales.json` names it (`de` → `de-DE`, `pt` → `pt-PT`, `zh` → `zh-CN`).
+fn default_region(base: &str) -> String {
+    let region = match base {
+        "af" => "ZA",
+        "ar" => "AR",
+        "ca" => "AD",
+        "cs" => "CZ",
+        "cy" => "GB",
+        "da" => "DK",
+        "el" => "GR",
+        "en" => "US",
+        "et" => "EE",
+        "eu" => "ES",
+        "fa" => "IR",
+        "he" => "IL",
+        "hi" => "IN",
+        "ja" => "JP",
+        "km" => "KH",
+        "ko" => "KR",
+        "la" => "LA",
+        "nb" => "NO",
+        "nn" => "NO",
+        "pt" => "PT",
+        "sl" => "SI",
+        "sr" => "RS",
+        "sv" => "SE",
+        "uk" => "UA",
+        "vi" => "VN",
+        "zh" => "CN",
+        other => return format!("{other}-{}", other.to_uppercase()),
+    };
+    format!("{base}-{region}")
+}
+
+/// Everything the renderer asks of a language.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// Most specific first.
+    chain: Vec<Locale>,
+    /// The language actually used (`en-US`).
+    pub lang: String,
+    /// Whether `.` and `,` go inside closing quotes.
+    pub punctuation_in_quote: bool,
+    /// Whether ordinal day numbers are used only for the first of a month.
+    pub limit_day_ordinals_to_day_1: bool,
+}
+
+impl Terms {
+    /// Resolves `lang` against the style's locales and the locale files.
+    pub fn resolve(lang: &str, style_locales: &[Locale], source: &dyn LocaleSource) -> Terms {
+        let base = lang.split('-').next().unwrap_or(lang).to_string();
+        let mut chain = Vec::new();
+        let lang_of = |l: &Locale| l.lang.as_ref().map(|c| c.0.clone());
+        for wanted in [Some(lang.to_string()), Some(base.clone()), None] {
+            for locale in style_locales {
+                if lang_of(locale) == wanted {
+                    chain.push(locale.clone());
+                }
+            }
+        }
+        let mut files = vec![lang.to_string()];
+        if !lang.contains('-') || default_region(&base) != lang {
+            files.push(default_region(&base));
+        }
+        files.push("en-US".to_string());
+        files.dedup();
+        for file in files {
+            if let Some(xml) = source.locale_xml(&file)
+                && let Ok(parsed) = LocaleFile::from_xml(&xml)
+            {
+                chain.push(Locale::from(parsed));
+            }
+        }
+        let option = |get: fn(&Locale) -> Option<bool>| chain.iter().find_map(get).unwrap_or(false);
+        Terms {
+            punctuation_in_quote: option(|l| l.style_options.and_then(|o| o.punctuation_in_quote)),
+            limit_day_ordinals_to_day_1: option(|l| l.style_options.and_then(|o| o.limit_day_ordinals_to_day_1)),
+            chain,
+            lang: lang.to_string(),
+        }
+    }
+
+    /// A term in the asked form, falling back through CSL's form order
+    /// (symbol → short → long, verb-short → verb → long).
+    pub fn term(&self, term: Term, form: TermForm) -> Option<&LocalizedTerm> {
+        let mut form = Some(form);
+        while let Some(f) = form {
+            for locale in &self.chain {
+                if let Some(found) = locale.term(term, f) {
+                    return Some(found);
+                }
+            }
+            form = f.fallback();
+        }
+        None
+    }
+
+    /// A term's text, singular or plural; `None` when the locale lacks it.
+    pub fn text(&self, term: Term, form: TermForm, plural: bool) -> Option<&str> {
+        let found = self.term(term, form)?;
+        if plural { found.multiple() } else { found.single() }
+    }
+
+    /// A term's gender (for ordinals that agree with it).
+    pub fn gender(&self, term: Term) -> Option<GrammarGender> {
+        self.chain.iter().find_map(|l| l.term(term, TermForm::Long)).and_then(|t| t.gender)
+    }
+
+    /// The ordinal terms of the most specific locale that defines any: CSL
+    /// replaces ordinals as a set.
+    pub fn ordinals(&self) -> OrdinalLookup<'_> {
+        self.chain.iter().find_map(Locale::ordinals).unwrap_or_else(OrdinalLookup::empty)
+    }
+
+    /// The localized date format (`<date form="text">`).
+    pub fn date_format(&self, form: DateForm) -> Option<&Date> {
+        self.chain.iter().flat_map(|l| l.date.iter()).find(|d| d.form == Some(form))
+    }
+}

@@ -1,0 +1,497 @@
+//! `cs:names`: name lists with et-al rules, initials, sort order, particles,
+//! labels, `substitute`, and the disambiguation expansions.
+
+use crate::item::Name;
+use crate::output::{self, Piece, Run};
+use crate::render::{Called, Ctx, Mode, Rendered};
+use crate::text;
+use citationberg::taxonomy::{NameVariable, OtherTerm, Term};
+use citationberg::{
+    DelimiterBehavior, DemoteNonDroppingParticle, EtAlTerm, LayoutRenderingElement, NameAnd, NameAsSortOrder, NameForm,
+    NameLabelPosition, NameOptions, Names, NamesChild, TestPosition, ToAffixes, ToFormatting, VariablelessLabel,
+};
+
+/// Renders a `cs:names` element. The first one that prints is the
+/// entry's author: remembered for grouping and substitution, left out for
+/// `suppress-author`, and marked in the output.
+pub fn render(ctx: &Ctx, names: &Names) -> Rendered {
+    if ctx.in_names.get() || ctx.mode == Mode::Sort || ctx.author.borrow().is_some() {
+        return render_names(ctx, names);
+    }
+    ctx.in_names.set(true);
+    let (mut run, called) = render_names(ctx, names);
+    ctx.in_names.set(false);
+    if output::is_empty(&run) {
+        return (run, called);
+    }
+    *ctx.author.borrow_mut() = Some(run.clone());
+    if ctx.suppress_author.get() {
+        return (Run::new(), Called::Nothing);
+    }
+    run.insert(
+        0,
+        Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(true) },
+    );
+    run.push(Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(false) });
+    (run, called)
+}
+
+fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
+    let mut lists: Vec<(String, &[Name])> = Vec::new();
+    for variable in &names.variable {
+        let key = variable.to_string();
+        if ctx.suppressed.borrow().contains(&key) {
+            continue;
+        }
+        if let Some(list) = ctx.item.names.get(&key) {
+            lists.push((key, list.as_slice()));
+        }
+    }
+    if lists.is_empty() {
+        return substitute(ctx, names);
+    }
+    // An editor who is also the translator is named once, as both.
+    if let (Some(e), Some(t)) =
+        (lists.iter().position(|(k, _)| k == "editor"), lists.iter().position(|(k, _)| k == "translator"))
+        && lists[e].1 == lists[t].1
+        && names.label().is_some()
+        && names.variable.len() == 2
+    {
+        lists[e].0 = "editortranslator".into();
+        lists.remove(t);
+    }
+
+    let inherited = ctx.name_options.apply(&names.options());
+    let default_name = citationberg::Name::default();
+    let name_element = names.name().unwrap_or(&default_name);
+    let options = name_element.options(&inherited);
+
+    if options.form == NameForm::Count {
+        let total: usize = lists.iter().map(|(_, list)| shown(ctx, &options, list).0.len()).sum();
+        if total == 0 {
+            return (Run::new(), Called::Empty);
+        }
+        let mut run = vec![Piece::text(total.to_string())];
+        ctx.finish(&mut run, false, None, false, &names.to_formatting(), &names.to_affixes(), names.display);
+        return (run, Called::Something);
+    }
+
+    for (variable, _) in &lists {
+        ctx.note_rendered(variable);
+    }
+    let mut runs = Vec::new();
+    for (variable, list) in &lists {
+        let mut run = name_list(ctx, &options, name_element, names, list);
+        if let Some((label, position)) = names.label() {
+            let plural = list.len() > 1;
+            let label_run = names_label(ctx, label, variable, plural);
+            if !output::is_empty(&label_run) {
+                match position {
+                    NameLabelPosition::BeforeName => {
+                        let mut with = label_run;
+                        with.extend(run);
+                        run = with;
+                    }
+                    NameLabelPosition::AfterName => run.extend(label_run),
+                }
+            }
+        }
+        runs.push(run);
+    }
+    let delimiter = inherited.names_delimiter.clone().unwrap_or_default();
+    let mut run = output::join(runs, &delimiter);
+    ctx.finish(&mut run, false, None, false, &names.to_formatting(), &names.to_affixes(), names.display);
+    (run, Called::Something)
+}
+
+fn substitute(ctx: &Ctx, names: &Names) -> Rendered {
+    let Some(substitute) = names.substitute() else { return (Run::new(), Called::Empty) };
+    for child in &substitute.children {
+        let outer = ctx.rendered.replace(Some(Vec::new()));
+        let (run, called) = match child {
+            LayoutRenderingElement::Names(inner) => {
+                let merged = names.from_names_substitute(inner);
+                render_names(ctx, &merged)
+            }
+            other => ctx.element(other),
+        };
+        let used = ctx.rendered.replace(outer).unwrap_or_default();
+        if !output::is_empty(&run) {
+            // What the substitute printed is printed nowhere else.
+            let mut suppressed = ctx.suppressed.borrow_mut();
+            for variable in used {
+                suppressed.insert(variable);
+            }
+            if let Some(outer) = ctx.rendered.borrow_mut().as_mut() {
+                outer.extend(suppressed.iter().cloned());
+            }
+            return (run, called);
+        }
+    }
+    (Run::new(), Called::Empty)
+}
+
+fn names_label(ctx: &Ctx, label: &VariablelessLabel, variable: &str, plural: bool) -> Run {
+    let term = match variable {
+        "editortranslator" => Term::NameVariable(NameVariable::EditorTranslator),
+        other => match serde_json::from_value::<NameVariable>(serde_json::Value::String(other.to_string())) {
+            Ok(v) => Term::NameVariable(v),
+            Err(_) => return Run::new(),
+        },
+    };
+    let plural = match label.plural {
+        citationberg::LabelPluralize::Always => true,
+        citationberg::LabelPluralize::Never => false,
+        citationberg::LabelPluralize::Contextual => plural,
+    };
+    if ctx.mode == Mode::Sort {
+        return Run::new();
+    }
+    let Some(text) = ctx.term(term, label.form, plural) else { return Run::new() };
+    let mut run = vec![Piece::text(text)];
+    let english = ctx.english.replace(ctx.locale_english());
+    ctx.finish(&mut run, label.strip_periods, label.text_case, false, &label.formatting, &label.affixes, None);
+    ctx.english.set(english);
+    run
+}
+
+/// The names shown and whether et al. follows.
+fn shown<'n>(ctx: &Ctx, options: &NameOptions, list: &'n [Name]) -> (Vec<&'n Name>, bool, bool) {
+    let mut names: Vec<&Name> = list.iter().collect();
+    // A literal `others` is a name like any other here, as in citeproc-js:
+    // readers turn BibTeX's `and others` into more names or into et al.
+    let subsequent =
+        ctx.mode == Mode::Citation && ctx.cite.is_some_and(|c| c.positions.iter().any(|p| *p != TestPosition::First));
+    let (mut min, mut first) = if subsequent {
+        (
+            options.et_al_subsequent_min.or(options.et_al_min),
+            options.et_al_subsequent_use_first.or(options.et_al_use_first),
+        )
+    } else {
+        (options.et_al_min, options.et_al_use_first)
+    };
+    let mut use_last = options.et_al_use_last;
+    if let Some((names_min, names_first, names_last)) = ctx.names_override {
+        min = names_min.or(min);
+        first = names_first.or(first);
+        use_last = names_last.unwrap_or(use_last);
+    }
+    let total = names.len();
+    let mut truncated = false;
+    let mut last = false;
+    if let (Some(min), Some(first)) = (min, first)
+        && total >= min as usize
+        && (first as usize) < total
+    {
+        let keep = (first as usize + ctx.disamb.add_names).max(ctx.disamb.min_names).min(total);
+        if keep < total {
+            truncated = true;
+            if use_last && keep + 1 < total {
+                last = true;
+                let final_name = names[total - 1];
+                names.truncate(keep);
+                names.push(final_name);
+            } else {
+                names.truncate(keep);
+            }
+        }
+    }
+    (names, truncated, last)
+}
+
+fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, names: &Names, list: &[Name]) -> Run {
+    let (shown, et_al, use_last) = shown(ctx, options, list);
+    let count = shown.len();
+    if ctx.author_key.borrow().is_none() && ctx.in_names.get() {
+        let key: Vec<String> = shown.iter().map(|n| format!("{}|{}|{}", n.family, n.given, n.literal)).collect();
+        *ctx.author_key.borrow_mut() = Some(key.join(";"));
+    }
+    let sort_mode = ctx.mode == Mode::Sort;
+    let mut parts: Vec<Run> = Vec::with_capacity(count);
+    for (index, name) in shown.iter().enumerate() {
+        let inverted = sort_mode
+            || match options.name_as_sort_order {
+                Some(NameAsSortOrder::All) => true,
+                Some(NameAsSortOrder::First) => index == 0,
+                None => false,
+            };
+        let mut expand = ctx.disamb.givenname_of.get(index).copied().unwrap_or(ctx.disamb.givenname);
+        // Two people of one list who would print alike (`Kim, S.` twice) get
+        // their given names in full, as citeproc-js prints them.
+        if ctx.mode == Mode::Bibliography
+            && ctx.shared.add_givenname
+            && ctx.shared.full_givennames
+            && let Some(with) = options.initialize_with
+        {
+            let mine = initials(&name.given, with, true, ctx.shared.initialize_with_hyphen);
+            let twin = shown.iter().any(|other| {
+                other.family == name.family
+                    && other.given != name.given
+                    && initials(&other.given, with, true, ctx.shared.initialize_with_hyphen) == mine
+            });
+            if twin {
+                expand = 2;
+            }
+        }
+        // The name element's formatting goes on each name, not on the
+        // delimiters between them (citeproc-js).
+        let mut one = one_name(ctx, options, element, name, inverted, expand);
+        output::format(&mut one, &element.to_formatting());
+        parts.push(one);
+    }
+    let inverted_at = |i: usize| {
+        sort_mode
+            || match options.name_as_sort_order {
+                Some(NameAsSortOrder::All) => true,
+                Some(NameAsSortOrder::First) => i == 0,
+                None => false,
+            }
+    };
+    let and_term = if sort_mode {
+        None
+    } else {
+        match options.and {
+            Some(NameAnd::Text) => ctx.term(Term::Other(OtherTerm::And), citationberg::TermForm::Long, false),
+            Some(NameAnd::Symbol) => Some("&".to_string()),
+            None => None,
+        }
+    };
+    let delimiter = options.delimiter;
+    let mut run = Run::new();
+    let real = if use_last { count - 1 } else { count };
+    for (i, part) in parts.into_iter().enumerate() {
+        if i > 0 {
+            if use_last && i == count - 1 {
+                run.push(Piece::text(format!("{delimiter}… ")));
+                run.extend(part);
+                continue;
+            }
+            let is_last = i == real - 1 && !et_al;
+            if is_last && let Some(and) = &and_term {
+                let with_delimiter = match options.delimiter_precedes_last {
+                    DelimiterBehavior::Contextual => real >= 3,
+                    DelimiterBehavior::AfterInvertedName => inverted_at(i - 1),
+                    DelimiterBehavior::Always => true,
+                    DelimiterBehavior::Never => false,
+                };
+                if with_delimiter {
+                    run.push(Piece::text(format!("{delimiter}{and} ")));
+                } else {
+                    run.push(Piece::text(format!(" {and} ")));
+                }
+            } else {
+                run.push(Piece::text(delimiter));
+            }
+        }
+        run.extend(part);
+    }
+    if et_al && !use_last && !sort_mode {
+        let et_al_element = names.children.iter().find_map(|c| match c {
+            NamesChild::EtAl(e) => Some(*e),
+            _ => None,
+        });
+        let term = match et_al_element.map(|e| e.term).unwrap_or_default() {
+            EtAlTerm::EtAl => OtherTerm::EtAl,
+            EtAlTerm::AndOthers => OtherTerm::AndOthers,
+        };
+        if let Some(text) = ctx.term(Term::Other(term), citationberg::TermForm::Long, false)
+            && !text.is_empty()
+        {
+            let with_delimiter = match options.delimiter_precedes_et_al {
+                DelimiterBehavior::Contextual => real >= 2,
+                DelimiterBehavior::AfterInvertedName => inverted_at(real - 1),
+                DelimiterBehavior::Always => true,
+                DelimiterBehavior::Never => false,
+            };
+            run.push(Piece::text(if with_delimiter { delimiter.to_string() } else { " ".to_string() }));
+            let mut term_run = vec![Piece::text(text)];
+            if let Some(e) = et_al_element {
+                output::format(&mut term_run, &e.formatting);
+            }
+            run.extend(term_run);
+        }
+    }
+    let affixes = element.to_affixes();
+    output::affix(&mut run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
+    run
+}
+
+/// One name in the form asked; `expand` is the disambiguation's given-name
+/// level (1: initials, 2: full).
+fn one_name(
+    ctx: &Ctx,
+    options: &NameOptions,
+    element: &citationberg::Name,
+    name: &Name,
+    inverted: bool,
+    expand: u8,
+) -> Run {
+    let marks = ctx.shared.marks;
+    if name.is_literal() {
+        let mut run = text::rich(&name.literal, marks);
+        if let Some(part) = element.name_part_family() {
+            part_finish(ctx, &mut run, part);
+        }
+        return run;
+    }
+    let mut form = if ctx.sort_plain_names { NameForm::Long } else { options.form };
+    if form == NameForm::Short && expand > 0 {
+        form = NameForm::Long;
+    }
+    let initialize_with = if expand == 2 { None } else { options.initialize_with };
+    let initialize = options.initialize || expand == 1;
+    let given = match initialize_with {
+        Some(with) if !ctx.sort_plain_names => {
+            initials(&name.given, with, initialize, ctx.shared.initialize_with_hyphen)
+        }
+        _ => name.given.clone(),
+    };
+    let family_part = element.name_part_family();
+    let given_part = element.name_part_given();
+    let piece = |text: &str| text::rich(text, marks);
+    let with_part = |mut run: Run, part: Option<&citationberg::NamePart>| {
+        if let Some(part) = part {
+            part_finish(ctx, &mut run, part);
+        }
+        run
+    };
+
+    if name.is_cjk() || name.static_ordering {
+        // Family name first, no space for CJK scripts.
+        let sep = if name.is_cjk() { "" } else { " " };
+        let mut run = with_part(piece(&join_words(&[&name.non_dropping_particle, &name.family])), family_part);
+        if form == NameForm::Long && !given.is_empty() {
+            run.push(Piece::text(sep));
+            run.extend(with_part(piece(&given), given_part));
+        }
+        return run;
+    }
+
+    let demote = ctx.shared.demote;
+    if form == NameForm::Short {
+        let family = join_words(&[&name.non_dropping_particle, &name.family]);
+        return with_part(piece(&family), family_part);
+    }
+    let mut run = Run::new();
+    if inverted {
+        let separator = options.sort_separator;
+        let (family, given_tail) = if demote == DemoteNonDroppingParticle::DisplayAndSort
+            || (ctx.mode == Mode::Sort && demote == DemoteNonDroppingParticle::SortOnly)
+        {
+            (name.family.clone(), join_words(&[&given, &name.dropping_particle, &name.non_dropping_particle]))
+        } else {
+            (join_words(&[&name.non_dropping_particle, &name.family]), join_words(&[&given, &name.dropping_particle]))
+        };
+        run.extend(with_part(piece(&family), family_part));
+        if !given_tail.is_empty() {
+            run.push(Piece::text(separator));
+            run.extend(with_part(piece(&given_tail), given_part));
+        }
+        if !name.suffix.is_empty() {
+            run.push(Piece::text(separator));
+            run.extend(piece(&name.suffix));
+        }
+    } else {
+        if !given.is_empty() {
+            run.extend(with_part(piece(&given), given_part));
+            run.push(Piece::text(" "));
+        }
+        let family = join_words(&[&name.dropping_particle, &name.non_dropping_particle, &name.family]);
+        let mut family_run = piece(&family);
+        if name.non_dropping_particle.ends_with(['\'', '’', '-']) || name.dropping_particle.ends_with(['\'', '’', '-'])
+        {
+            family_run = piece(&format!("{}{}{}", name.dropping_particle, name.non_dropping_particle, name.family));
+        }
+        run.extend(with_part(family_run, family_part));
+        if !name.suffix.is_empty() {
+            run.push(Piece::text(if name.comma_suffix { ", " } else { " " }));
+            run.extend(piece(&name.suffix));
+        }
+    }
+    run
+}
+
+fn part_finish(ctx: &Ctx, run: &mut Run, part: &citationberg::NamePart) {
+    ctx.finish(run, false, part.text_case, false, &part.formatting, &part.affixes, None);
+}
+
+fn join_words(words: &[&str]) -> String {
+    let mut out = String::new();
+    for word in words.iter().filter(|w| !w.is_empty()) {
+        if !out.is_empty() && !out.ends_with(['\'', '’']) {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// `John Ronald` → `J. R.`; `Jean-Paul` → `J.-P.`. With `initialize="false"`
+/// only names already given as initials are normalized.
+pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> String {
+    let mut out = String::new();
+    for word in given.split([' ', '.']).filter(|w| !w.is_empty()) {
+        // A lowercase word inside a given name (`Henrique Ponde de Oliveira`)
+        // is a particle: kept as written.
+        if word.chars().next().is_some_and(char::is_lowercase) {
+            push_word(&mut out, word, with);
+            continue;
+        }
+        let pieces: Vec<&str> = word.split('-').filter(|w| !w.is_empty()).collect();
+        let mut rendered = String::new();
+        for (k, piece) in pieces.iter().enumerate() {
+            // `Wen-tau`: a lowercase part after a hyphen is dropped.
+            if k > 0 && piece.chars().next().is_some_and(char::is_lowercase) && initialize {
+                continue;
+            }
+            let single = piece.chars().count() == 1;
+            if k > 0 && hyphen {
+                let trimmed = rendered.trim_end().len();
+                rendered.truncate(trimmed);
+                rendered.push('-');
+            }
+            if initialize || single {
+                let first: String = piece.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+                rendered.push_str(&first);
+                rendered.push_str(with);
+            } else {
+                rendered.push_str(piece);
+                rendered.push(' ');
+            }
+        }
+        out.push_str(&rendered);
+    }
+    out.trim_end().to_string()
+}
+
+fn push_word(out: &mut String, word: &str, with: &str) {
+    let _ = with;
+    if !out.is_empty() && !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out.push_str(word);
+    out.push(' ');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initials;
+
+    #[test]
+    fn initials_of_given_names() {
+        let cases = [
+            ("John Ronald", ". ", true, true, "J. R."),
+            ("John Ronald", ".", true, true, "J.R."),
+            ("Jean-Paul", ". ", true, true, "J.-P."),
+            ("Jean-Paul", ".", true, false, "J.P."),
+            ("Jean-Baptiste", " ", true, false, "J B"),
+            ("J. R.", "", true, true, "JR"),
+            ("John R.", ". ", false, true, "John R."),
+            ("Henrique Ponde de Oliveira", ". ", true, true, "H. P. de O."),
+            ("Wen-tau", ". ", true, true, "W."),
+        ];
+        for (given, with, initialize, hyphen, expected) in cases {
+            assert_eq!(initials(given, with, initialize, hyphen), expected, "{given:?} {with:?}");
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! Rendered output as a flat run of pieces, each with the formatting in force,
+//! and the writers that turn it into HTML or plain text.
+//!
+//! Flat runs make the joins easy to see: punctuation that moves inside
+//! closing quotes, duplicate punctuation where an affix meets a field's own
+//! period, doubled spaces. The formatting of a piece is the net effect of
+//! every element around it (italic inside italic flips back to roman).
+
+use citationberg::{Display, FontStyle, FontVariant, FontWeight, Formatting, TextDecoration, VerticalAlign};
+
+/// The formatting in force on a piece.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Style {
+    /// Italic.
+    pub italic: bool,
+    /// An explicit roman inside italic (citeproc-js writes it as a span).
+    pub roman: bool,
+    /// Bold.
+    pub bold: bool,
+    /// Small capitals.
+    pub small_caps: bool,
+    /// Underlined.
+    pub underline: bool,
+    /// Superscript (1) or subscript (2).
+    pub align: u8,
+}
+
+/// What a piece is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// Text.
+    Text,
+    /// An opening quotation mark; `true` for an inner (nested) one.
+    Open(bool),
+    /// A closing quotation mark; `true` for an inner one.
+    Close(bool),
+    /// The start of a `display` block.
+    BlockStart(Display),
+    /// The end of a `display` block.
+    BlockEnd,
+    /// Where the author's names start (`true`) and end: for
+    /// `subsequent-author-substitute`.
+    Mark(bool),
+}
+
+/// One run of text with its formatting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// The text (the mark, for quotes).
+    pub text: String,
+    /// Its formatting.
+    pub style: Style,
+    /// Text case transformations leave it alone (`<span class="nocase">`).
+    pub nocase: bool,
+    /// What it is.
+    pub kind: Kind,
+}
+
+impl Piece {
+    /// Plain text.
+    pub fn text(text: impl Into<String>) -> Piece {
+        Piece { text: text.into(), style: Style::default(), nocase: false, kind: Kind::Text }
+    }
+}
+
+/// A rendered element: its pieces.
+pub type Run = Vec<Piece>;
+
+/// Whether a run prints anything.
+pub fn is_empty(run: &[Piece]) -> bool {
+    run.iter().all(|p| p.text.is_empty() || matches!(p.kind, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_)))
+}
+
+/// The text of a run, without markup.
+pub fn plain(run: &[Piece]) -> String {
+    run.iter().map(|p| p.text.as_str()).collect()
+}
+
+/// Applies an element's formatting to everything it rendered.
+pub fn format(run: &mut [Piece], formatting: &Formatting) {
+    if formatting.is_empty() {
+        return;
+    }
+    for piece in run.iter_mut() {
+        let s = &mut piece.style;
+        match formatting.font_style {
+            Some(FontStyle::Italic) => {
+                if s.italic {
+                    s.italic = false;
+                    s.roman = true;
+                } else {
+                    s.italic = true;
+                    s.roman = false;
+                }
+            }
+            Some(FontStyle::Normal) => s.italic = false,
+            None => {}
+        }
+        match formatting.font_weight {
+            Some(FontWeight::Bold) => s.bold = true,
+            Some(FontWeight::Normal | FontWeight::Light) => s.bold = false,
+            None => {}
+        }
+        match formatting.font_variant {
+            Some(FontVariant::SmallCaps) => s.small_caps = true,
+            Some(FontVariant::Normal) => s.small_caps = false,
+            None => {}
+        }
+        match formatting.text_decoration {
+            Some(TextDecoration::Underline) => s.underline = true,
+            Some(TextDecoration::None) => s.underline = false,
+            None => {}
+        }
+        match formatting.vertical_align {
+            Some(VerticalAlign::Sup) => s.align = 1,
+            Some(VerticalAlign::Sub) => s.align = 2,
+            Some(VerticalAlign::Baseline) => s.align = 0,
+            Some(VerticalAlign::None) | None => {}
+        }
+    }
+}
+
+/// Adds a prefix and a suffix outside the element's formatting.
+pub fn affix(run: &mut Run, prefix: Option<&str>, suffix: Option<&str>) {
+    if is_empty(run) {
+        return;
+    }
+    if let Some(prefix) = prefix.filter(|p| !p.is_empty()) {
+        run.insert(0, Piece::text(prefix));
+    }
+    if let Some(suffix) = suffix.filter(|s| !s.is_empty()) {
+        run.push(Piece::text(suffix));
+    }
+}
+
+/// Joins runs with a delimiter, skipping empty ones.
+pub fn join(runs: Vec<Run>, delimiter: &str) -> Run {
+    let mut out = Run::new();
+    for run in runs {
+        if is_empty(&run) {
+            continue;
+        }
+        if !out.is_empty() && !delimiter.is_empty() {
+            out.push(Piece::text(delimiter));
+        }
+        out.extend(run);
+    }
+    out
+}
+
+/// Wraps a run in quotation marks, turning quotes inside into inner quotes.
+pub fn quote(run: &mut Run, marks: &Marks) {
+    if is_empty(run) {
+        return;
+    }
+    // Quotes inside change level: outer ones become inner, inner ones outer.
+    for piece in run.iter_mut() {
+        match piece.kind {
+            Kind::Open(inner) => {
+                piece.kind = Kind::Open(!inner);
+                piece.text = if inner { marks.open.clone() } else { marks.inner_open.clone() };
+            }
+            Kind::Close(inner) => {
+                piece.kind = Kind::Close(!inner);
+                piece.text = if inner { marks.close.clone() } else { marks.inner_close.clone() };
+            }
+            _ => {}
+        }
+    }
+    let style = run.iter().find(|p| p.kind == Kind::Text).map(|p| p.style).unwrap_or_default();
+    run.insert(0, Piece { text: marks.open.clone(), style, nocase: true, kind: Kind::Open(false) });
+    let style = run.iter().rev().find(|p| p.kind == Kind::Text).map(|p| p.style).unwrap_or_default();
+    run.push(Piece { text: marks.close.clone(), style, nocase: true, kind: Kind::Close(false) });
+}
+
+/// A locale's quotation marks.
+#[derive(Debug, Clone)]
+pub struct Marks {
+    /// `“`
+    pub open: String,
+    /// `”`
+    pub close: String,
+    /// `‘`
+    pub inner_open: String,
+    /// `’`
+    pub inner_close: String,
+}
+
+/// Wraps a run in a `display` block.
+pub fn block(run: &mut Run, display: Display) {
+    if is_empty(run) {
+        return;
+    }
+    run.insert(
+        0,
+        Piece { text: String::new(), style: Style::default(), nocase: true, kind: Kind::BlockStart(display) },
+    );
+    run.push(Piece { text: String::new(), style: Style::default(), nocase: true, kind: Kind::BlockEnd });
+}
+
+const PUNCT: &[char] = &['.', ',', ';', ':', '!', '?'];
+
+/// Settles the joins of a finished run: punctuation moved inside closing
+/// quotes where the locale says so, punctuation not doubled where two pieces
+/// meet, spaces not doubled.
+pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
+    run.retain(|p| !p.text.is_empty() || matches!(p.kind, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_)));
+    if punctuation_in_quote {
+        let mut i = 0;
+        while i + 1 < run.len() {
+            // The next printing piece, past author marks.
+            let mut k = i + 1;
+            while k < run.len() && matches!(run[k].kind, Kind::Mark(_)) {
+                k += 1;
+            }
+            if matches!(run[i].kind, Kind::Close(_))
+                && k < run.len()
+                && run[k].kind == Kind::Text
+                && let Some(c) = run[k].text.chars().next().filter(|c| matches!(c, '.' | ','))
+            {
+                // Move the mark inside every closing quote it follows.
+                let mut j = i;
+                while j > 0 && matches!(run[j - 1].kind, Kind::Close(_)) {
+                    j -= 1;
+                }
+                run[k].text.remove(0);
+                let before = &run[..j];
+                let inner_end = before.iter().rposition(|p| p.kind == Kind::Text);
+                let already = inner_end.and_then(|k| run[k].text.chars().last());
+                match already {
+                    Some(last) if last == c || (c == '.' && matches!(last, '!' | '?' | '.')) => {}
+                    _ => {
+                        let style = run[j].style;
+                        run.insert(j, Piece { text: c.to_string(), style, nocase: true, kind: Kind::Text });
+                        i += 1;
+                    }
+                }
+            }
+            i += 1;
+        }
+        run.retain(|p| !p.text.is_empty() || matches!(p.kind, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_)));
+    }
+    // Duplicate punctuation and spaces across joins.
+    let mut last: Option<char> = None;
+    for piece in run.iter_mut() {
+        if piece.kind != Kind::Text {
+            if matches!(piece.kind, Kind::BlockStart(_) | Kind::BlockEnd) {
+                last = None;
+            }
+            continue;
+        }
+        if let (Some(prev), Some(first)) = (last, piece.text.chars().next()) {
+            let drop = if first == ' ' {
+                prev == ' '
+            } else if PUNCT.contains(&first) && PUNCT.contains(&prev) {
+                first == prev || (first == '.' && matches!(prev, '!' | '?' | ':' | ';'))
+            } else {
+                false
+            };
+            if drop {
+                piece.text.remove(0);
+            }
+        }
+        if let Some(c) = piece.text.chars().last() {
+            last = Some(c);
+        }
+    }
+    run.retain(|p| !p.text.is_empty() || !matches!(p.kind, Kind::Text | Kind::Open(_) | Kind::Close(_)));
+}
+
+fn escape_html(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&#38;"),
+            '<' => out.push_str("&#60;"),
+            '>' => out.push_str("&#62;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// The tags a style opens, outermost first.
+fn tags(style: &Style) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    if style.italic {
+        out.push(("<i>", "</i>"));
+    }
+    if style.roman {
+        out.push(("<span style=\"font-style:normal;\">", "</span>"));
+    }
+    if style.bold {
+        out.push(("<b>", "</b>"));
+    }
+    if style.small_caps {
+        out.push(("<span style=\"font-variant:small-caps;\">", "</span>"));
+    }
+    if style.underline {
+        out.push(("<span style=\"text-decoration:underline;\">", "</span>"));
+    }
+    match style.align {
+        1 => out.push(("<sup>", "</sup>")),
+        2 => out.push(("<sub>", "</sub>")),
+        _ => {}
+    }
+    out
+}
+
+/// Writes a tidied run as HTML in citeproc-js's markup: tags nest, and a
+/// change of formatting closes only the tags that end.
+pub fn html(run: &[Piece]) -> String {
+    let mut out = String::new();
+    let mut open: Vec<(&'static str, &'static str)> = Vec::new();
+    let close_all = |open: &mut Vec<(&'static str, &'static str)>, out: &mut String| {
+        while let Some((_, close)) = open.pop() {
+            out.push_str(close);
+        }
+    };
+    for piece in run {
+        match &piece.kind {
+            Kind::BlockStart(display) => {
+                close_all(&mut open, &mut out);
+                let class = match display {
+                    Display::Block => "csl-block",
+                    Display::LeftMargin => "csl-left-margin",
+                    Display::RightInline => "csl-right-inline",
+                    Display::Indent => "csl-indent",
+                };
+                out.push_str(&format!("<div class=\"{class}\">"));
+            }
+            Kind::BlockEnd => {
+                close_all(&mut open, &mut out);
+                out.push_str("</div>");
+            }
+            Kind::Mark(_) => {}
+            _ => {
+                if piece.text.is_empty() {
+                    continue;
+                }
+                let wanted = tags(&piece.style);
+                let common = open.iter().zip(wanted.iter()).take_while(|(a, b)| a == b).count();
+                while open.len() > common {
+                    if let Some((_, close)) = open.pop() {
+                        out.push_str(close);
+                    }
+                }
+                for tag in &wanted[common..] {
+                    out.push_str(tag.0);
+                    open.push(*tag);
+                }
+                escape_html(&piece.text, &mut out);
+            }
+        }
+    }
+    close_all(&mut open, &mut out);
+    out
+}
+
+/// Writes a tidied run as plain text.
+pub fn text(run: &[Piece]) -> String {
+    plain(run)
+}

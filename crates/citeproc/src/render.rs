@@ -1,0 +1,498 @@
+//! Evaluates a style's rendering elements for one item: text, number, label,
+//! group and choose here; names and dates in their own modules.
+
+use crate::item::Item;
+use crate::locale::Terms;
+use crate::output::{self, Marks, Piece, Run};
+use crate::{dates, names, numbers, text};
+use citationberg::taxonomy::{Kind, Locator, NumberOrPageVariable, NumberVariable, StandardVariable, Term, Variable};
+use citationberg::{
+    Choose, ChooseBranch, CslMacro, Group, InheritableNameOptions, Label, LabelPluralize, LayoutRenderingElement,
+    LongShortForm, PageRangeFormat, TermForm, TestPosition, Text, TextTarget, ToAffixes, ToFormatting,
+};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+
+/// What a rendering is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A citation.
+    Citation,
+    /// A bibliography entry.
+    Bibliography,
+    /// A sort key: plain text, dates as sortable numbers.
+    Sort,
+}
+
+/// A cite's own data: its position and locator.
+#[derive(Debug, Clone, Default)]
+pub struct Cite {
+    /// Locator value.
+    pub locator: Option<String>,
+    /// Locator label (`page` when none was given).
+    pub label: Option<Locator>,
+    /// Positions that hold (`first`, `subsequent`, `ibid`, …).
+    pub positions: Vec<TestPosition>,
+    /// Note of the first cite of this item (note styles).
+    pub first_note: Option<usize>,
+}
+
+/// What disambiguation has decided for an item.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Disambiguation {
+    /// Extra names to show beyond et-al-use-first.
+    pub add_names: usize,
+    /// At least this many names before et al. (the bibliography shows what
+    /// the cites needed).
+    pub min_names: usize,
+    /// Given-name expansion: 0 none, 1 initials, 2 full given names.
+    pub givenname: u8,
+    /// Given-name expansion per name position, when only some names need it.
+    pub givenname_of: Vec<u8>,
+    /// The `disambiguate="true"` condition holds.
+    pub condition: bool,
+    /// The year suffix letter(s).
+    pub year_suffix: Option<String>,
+}
+
+/// The style's and locale's fixed parts a rendering reads.
+pub struct Shared<'a> {
+    /// The locale.
+    pub terms: &'a Terms,
+    /// Quotation marks.
+    pub marks: &'a Marks,
+    /// Macros by name.
+    pub macros: &'a HashMap<String, CslMacro>,
+    /// Whether the style prints `year-suffix` itself; otherwise it follows
+    /// the first year printed.
+    pub explicit_year_suffix: bool,
+    /// Page range format.
+    pub page_range_format: Option<PageRangeFormat>,
+    /// `initialize-with-hyphen`.
+    pub initialize_with_hyphen: bool,
+    /// The citation's `disambiguate-add-givenname`.
+    pub add_givenname: bool,
+    /// The givenname rule allows whole given names (not only initials).
+    pub full_givennames: bool,
+    /// `demote-non-dropping-particle`.
+    pub demote: citationberg::DemoteNonDroppingParticle,
+}
+
+/// Everything one rendering of one item needs.
+pub struct Ctx<'a> {
+    /// Style and locale.
+    pub shared: &'a Shared<'a>,
+    /// The item.
+    pub item: &'a Item,
+    /// The item's type, read once.
+    pub kind: Option<Kind>,
+    /// What the rendering is for.
+    pub mode: Mode,
+    /// The cite, in citations.
+    pub cite: Option<&'a Cite>,
+    /// Name options inherited from style and layout.
+    pub name_options: InheritableNameOptions,
+    /// The item's number in the bibliography.
+    pub citation_number: Option<usize>,
+    /// Disambiguation state.
+    pub disamb: &'a Disambiguation,
+    /// Variables already printed by a `substitute`: printed nowhere else.
+    pub suppressed: RefCell<HashSet<String>>,
+    /// Sort keys: names-min, names-use-first, names-use-last overrides.
+    pub names_override: Option<(Option<u32>, Option<u32>, Option<bool>)>,
+    /// A sort key on a name variable: full names, no initials.
+    pub sort_plain_names: bool,
+    /// Whether English title case applies (the item's language; terms are
+    /// always English-cased when the locale is).
+    pub english: Cell<bool>,
+    /// Set when a rendering in citation mode printed the year suffix.
+    pub printed_year_suffix: RefCell<bool>,
+    /// Leave out the first names element that prints (`suppress-author`).
+    pub suppress_author: Cell<bool>,
+    /// The first names element that printed, as printed.
+    pub author: RefCell<Option<Run>>,
+    /// While a substitute renders: the variables that printed.
+    pub rendered: RefCell<Option<Vec<String>>>,
+    /// The names the author shows (without et al.), for comparing authors.
+    pub author_key: RefCell<Option<String>>,
+    /// Inside a names element (its substitutes are part of it).
+    pub in_names: Cell<bool>,
+}
+
+/// Whether the variables an element called were empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Called {
+    /// No variable was called.
+    Nothing,
+    /// Variables were called and all were empty.
+    Empty,
+    /// At least one called variable had a value.
+    Something,
+}
+
+impl Called {
+    fn merge(self, other: Called) -> Called {
+        match (self, other) {
+            (Called::Something, _) | (_, Called::Something) => Called::Something,
+            (Called::Empty, _) | (_, Called::Empty) => Called::Empty,
+            _ => Called::Nothing,
+        }
+    }
+}
+
+/// A rendered element and whether its variables were there.
+pub type Rendered = (Run, Called);
+
+impl<'a> Ctx<'a> {
+    /// Renders a list of elements, concatenated.
+    pub fn elements(&self, elements: &[LayoutRenderingElement], delimiter: &str) -> Rendered {
+        let mut runs = Vec::with_capacity(elements.len());
+        let mut called = Called::Nothing;
+        self.collect(elements, &mut runs, &mut called);
+        (output::join(runs, delimiter), called)
+    }
+
+    /// Renders elements one run each; a `cs:choose` contributes the runs of
+    /// its branch's children, so the enclosing delimiter goes between them
+    /// (as citeproc-js does).
+    fn collect(&self, elements: &[LayoutRenderingElement], runs: &mut Vec<Run>, called: &mut Called) {
+        for element in elements {
+            if let LayoutRenderingElement::Choose(choose) = element {
+                if let Some(children) = self.branch(choose) {
+                    self.collect(children, runs, called);
+                }
+                continue;
+            }
+            let (run, c) = self.element(element);
+            *called = called.merge(c);
+            runs.push(run);
+        }
+    }
+
+    /// The children of the branch a `cs:choose` takes.
+    fn branch<'c>(&self, choose: &'c Choose) -> Option<&'c [LayoutRenderingElement]> {
+        for branch in choose.branches() {
+            if self.test(branch) {
+                return Some(&branch.children);
+            }
+        }
+        choose.otherwise.as_ref().map(|o| o.children.as_slice())
+    }
+
+    /// Renders one element.
+    pub fn element(&self, element: &LayoutRenderingElement) -> Rendered {
+        match element {
+            LayoutRenderingElement::Text(text) => self.text(text),
+            LayoutRenderingElement::Date(date) => dates::render(self, date),
+            LayoutRenderingElement::Number(number) => numbers::render(self, number),
+            LayoutRenderingElement::Names(names) => names::render(self, names),
+            LayoutRenderingElement::Label(label) => (self.label(label), Called::Nothing),
+            LayoutRenderingElement::Group(group) => self.group(group),
+            LayoutRenderingElement::Choose(choose) => self.choose(choose),
+        }
+    }
+
+    /// Applies an element's finishing: case, quotes, formatting, affixes, display.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish(
+        &self,
+        run: &mut Run,
+        strip_periods: bool,
+        case: Option<citationberg::TextCase>,
+        quotes: bool,
+        formatting: &citationberg::Formatting,
+        affixes: &citationberg::Affixes,
+        display: Option<citationberg::Display>,
+    ) {
+        self.finish_as(run, strip_periods, case, quotes, formatting, affixes, display, true);
+    }
+
+    /// [`Ctx::finish`] for any element; `leaf` elements print a string of
+    /// their own, and citeproc-js drops their italics when that string has
+    /// no Latin (or similar) letter.
+    #[allow(clippy::too_many_arguments)]
+    pub fn finish_as(
+        &self,
+        run: &mut Run,
+        strip_periods: bool,
+        case: Option<citationberg::TextCase>,
+        quotes: bool,
+        formatting: &citationberg::Formatting,
+        affixes: &citationberg::Affixes,
+        display: Option<citationberg::Display>,
+        leaf: bool,
+    ) {
+        if output::is_empty(run) {
+            run.clear();
+            return;
+        }
+        if strip_periods {
+            for piece in run.iter_mut().filter(|p| p.kind == output::Kind::Text) {
+                piece.text.retain(|c| c != '.');
+            }
+        }
+        if let Some(case) = case
+            && self.mode != Mode::Sort
+        {
+            text::apply_case(run, case, self.english.get());
+        }
+        if self.mode == Mode::Sort {
+            return;
+        }
+        if quotes {
+            output::quote(run, self.shared.marks);
+        }
+        if leaf && formatting.font_style.is_some() && !text::romanesque(&output::plain(run)) {
+            let upright = citationberg::Formatting { font_style: None, ..*formatting };
+            output::format(run, &upright);
+        } else {
+            output::format(run, formatting);
+        }
+        output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
+        if let Some(display) = display {
+            output::block(run, display);
+        }
+    }
+
+    /// The text of a variable, as a string (`None` when empty or suppressed).
+    pub fn variable(&self, name: &str, short: bool) -> Option<String> {
+        if self.suppressed.borrow().contains(name) {
+            return None;
+        }
+        match name {
+            "citation-number" => return self.citation_number.map(|n| n.to_string()),
+            "year-suffix" => {
+                let suffix = self.disamb.year_suffix.clone();
+                if suffix.is_some() {
+                    *self.printed_year_suffix.borrow_mut() = true;
+                }
+                return suffix;
+            }
+            "locator" => return self.cite.and_then(|c| c.locator.clone()),
+            "first-reference-note-number" => return self.cite.and_then(|c| c.first_note).map(|n| n.to_string()),
+            _ => {}
+        }
+        if short {
+            let short_name = format!("{name}-short");
+            if let Some(value) = self.item.string(&short_name) {
+                return Some(value.to_string());
+            }
+            if name == "title"
+                && let Some(value) = self.item.string("shortTitle")
+            {
+                return Some(value.to_string());
+            }
+            if name == "container-title"
+                && let Some(value) = self.item.string("journalAbbreviation")
+            {
+                return Some(value.to_string());
+            }
+        }
+        self.item.string(name).map(str::to_string)
+    }
+
+    /// Notes that a variable printed (for `substitute`).
+    pub fn note_rendered(&self, name: &str) {
+        if let Some(list) = self.rendered.borrow_mut().as_mut() {
+            list.push(name.to_string());
+        }
+    }
+
+    /// Whether a variable has a value, as `variable="…"` tests it.
+    pub fn has(&self, variable: Variable) -> bool {
+        let name = variable.to_string();
+        match variable {
+            Variable::Name(_) => self.item.names.contains_key(&name) && !self.suppressed.borrow().contains(&name),
+            Variable::Date(_) => self.item.dates.contains_key(&name) && !self.suppressed.borrow().contains(&name),
+            _ => self.variable(&name, false).is_some(),
+        }
+    }
+
+    fn text(&self, text: &Text) -> Rendered {
+        let (mut run, called) = match &text.target {
+            TextTarget::Variable { var, form } => {
+                let name = var.to_string();
+                let short = *form == LongShortForm::Short;
+                let Some(value) = self.variable(&name, short) else {
+                    return (Run::new(), Called::Empty);
+                };
+                self.note_rendered(&name);
+                let run = match var {
+                    Variable::Page(_) => numbers::page_range(self, &value),
+                    Variable::Number(NumberVariable::Locator) => {
+                        let is_page = self.cite.and_then(|c| c.label).is_none_or(|l| l == Locator::Page);
+                        if is_page { numbers::page_range(self, &value) } else { vec![Piece::text(value.clone())] }
+                    }
+                    Variable::Standard(StandardVariable::URL | StandardVariable::DOI) => {
+                        vec![Piece::text(value.clone())]
+                    }
+                    // A numeric value prints its ranges with an en dash.
+                    Variable::Number(_) if numbers::is_numeric(&value) && value.contains('-') => {
+                        vec![Piece::text(numbers::en_dash_ranges(&value))]
+                    }
+                    _ => text::rich(&value, self.shared.marks),
+                };
+                if self.mode == Mode::Sort && matches!(var, Variable::Number(_)) {
+                    return (vec![Piece::text(numbers::sort_key(&value))], Called::Something);
+                }
+                (run, Called::Something)
+            }
+            // A macro counts as a variable that is there when it prints
+            // something (citeproc-js): a group around a macro that prints
+            // only a term (`n.d.`) is kept.
+            TextTarget::Macro { name } => match self.shared.macros.get(name) {
+                Some(m) => {
+                    let (run, called) = self.elements(&m.children, "");
+                    let called = if !output::is_empty(&run) {
+                        Called::Something
+                    } else if called == Called::Nothing {
+                        Called::Nothing
+                    } else {
+                        Called::Empty
+                    };
+                    (run, called)
+                }
+                None => (Run::new(), Called::Nothing),
+            },
+            TextTarget::Term { term, form, plural } => {
+                let value = self.term(*term, *form, *plural).unwrap_or_default();
+                (vec![Piece::text(value)], Called::Nothing)
+            }
+            TextTarget::Value { val } => (text::rich(val, self.shared.marks), Called::Nothing),
+        };
+        let leaf = !matches!(text.target, TextTarget::Macro { .. });
+        let is_term = matches!(text.target, TextTarget::Term { .. });
+        let english = self.english.get();
+        if is_term {
+            self.english.set(self.locale_english());
+        }
+        self.finish_as(
+            &mut run,
+            text.strip_periods,
+            text.text_case,
+            text.quotes,
+            &text.formatting,
+            &text.affixes,
+            text.display,
+            leaf,
+        );
+        self.english.set(english);
+        (run, called)
+    }
+
+    /// A term's text.
+    pub fn term(&self, term: Term, form: TermForm, plural: bool) -> Option<String> {
+        self.shared.terms.text(term, form, plural).map(str::to_string)
+    }
+
+    fn label(&self, label: &Label) -> Run {
+        let variable = Variable::from(label.variable);
+        let (value, term): (Option<String>, Term) = match label.variable {
+            NumberOrPageVariable::Number(NumberVariable::Locator) => {
+                let Some(cite) = self.cite.filter(|c| c.locator.is_some()) else { return Run::new() };
+                let locator = cite.label.unwrap_or(Locator::Page);
+                (cite.locator.clone(), Term::Locator(locator))
+            }
+            // A label for the volume of a work in several volumes (`3 vol`)
+            // prints the volume term, as citeproc-js does.
+            NumberOrPageVariable::Number(NumberVariable::Volume)
+                if self.variable("volume", false).is_none() && self.variable("number-of-volumes", false).is_some() =>
+            {
+                (Some("1".to_string()), Term::from(label.variable))
+            }
+            _ => (self.variable(&variable.to_string(), false), Term::from(label.variable)),
+        };
+        let Some(value) = value else { return Run::new() };
+        let plural = match label.label.plural {
+            LabelPluralize::Always => true,
+            LabelPluralize::Never => false,
+            LabelPluralize::Contextual => {
+                if variable.is_number_of_variable() {
+                    value.trim().parse::<i64>().is_ok_and(|n| n != 1)
+                } else {
+                    numbers::is_plural(&value)
+                }
+            }
+        };
+        let Some(text) = self.term(term, label.label.form, plural) else { return Run::new() };
+        let mut run = vec![Piece::text(text)];
+        let english = self.english.replace(self.locale_english());
+        self.finish(
+            &mut run,
+            label.label.strip_periods,
+            label.label.text_case,
+            false,
+            &label.label.formatting,
+            &label.label.affixes,
+            None,
+        );
+        self.english.set(english);
+        run
+    }
+
+    /// Whether the locale is English (terms are cased by the locale's
+    /// language, not the item's).
+    pub fn locale_english(&self) -> bool {
+        self.shared.terms.lang.to_ascii_lowercase().starts_with("en")
+    }
+
+    fn group(&self, group: &Group) -> Rendered {
+        let (mut run, called) = self.elements(&group.children, group.delimiter.as_deref().unwrap_or(""));
+        if called == Called::Empty {
+            return (Run::new(), Called::Empty);
+        }
+        self.finish_as(&mut run, false, None, false, &group.to_formatting(), &group.to_affixes(), group.display, false);
+        let called = if output::is_empty(&run) { called } else { Called::Something.merge(called) };
+        (run, if called == Called::Something { Called::Something } else { called })
+    }
+
+    fn choose(&self, choose: &Choose) -> Rendered {
+        match self.branch(choose) {
+            Some(children) => self.elements(children, ""),
+            None => (Run::new(), Called::Nothing),
+        }
+    }
+
+    fn test(&self, branch: &ChooseBranch) -> bool {
+        let mut results: Vec<bool> = Vec::new();
+        if let Some(d) = branch.disambiguate {
+            results.push(d == self.disamb.condition);
+        }
+        if let Some(vars) = &branch.is_numeric {
+            results.extend(vars.iter().map(|v| {
+                let value = match v {
+                    Variable::Number(NumberVariable::Locator) => self.cite.and_then(|c| c.locator.clone()),
+                    _ => self.variable(&v.to_string(), false),
+                };
+                value.is_some_and(|s| numbers::is_numeric(&s))
+            }));
+        }
+        if let Some(vars) = &branch.is_uncertain_date {
+            results.extend(vars.iter().map(|v| self.item.dates.get(&v.to_string()).is_some_and(|d| d.circa)));
+        }
+        if let Some(locators) = &branch.locator {
+            let label = self.cite.filter(|c| c.locator.is_some()).map(|c| c.label.unwrap_or(Locator::Page));
+            results.extend(
+                locators
+                    .iter()
+                    .map(|l| label == Some(*l) || (matches!(l, Locator::Section) && label == Some(Locator::Section))),
+            );
+        }
+        if let Some(positions) = &branch.position {
+            results.extend(positions.iter().map(|p| match self.cite {
+                Some(cite) if self.mode == Mode::Citation => cite.positions.contains(p),
+                _ => false,
+            }));
+        }
+        if let Some(kinds) = &branch.type_ {
+            results.extend(kinds.iter().map(|k| self.kind == Some(*k)));
+        }
+        if let Some(vars) = &branch.variable {
+            results.extend(vars.iter().map(|v| self.has(*v)));
+        }
+        if results.is_empty() {
+            return false;
+        }
+        branch.match_.test(results.into_iter())
+    }
+}

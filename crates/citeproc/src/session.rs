@@ -1,0 +1,423 @@
+//! A whole document's worth of rendering: items registered in citation
+//! order, the bibliography sorted and numbered, ambiguous cites told apart,
+//! then every citation cluster and every entry rendered.
+
+use crate::engine::Processor;
+use crate::item::Item;
+use crate::output::{self, Kind, Piece, Run};
+use crate::render::{Cite, Disambiguation, Mode};
+use crate::sort;
+use citationberg::taxonomy::Locator;
+use citationberg::{Collapse, SubsequentAuthorSubstituteRule, TestPosition};
+use std::collections::HashMap;
+
+/// One cite of a cluster, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct CiteInput {
+    /// The item's id.
+    pub id: String,
+    /// Locator value.
+    pub locator: Option<String>,
+    /// Locator label.
+    pub label: Option<String>,
+    /// Text before the cite.
+    pub prefix: Option<String>,
+    /// Text after the cite.
+    pub suffix: Option<String>,
+    /// Leave out the author.
+    pub suppress_author: bool,
+    /// Only the author.
+    pub author_only: bool,
+}
+
+/// What a session rendered.
+pub struct Rendered {
+    /// Bibliography entries (item id and run) in the style's order.
+    pub bibliography: Vec<(String, Run)>,
+    /// One run per cluster.
+    pub citations: Vec<Run>,
+}
+
+/// Renders citations and the bibliography of `items`.
+pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>], bibliography: bool) -> Rendered {
+    let index: HashMap<&str, usize> = items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
+
+    // 1. Registration: first cited first, then the rest in item order.
+    let mut order: Vec<usize> = Vec::with_capacity(items.len());
+    let mut seen = vec![false; items.len()];
+    for cite in clusters.iter().flatten() {
+        if let Some(&i) = index.get(cite.id.as_str())
+            && !seen[i]
+        {
+            seen[i] = true;
+            order.push(i);
+        }
+    }
+    order.extend((0..items.len()).filter(|&i| !seen[i]));
+
+    // 2. The bibliography's order gives the citation numbers.
+    // Names that would be ambiguous as names are expanded first: the
+    // bibliography prints and sorts them expanded too.
+    let global = crate::disambiguate::global(processor, items);
+    let mut numbers = vec![0usize; items.len()];
+    for (n, &i) in order.iter().enumerate() {
+        numbers[i] = n + 1;
+    }
+    let bib_order: Vec<usize> = match processor.style.bibliography.as_ref().and_then(|b| b.sort.as_ref()) {
+        Some(sort_spec) => {
+            let names = processor.bibliography_names();
+            let keys: Vec<sort::Keys> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| sort::keys(processor, sort_spec, item, Some(numbers[i]), &global[i], &names))
+                .collect();
+            let mut sorted = order.clone();
+            sorted.sort_by(|&a, &b| sort::compare(processor, sort_spec, &keys[a], &keys[b]));
+            sorted
+        }
+        None => order.clone(),
+    };
+    for (n, &i) in bib_order.iter().enumerate() {
+        numbers[i] = n + 1;
+    }
+
+    // 3. Ambiguous cites get more names, given names, or a year suffix.
+    let disamb = crate::disambiguate::run(processor, items, &bib_order, &numbers, &global);
+
+    // 4. Citations in document order.
+    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb);
+
+    // 5. Bibliography entries.
+    let mut entries = Vec::new();
+    if bibliography && let Some(bib) = &processor.style.bibliography {
+        let shared = processor.shared();
+        let names = processor.bibliography_names();
+        let mut previous_author: Option<String> = None;
+        for &i in &bib_order {
+            // The list shows the year suffix, and at least as many names as
+            // the cites needed to be told apart (citeproc-js does both); not
+            // the expanded given names.
+            let year_only = Disambiguation {
+                year_suffix: disamb[i].year_suffix.clone(),
+                givenname_of: global[i].givenname_of.clone(),
+                min_names: match disamb[i].add_names {
+                    0 => 0,
+                    added => added + processor.citation_names().et_al_use_first.map_or(0, |n| n as usize),
+                },
+                ..Disambiguation::default()
+            };
+            let ctx = processor.ctx(
+                &shared,
+                &items[i],
+                Mode::Bibliography,
+                None,
+                Some(numbers[i]),
+                &year_only,
+                names.clone(),
+            );
+            let (mut run, _) = ctx.elements(&bib.layout.elements, "");
+            output::affix(&mut run, bib.layout.prefix.as_deref(), bib.layout.suffix.as_deref());
+            output::format(&mut run, &bib_layout_formatting(bib));
+            if let Some(substitute) = &bib.subsequent_author_substitute {
+                // Authors compare by the names shown, et al. aside.
+                let author =
+                    ctx.author_key.borrow().clone().or_else(|| ctx.author.borrow().as_ref().map(|a| output::plain(a)));
+                if author.is_some() && author == previous_author {
+                    substitute_author(&mut run, substitute, bib.subsequent_author_substitute_rule);
+                }
+                previous_author = author;
+            }
+            processor.tidy(&mut run);
+            capitalize_first(&mut run);
+            entries.push((items[i].id.clone(), run));
+        }
+    }
+    Rendered { bibliography: entries, citations }
+}
+
+/// A bibliography entry starts with a capital, as citeproc-js makes it
+/// (`N.d.` for an entry that opens with the no-date term).
+fn capitalize_first(run: &mut Run) {
+    for piece in run.iter_mut() {
+        // Names keep their particles as written (`van Gennep`).
+        if piece.kind == Kind::Mark(true) {
+            return;
+        }
+        if !matches!(piece.kind, Kind::Text | Kind::Open(_)) {
+            continue;
+        }
+        if let Some((index, c)) = piece.text.char_indices().find(|(_, c)| c.is_alphanumeric()) {
+            if c.is_lowercase() && !piece.nocase {
+                let upper: String = c.to_uppercase().collect();
+                piece.text.replace_range(index..index + c.len_utf8(), &upper);
+            }
+            return;
+        }
+    }
+}
+
+fn bib_layout_formatting(bib: &citationberg::Bibliography) -> citationberg::Formatting {
+    use citationberg::ToFormatting;
+    bib.layout.to_formatting()
+}
+
+/// Replaces the marked author names with the substitute string.
+fn substitute_author(run: &mut Run, substitute: &str, rule: SubsequentAuthorSubstituteRule) {
+    let _ = rule;
+    let Some(start) = run.iter().position(|p| p.kind == Kind::Mark(true)) else { return };
+    let Some(end) = run.iter().position(|p| p.kind == Kind::Mark(false)) else { return };
+    let style = run.get(start + 1).map(|p| p.style).unwrap_or_default();
+    run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
+}
+
+fn render_citations(
+    processor: &Processor,
+    items: &[Item],
+    index: &HashMap<&str, usize>,
+    clusters: &[Vec<CiteInput>],
+    numbers: &[usize],
+    disamb: &[Disambiguation],
+) -> Vec<Run> {
+    let citation = &processor.style.citation;
+    let shared = processor.shared();
+    let names = processor.citation_names();
+    let near_note = citation.near_note_distance as usize;
+    // Per item: the note of its last cite; document-wide: the last cite.
+    let mut last_note: HashMap<usize, usize> = HashMap::new();
+    let mut first_note: HashMap<usize, usize> = HashMap::new();
+    let mut previous: Option<(usize, Option<String>, Option<String>)> = None;
+    let mut previous_cluster_single = false;
+    let mut out = Vec::with_capacity(clusters.len());
+    for (n, cluster) in clusters.iter().enumerate() {
+        let note = n + 1;
+        // Positions in written order.
+        let mut cites: Vec<(usize, &CiteInput, Cite)> = Vec::new();
+        for (k, input) in cluster.iter().enumerate() {
+            let Some(&i) = index.get(input.id.as_str()) else { continue };
+            let label = input.label.as_deref().and_then(|l| l.parse::<Locator>().ok());
+            let mut positions = Vec::new();
+            match last_note.get(&i) {
+                None => positions.push(TestPosition::First),
+                Some(&last) => {
+                    positions.push(TestPosition::Subsequent);
+                    let adjacent = match &previous {
+                        Some((p, ..)) if *p == i => k > 0 || previous_cluster_single,
+                        _ => false,
+                    };
+                    if adjacent {
+                        let (_, prev_locator, prev_label) = previous.clone().unwrap_or_default();
+                        let same = prev_locator == input.locator
+                            && (prev_label.as_deref().unwrap_or("page") == input.label.as_deref().unwrap_or("page"));
+                        if same {
+                            positions.push(TestPosition::Ibid);
+                        } else if input.locator.is_some() {
+                            positions.push(TestPosition::IbidWithLocator);
+                            positions.push(TestPosition::Ibid);
+                        }
+                    }
+                    if note - last <= near_note {
+                        positions.push(TestPosition::NearNote);
+                    }
+                }
+            }
+            let cite = Cite {
+                locator: input.locator.clone(),
+                label: if input.locator.is_some() { Some(label.unwrap_or(Locator::Page)) } else { None },
+                positions,
+                first_note: first_note.get(&i).copied(),
+            };
+            previous = Some((i, input.locator.clone(), input.label.clone()));
+            cites.push((i, input, cite));
+        }
+        for (i, ..) in &cites {
+            last_note.insert(*i, note);
+            first_note.entry(*i).or_insert(note);
+        }
+        previous_cluster_single = cites.len() == 1;
+
+        // Sorted as the style says.
+        if let Some(sort_spec) = &citation.sort {
+            let keys: Vec<sort::Keys> = cites
+                .iter()
+                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], &names))
+                .collect();
+            let mut order: Vec<usize> = (0..cites.len()).collect();
+            // Ties keep the bibliography's order, as citeproc-js does.
+            order.sort_by(|&a, &b| {
+                sort::compare(processor, sort_spec, &keys[a], &keys[b])
+                    .then_with(|| numbers[cites[a].0].cmp(&numbers[cites[b].0]))
+            });
+            let mut sorted = Vec::with_capacity(cites.len());
+            let mut taken: Vec<Option<(usize, &CiteInput, Cite)>> = cites.into_iter().map(Some).collect();
+            for k in order {
+                if let Some(c) = taken[k].take() {
+                    sorted.push(c);
+                }
+            }
+            cites = sorted;
+        }
+
+        // Each cite, with its author remembered for grouping.
+        let mut rendered: Vec<(usize, Run, String, bool)> = Vec::new();
+        for (i, input, cite) in &cites {
+            let ctx = processor.ctx(
+                &shared,
+                &items[*i],
+                Mode::Citation,
+                Some(cite),
+                Some(numbers[*i]),
+                &disamb[*i],
+                names.clone(),
+            );
+            ctx.suppress_author.set(input.suppress_author);
+            let (mut run, _) = ctx.elements(&citation.layout.elements, "");
+            let author = ctx.author.borrow().clone().unwrap_or_default();
+            if input.author_only {
+                run = author.clone();
+            }
+
+            let affixed = input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some();
+            if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
+                let mut with = crate::text::rich(prefix, &processor.marks);
+                with.extend(run);
+                run = with;
+            }
+            if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
+                run.extend(crate::text::rich(suffix, &processor.marks));
+            }
+            rendered.push((*i, run, output::plain(&author), affixed));
+        }
+
+        let delimiter = citation.layout.delimiter.clone().unwrap_or_default();
+        let mut run = match citation.collapse {
+            Some(Collapse::CitationNumber) => collapse_numbers(&rendered, numbers, &delimiter, citation),
+            Some(_) => group_authors(processor, items, &cites, &rendered, &delimiter, citation, numbers, disamb),
+            None => {
+                if citation.cite_group_delimiter.is_some() {
+                    group_authors(processor, items, &cites, &rendered, &delimiter, citation, numbers, disamb)
+                } else {
+                    output::join(rendered.into_iter().map(|r| r.1).collect(), &delimiter)
+                }
+            }
+        };
+        // The layout's affixes sit inside its formatting (citeproc-js:
+        // `<sup>[1]</sup>`).
+        if output::is_empty(&run) && !cites.is_empty() {
+            // What citeproc-js prints for a citation the style renders empty.
+            run = vec![Piece::text("[CSL STYLE ERROR: reference with no printed form.]")];
+        }
+        use citationberg::ToFormatting;
+        output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
+        output::format(&mut run, &citation.layout.to_formatting());
+        processor.tidy(&mut run);
+        if processor.is_note_style() {
+            // A note starts a sentence.
+            capitalize_first(&mut run);
+        }
+        out.push(run);
+    }
+    out
+}
+
+/// `[1]–[4]`: three or more consecutive numbers become a range.
+fn collapse_numbers(
+    rendered: &[(usize, Run, String, bool)],
+    numbers: &[usize],
+    delimiter: &str,
+    citation: &citationberg::Citation,
+) -> Run {
+    let after = citation.get_after_collapse_delimiter().to_string();
+    let mut out = Run::new();
+    let mut k = 0;
+    let mut previous_collapsed = false;
+    while k < rendered.len() {
+        let mut end = k;
+        while end + 1 < rendered.len()
+            && !rendered[end].3
+            && !rendered[end + 1].3
+            && numbers[rendered[end + 1].0] == numbers[rendered[end].0] + 1
+        {
+            end += 1;
+        }
+        if !out.is_empty() {
+            out.push(Piece::text(if previous_collapsed { after.clone() } else { delimiter.to_string() }));
+        }
+        if end >= k + 2 {
+            out.extend(rendered[k].1.clone());
+            out.push(Piece::text("–"));
+            out.extend(rendered[end].1.clone());
+            previous_collapsed = true;
+            k = end + 1;
+        } else {
+            out.extend(rendered[k].1.clone());
+            previous_collapsed = false;
+            k += 1;
+        }
+    }
+    out
+}
+
+/// Cites by the same author go together; with `collapse="year"` the author
+/// is printed once.
+#[allow(clippy::too_many_arguments)]
+fn group_authors(
+    processor: &Processor,
+    items: &[Item],
+    cites: &[(usize, &CiteInput, Cite)],
+    rendered: &[(usize, Run, String, bool)],
+    delimiter: &str,
+    citation: &citationberg::Citation,
+    numbers: &[usize],
+    disamb: &[Disambiguation],
+) -> Run {
+    let group_delimiter = citation
+        .cite_group_delimiter
+        .clone()
+        .or_else(|| citation.after_collapse_delimiter.clone())
+        .unwrap_or_else(|| ", ".to_string());
+    let after = citation.get_after_collapse_delimiter().to_string();
+    let collapse = citation.collapse.is_some();
+    // Groups keep the order of their first cite.
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (k, r) in rendered.iter().enumerate() {
+        match groups.iter_mut().find(|g| !r.2.is_empty() && rendered[g[0]].2 == r.2) {
+            Some(group) => group.push(k),
+            None => groups.push(vec![k]),
+        }
+    }
+    let shared = processor.shared();
+    let names = processor.citation_names();
+    let mut out = Run::new();
+    let mut previous_collapsed = false;
+    for group in groups {
+        if !out.is_empty() {
+            out.push(Piece::text(if previous_collapsed { after.clone() } else { delimiter.to_string() }));
+        }
+        let mut runs = Vec::new();
+        for (n, &k) in group.iter().enumerate() {
+            if n == 0 || !collapse || rendered[k].3 {
+                runs.push(rendered[k].1.clone());
+                continue;
+            }
+            let (i, input, cite) = &cites[k];
+            let ctx = processor.ctx(
+                &shared,
+                &items[*i],
+                Mode::Citation,
+                Some(cite),
+                Some(numbers[*i]),
+                &disamb[*i],
+                names.clone(),
+            );
+            ctx.suppress_author.set(true);
+            let (mut run, _) = ctx.elements(&citation.layout.elements, "");
+            if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
+                run.extend(crate::text::rich(suffix, &processor.marks));
+            }
+            runs.push(run);
+        }
+        previous_collapsed = collapse && group.len() > 1;
+        out.extend(output::join(runs, &group_delimiter));
+    }
+    out
+}
