@@ -58,7 +58,7 @@ fn the_survey_works_in_a_browser() {
     // Formulas are typeset, and markers inside them are left to MathJax.
     browser.goto(&format!("{base}/math/math.html"));
     let math = typeset(&mut browser, "math/math.html");
-    assert_eq!(math["jax"], json!(5), "math/math.html: {math}");
+    assert_eq!(math["jax"], json!(6), "math/math.html: {math}");
     assert_eq!(math["cites"], json!(6), "math/math.html: citations outside the formulas: {math}");
     assert_eq!(math["citesInMath"], json!(0), "math/math.html: a citation inside a formula: {math}");
     browser.screenshot(&out.join("browser-math.png"));
@@ -259,7 +259,33 @@ fn the_survey_works_in_a_browser() {
         .filter(|entry| entry["level"] == "SEVERE")
         .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
         .collect();
+    let errors = without_mathjax_blank_font(errors);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+/// `errors` less the two that MathJax 2.7 itself causes in Chromium, and
+/// only those: its HTML-CSS output declares a fallback font, `MathJax_Blank`,
+/// at `about:blank`, which Chromium refuses to load from a page (a CORS
+/// refusal naming the font, then the failed load). It happens with the CDN
+/// copy mdBook's pages load too, on any page with a character outside the
+/// fonts MathJax finds (`\mathbb` is enough, see tests/fixtures/math); the
+/// formulas are typeset all the same, which `typeset` checks. Each refusal
+/// takes away one failed load of `about:blank`; nothing else is left out.
+fn without_mathjax_blank_font(errors: Vec<String>) -> Vec<String> {
+    let refusals = errors.iter().filter(|e| e.contains("Access to font at 'about:blank'")).count();
+    let mut loads_to_drop = refusals;
+    errors
+        .into_iter()
+        .filter(|e| !e.contains("Access to font at 'about:blank'"))
+        .filter(|e| {
+            let failed_load = e.starts_with("about:blank - Failed to load resource: net::ERR_FAILED");
+            if failed_load && loads_to_drop > 0 {
+                loads_to_drop -= 1;
+                return false;
+            }
+            true
+        })
+        .collect()
 }
 
 /// The topic table on the current page: visible header cells (the column
