@@ -345,40 +345,24 @@ fn check_topic_table(browser: &mut Browser, what: &str) {
     assert!(state["scrollWidth"].as_f64() <= state["width"].as_f64(), "{what}: the page scrolls sideways: {state}");
 }
 
-/// Waits for MathJax to finish the current page; what it typeset.
+/// What MathJax typeset on the current page (which [`Browser::goto`] has
+/// let it finish).
 fn typeset(browser: &mut Browser, page: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !browser.exec_bool("return !!(window.MathJax && MathJax.isReady)") {
-        assert!(Instant::now() < deadline, "{page}: MathJax did not start: {:#?}", browser.logs());
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    // Started: what is queued now runs after the page's typesetting.
-    browser.exec(
-        "window.scholarTypeset = null;
-         MathJax.Hub.Queue(() => {
-           const math = [...document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_CHTML, .MathJax_SVG')];
-           const jax = MathJax.Hub.getAllJax();
-           window.scholarTypeset = {jax: jax.length, shown: math.length,
-             errors: document.querySelectorAll('.MathJax_Error, merror, .mjx-merror').length,
-             cites: document.querySelectorAll('main .scholar-cite').length,
-             citesInMath: math.filter(m => m.querySelector('.scholar-cite')).length
-               + jax.filter(j => /scholar-cite/.test(j.originalText)).length};
-         });
-         return true;",
+    browser.settle(page);
+    let result = browser.exec(
+        "if (!window.MathJax || !MathJax.Hub) return null;
+         const math = [...document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_CHTML, .MathJax_SVG')];
+         const jax = MathJax.Hub.getAllJax();
+         return {jax: jax.length, shown: math.length,
+           errors: document.querySelectorAll('.MathJax_Error, merror, .mjx-merror').length,
+           cites: document.querySelectorAll('main .scholar-cite').length,
+           citesInMath: math.filter(m => m.querySelector('.scholar-cite')).length
+             + jax.filter(j => /scholar-cite/.test(j.originalText)).length};",
         json!([]),
     );
-    loop {
-        let result = browser.exec("return window.scholarTypeset", json!([]));
-        if !result.is_null() {
-            assert_eq!(result["errors"], json!(0), "{page}: MathJax reported errors: {result}");
-            return result;
-        }
-        if Instant::now() > deadline {
-            let state = browser.exec("const m = document.getElementById('MathJax_Message'); return {ready: MathJax.isReady, pending: MathJax.Hub.queue.pending, running: MathJax.Hub.queue.running, message: m && m.textContent, hidden: document.hidden, visibility: document.visibilityState, math: document.querySelectorAll('.MathJax').length}", json!([]));
-            panic!("{page}: MathJax did not finish ({state}): {:#?}", browser.logs());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    assert!(!result.is_null(), "{page}: MathJax is not on the page");
+    assert_eq!(result["errors"], json!(0), "{page}: MathJax reported errors: {result}");
+    result
 }
 
 /// The pages of a built site whose text has MathJax's delimiters.
@@ -746,9 +730,40 @@ impl Browser {
         format!("/session/{}{rest}", self.session)
     }
 
+    /// Loads `url`, and lets MathJax finish typesetting it: formulas
+    /// change the layout, and a pointer over a citation must stay over it.
     fn goto(&mut self, url: &str) {
         let path = self.session_path("/url");
         self.request("POST", &path, Some(json!({"url": url})));
+        self.settle(url);
+    }
+
+    /// Waits until MathJax, when the page loads it, has typeset the page.
+    fn settle(&mut self, page: &str) {
+        if !self.exec_bool("return !!document.querySelector('script[src*=\"MathJax.js\"]')") {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.exec_bool("return !!(window.MathJax && MathJax.isReady)") {
+            assert!(Instant::now() < deadline, "{page}: MathJax did not start: {:#?}", self.logs());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Started: what is queued now runs after the page's typesetting.
+        self.exec(
+            "window.scholarSettled = false; MathJax.Hub.Queue(() => { window.scholarSettled = true; }); return true",
+            json!([]),
+        );
+        while !self.exec_bool("return window.scholarSettled === true") {
+            if Instant::now() > deadline {
+                let state = self.exec(
+                    "return {pending: MathJax.Hub.queue.pending, running: MathJax.Hub.queue.running,
+                             message: (document.getElementById('MathJax_Message') || {}).textContent}",
+                    json!([]),
+                );
+                panic!("{page}: MathJax did not finish ({state}): {:#?}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn url(&mut self) -> String {
