@@ -62,6 +62,12 @@ golden! {
     author_date_with_affixes => "apa",
     exports_and_cite_as => "exports",
     exports_and_cite_as_markdown => "exports-markdown",
+    // Regression (issue 13): `{{#nocite *}}` blanked its chapter.
+    nocite_all_lists_the_whole_library => "nocite-all",
+    // Regression (issue 13): a second book-wide list vanished without a word.
+    a_second_book_list_is_reported => "second-book-list",
+    // Issue 13: markers inside MathJax's math are left as written.
+    markers_inside_math_stay_math => "math",
 }
 
 /// A chapter without markers is byte-for-byte what it was.
