@@ -34,7 +34,20 @@ pub fn work(config: &CiteAs, chapter: Option<ChapterRef>) -> Option<Work> {
     if let Some(edition) = &config.edition {
         book.insert("edition".into(), edition.as_str().into());
     }
-    let authors: Vec<Value> = config.authors.iter().map(|a| Value::from(a.as_str())).collect();
+    // `{A Group}` is a name printed as written (a group or an institution),
+    // as braces protect a name in BibTeX; anything else is a person.
+    let authors: Vec<Value> = config
+        .authors
+        .iter()
+        .map(|a| match a.strip_prefix('{').and_then(|a| a.strip_suffix('}')) {
+            Some(whole) => {
+                let mut name = Mapping::new();
+                name.insert("name".into(), whole.into());
+                Value::Mapping(name)
+            }
+            None => Value::from(a.as_str()),
+        })
+        .collect();
     let mut own = match chapter {
         None => book,
         Some(chapter) => {
@@ -83,7 +96,8 @@ pub fn work(config: &CiteAs, chapter: Option<ChapterRef>) -> Option<Work> {
 /// only) and the year, as reference managers make keys; a chapter adds its
 /// slug.
 fn key(config: &CiteAs, chapter: Option<ChapterRef>) -> String {
-    let family = config.authors.first().map(|a| a.split(',').next().unwrap_or(a)).unwrap_or_default();
+    let family =
+        config.authors.first().map(|a| a.trim_matches(['{', '}']).split(',').next().unwrap_or(a)).unwrap_or_default();
     let mut key: String = family.chars().filter(char::is_ascii_alphanumeric).flat_map(char::to_lowercase).collect();
     if key.is_empty() {
         key.push_str("book");
@@ -96,4 +110,25 @@ fn key(config: &CiteAs, chapter: Option<ChapterRef>) -> String {
         key.push_str(chapter.slug);
     }
     key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_braced_author_is_a_name_as_written() {
+        let config = CiteAs {
+            title: Some("A Book".into()),
+            authors: vec!["{The Survey Group}".into(), "Doe, Jane".into()],
+            year: Some(2026),
+            ..CiteAs::default()
+        };
+        let work = work(&config, None).expect("a work");
+        let authors = work.entry.authors().expect("authors");
+        assert_eq!(authors[0].name, "The Survey Group");
+        assert_eq!(authors[0].given_name, None);
+        assert_eq!(authors[1].name, "Doe");
+        assert_eq!(key(&config, None), "thesurveygroup2026");
+    }
 }
