@@ -236,11 +236,12 @@ fn one_range(segment: &str, format: Option<PageRangeFormat>, delimiter: &str) ->
     if p1 != p2 && !p2.is_empty() {
         return format!("{lead}{first}{delimiter}{second}{trail}");
     }
-    // Expand an abbreviated end first: 321-8 → 321-328.
-    let b = if b.len() < a.len() { format!("{}{}", &a[..a.len() - b.len()], b) } else { b };
+    // Without a format the range stays as written.
     let Some(format) = format.filter(|_| p1.is_empty()) else {
         return format!("{lead}{p1}{a}{delimiter}{p2}{b}{trail}");
     };
+    // Expand an abbreviated end first: 321-8 → 321-328.
+    let b = if b.len() < a.len() { format!("{}{}", &a[..a.len() - b.len()], b) } else { b };
     let end = abbreviate(&a, &b, format);
     format!("{lead}{p1}{a}{delimiter}{p2}{end}{trail}")
 }
@@ -298,6 +299,7 @@ mod tests {
         let cases = [
             ("321-328", Some(Expanded), "321–328"),
             ("321-8", Some(Expanded), "321–328"),
+            ("321-28", None, "321–28"),
             ("321-328", Some(Minimal), "321–8"),
             ("42-45", Some(MinimalTwo), "42–45"),
             ("2787-2816", Some(MinimalTwo), "2787–816"),

@@ -107,8 +107,25 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
                 ..Disambiguation::default()
             };
             let ctx = processor.ctx(&shared, &items[i], Mode::Bibliography, None, Some(numbers[i]), &year_only, names);
-            let (mut run, _) = ctx.elements(&bib.layout.elements, "");
-            output::affix(&mut run, bib.layout.prefix.as_deref(), bib.layout.suffix.as_deref());
+            let mut run = match (&bib.second_field_align, bib.layout.elements.split_first()) {
+                // The first field in the margin, the rest beside it, as
+                // citeproc-js writes them.
+                (Some(_), Some((first, rest))) => {
+                    let (mut margin, _) = ctx.elements(std::slice::from_ref(first), "");
+                    let (mut inline, _) = ctx.elements(rest, "");
+                    output::affix(&mut inline, None, bib.layout.suffix.as_deref());
+                    output::affix(&mut margin, bib.layout.prefix.as_deref(), None);
+                    output::block(&mut margin, citationberg::Display::LeftMargin);
+                    output::block(&mut inline, citationberg::Display::RightInline);
+                    margin.extend(inline);
+                    margin
+                }
+                _ => {
+                    let (mut run, _) = ctx.elements(&bib.layout.elements, "");
+                    output::affix(&mut run, bib.layout.prefix.as_deref(), bib.layout.suffix.as_deref());
+                    run
+                }
+            };
             output::format(&mut run, &bib_layout_formatting(bib));
             if let Some(substitute) = &bib.subsequent_author_substitute {
                 // Authors compare by the names shown, et al. aside.
@@ -263,7 +280,11 @@ fn render_citations(
 
             let affixed = input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some();
             if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
+                // The author's own words: never recased.
                 let mut with = crate::text::rich(prefix, &processor.marks);
+                for piece in with.iter_mut() {
+                    piece.nocase = true;
+                }
                 with.extend(run);
                 run = with;
             }
@@ -287,13 +308,19 @@ fn render_citations(
         };
         // The layout's affixes sit inside its formatting (citeproc-js:
         // `<sup>[1]</sup>`).
+        // Only the author's name: without the layout's affixes.
+        let author_only = !cites.is_empty() && cites.iter().all(|(_, input, _)| input.author_only);
         if output::is_empty(&run) && !cites.is_empty() {
             // What citeproc-js prints for a citation the style renders empty.
-            run = vec![Piece::text("[CSL STYLE ERROR: reference with no printed form.]")];
+            let text =
+                if author_only { "[NO_PRINTED_FORM]" } else { "[CSL STYLE ERROR: reference with no printed form.]" };
+            run = vec![Piece::text(text)];
         }
         use citationberg::ToFormatting;
-        output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
-        output::format(&mut run, &citation.layout.to_formatting());
+        if !author_only {
+            output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
+            output::format(&mut run, &citation.layout.to_formatting());
+        }
         processor.tidy(&mut run);
         if processor.is_note_style() {
             // A note starts a sentence.

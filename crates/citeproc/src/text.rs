@@ -77,11 +77,12 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
                 // Typographic quotes in the data are quotes, printed with the
                 // locale's marks so that nesting can flip them.
                 flush(&mut text, &mut run, style, nocase);
-                // Their glyph stays as written until nesting flips them.
+                // Their glyph stays as written until a quoted element puts
+                // them one level down (then they take the locale's inner
+                // marks, whatever the data wrote).
                 let kind = match c {
-                    '“' => Kind::Open(false),
                     '”' => Kind::Close(false),
-                    _ => Kind::Open(true),
+                    _ => Kind::Open(false),
                 };
                 let mark = c.to_string();
                 if c == '‘' {
@@ -92,7 +93,7 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
             '’' if single_open && !rest[c.len_utf8()..].chars().next().is_some_and(char::is_alphanumeric) => {
                 flush(&mut text, &mut run, style, nocase);
                 single_open = false;
-                run.push(Piece { text: "’".into(), style, nocase: true, kind: Kind::Close(true) });
+                run.push(Piece { text: "’".into(), style, nocase: true, kind: Kind::Close(false) });
             }
             '\'' => {
                 // A straight apostrophe prints as a typographic one; a leading
