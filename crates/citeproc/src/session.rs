@@ -69,7 +69,7 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
             let keys: Vec<sort::Keys> = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| sort::keys(processor, sort_spec, item, Some(numbers[i]), &global[i], &names))
+                .map(|(i, item)| sort::keys(processor, sort_spec, item, Some(numbers[i]), &global[i], names))
                 .collect();
             let mut sorted = order.clone();
             sorted.sort_by(|&a, &b| sort::compare(processor, sort_spec, &keys[a], &keys[b]));
@@ -248,7 +248,7 @@ fn render_citations(
         if let Some(sort_spec) = &citation.sort {
             let keys: Vec<sort::Keys> = cites
                 .iter()
-                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], &names))
+                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], names))
                 .collect();
             let mut order: Vec<usize> = (0..cites.len()).collect();
             // Ties keep the bibliography's order, as citeproc-js does.
