@@ -237,12 +237,14 @@ fn one_range(segment: &str, format: Option<PageRangeFormat>, delimiter: &str) ->
         return format!("{lead}{first}{delimiter}{second}{trail}");
     }
     // Without a format the range stays as written.
-    let Some(format) = format.filter(|_| p1.is_empty()) else {
+    let Some(format) = format else {
         return format!("{lead}{p1}{a}{delimiter}{p2}{b}{trail}");
     };
     // Expand an abbreviated end first: 321-8 → 321-328.
     let b = if b.len() < a.len() { format!("{}{}", &a[..a.len() - b.len()], b) } else { b };
     let end = abbreviate(&a, &b, format);
+    // A shared prefix is written once when the end is shortened (`S1–12`).
+    let p2 = if p1 == p2 { "" } else { p2.as_str() };
     format!("{lead}{p1}{a}{delimiter}{p2}{end}{trail}")
 }
 
@@ -310,7 +312,8 @@ mod tests {
             ("1496-1504", Some(Chicago15), "1496–1504"),
             ("1496-1504", Some(Chicago16), "1496–504"),
             ("12-15, 20-22", None, "12–15, 20–22"),
-            ("e101-e108", Some(Minimal), "e101–e108"),
+            ("e101-e108", Some(Minimal), "e101–8"),
+            ("S1-S12", Some(Chicago15), "S1–12"),
             ("iv-x", None, "iv–x"),
         ];
         for (input, format, expected) in cases {

@@ -333,7 +333,16 @@ impl<'a> Ctx<'a> {
                     Variable::Page(_) => numbers::page_range(self, &value),
                     Variable::Number(NumberVariable::Locator) => {
                         let is_page = self.cite.and_then(|c| c.label).is_none_or(|l| l == Locator::Page);
-                        if is_page { numbers::page_range(self, &value) } else { vec![Piece::text(value.clone())] }
+                        if is_page {
+                            numbers::page_range(self, &value)
+                        } else {
+                            // Other locators take the style's page range
+                            // format when it has one; otherwise as written.
+                            match self.shared.page_range_format {
+                                Some(_) if numbers::is_numeric(&value) => numbers::page_range(self, &value),
+                                _ => vec![Piece::text(value.clone())],
+                            }
+                        }
                     }
                     Variable::Standard(StandardVariable::URL | StandardVariable::DOI) => {
                         vec![Piece::text(value.clone())]
@@ -368,7 +377,9 @@ impl<'a> Ctx<'a> {
             },
             TextTarget::Term { term, form, plural } => {
                 let value = self.term(*term, *form, *plural).unwrap_or_default();
-                (vec![Piece::text(value)], Called::Nothing)
+                let mut piece = Piece::text(value);
+                piece.style.term = true;
+                (vec![piece], Called::Nothing)
             }
             TextTarget::Value { val } => (text::rich(val, self.shared.marks), Called::Nothing),
         };

@@ -100,7 +100,10 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
             let year_only = Disambiguation {
                 year_suffix: disamb[i].year_suffix.clone(),
                 givenname_of: global[i].givenname_of.clone(),
+                // (Note styles tell their short notes apart; the list keeps
+                // its own names.)
                 min_names: match disamb[i].add_names {
+                    _ if processor.is_note_style() => 0,
                     0 => 0,
                     added => added + processor.citation_names().et_al_use_first.map_or(0, |n| n as usize),
                 },
@@ -144,8 +147,8 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
     Rendered { bibliography: entries, citations }
 }
 
-/// A bibliography entry starts with a capital, as citeproc-js makes it
-/// (`N.d.` for an entry that opens with the no-date term).
+/// An entry or a note that opens with a term starts with a capital, as
+/// citeproc-js makes it (`N.d.`, `Ibid.`); names and values stay as written.
 fn capitalize_first(run: &mut Run) {
     for piece in run.iter_mut() {
         // Names keep their particles as written (`van Gennep`).
@@ -156,7 +159,7 @@ fn capitalize_first(run: &mut Run) {
             continue;
         }
         if let Some((index, c)) = piece.text.char_indices().find(|(_, c)| c.is_alphanumeric()) {
-            if c.is_lowercase() && !piece.nocase {
+            if c.is_lowercase() && !piece.nocase && piece.style.term {
                 let upper: String = c.to_uppercase().collect();
                 piece.text.replace_range(index..index + c.len_utf8(), &upper);
             }

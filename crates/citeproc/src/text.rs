@@ -138,6 +138,16 @@ pub fn romanesque(text: &str) -> bool {
 /// other short English prepositions and conjunctions that citeproc-js also
 /// leaves alone (`out`, `through`, `upon`, …), so both engines agree.
 const STOP_WORDS: &[&str] = &[
+    // Name particles and abbreviations (`Theo van Gogh`, `et al.`).
+    "al",
+    "ca",
+    "d'",
+    "de",
+    "et",
+    "van",
+    "von",
+    "v",
+    "vs",
     "a",
     "about",
     "above",
