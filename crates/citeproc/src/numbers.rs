@@ -244,7 +244,7 @@ fn one_range(segment: &str, format: Option<PageRangeFormat>, delimiter: &str) ->
     let b = if b.len() < a.len() { format!("{}{}", &a[..a.len() - b.len()], b) } else { b };
     let end = abbreviate(&a, &b, format);
     // A shared prefix is written once when the end is shortened (`S1–12`).
-    let p2 = if p1 == p2 { "" } else { p2.as_str() };
+    let p2 = if p1 == p2 && format != PageRangeFormat::Expanded { "" } else { p2.as_str() };
     format!("{lead}{p1}{a}{delimiter}{p2}{end}{trail}")
 }
 
