@@ -53,7 +53,13 @@ pub fn keys(
                     }
                 }
             };
-            let text = text.trim().to_string();
+            // Quotes, apostrophes and brackets do not sort (`D’Souza` after
+            // `Doe`), as citeproc-js prepares its keys.
+            let text: String = text
+                .trim()
+                .chars()
+                .filter(|c| !matches!(c, '\'' | '’' | '‘' | '“' | '”' | '"' | '[' | ']' | '(' | ')'))
+                .collect();
             (!text.is_empty()).then_some(text)
         })
         .collect()
