@@ -258,6 +258,9 @@ fn minimal(a: &str, b: &str, keep: usize) -> String {
 }
 
 fn abbreviate(a: &str, b: &str, format: PageRangeFormat) -> String {
+    if a == b {
+        return b.to_string();
+    }
     let (Ok(x), Ok(_)) = (a.parse::<u64>(), b.parse::<u64>()) else { return b.to_string() };
     match format {
         PageRangeFormat::Expanded => b.to_string(),

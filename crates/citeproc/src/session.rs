@@ -158,6 +158,10 @@ fn capitalize_first(run: &mut Run) {
         if !matches!(piece.kind, Kind::Text | Kind::Open(_)) {
             continue;
         }
+        // The subsequent-author dash opens the entry: nothing to capitalize.
+        if piece.nocase && piece.kind == Kind::Text && !piece.text.trim().is_empty() {
+            return;
+        }
         if let Some((index, c)) = piece.text.char_indices().find(|(_, c)| c.is_alphanumeric()) {
             if c.is_lowercase() && !piece.nocase && piece.style.term {
                 let upper: String = c.to_uppercase().collect();

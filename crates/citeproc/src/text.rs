@@ -138,30 +138,33 @@ pub fn romanesque(text: &str) -> bool {
 /// other short English prepositions and conjunctions that citeproc-js also
 /// leaves alone (`out`, `through`, `upon`, …), so both engines agree.
 const STOP_WORDS: &[&str] = &[
-    // Name particles and abbreviations (`Theo van Gogh`, `et al.`).
-    "al",
-    "ca",
-    "d'",
-    "de",
-    "et",
-    "van",
-    "von",
-    "v",
-    "vs",
     "a",
     "about",
     "above",
     "across",
+    "afore",
     "after",
     "against",
+    "al",
     "along",
+    "alongside",
     "amid",
+    "amidst",
     "among",
+    "amongst",
     "an",
     "and",
+    "anenst",
+    "apropos",
+    "apud",
     "around",
     "as",
+    "aside",
+    "astride",
     "at",
+    "athwart",
+    "atop",
+    "barring",
     "before",
     "behind",
     "below",
@@ -172,19 +175,30 @@ const STOP_WORDS: &[&str] = &[
     "beyond",
     "but",
     "by",
+    "c",
+    "ca",
     "circa",
+    "d'",
+    "de",
     "despite",
     "down",
     "during",
+    "et",
     "except",
     "for",
+    "forenenst",
     "from",
+    "given",
     "in",
     "inside",
     "into",
+    "lest",
     "like",
+    "modulo",
     "near",
+    "next",
     "nor",
+    "notwithstanding",
     "of",
     "off",
     "on",
@@ -193,12 +207,18 @@ const STOP_WORDS: &[&str] = &[
     "out",
     "over",
     "per",
+    "plus",
+    "pro",
+    "qua",
+    "sans",
     "since",
     "so",
     "than",
     "the",
     "through",
+    "thru",
     "throughout",
+    "thruout",
     "till",
     "to",
     "toward",
@@ -209,8 +229,11 @@ const STOP_WORDS: &[&str] = &[
     "unto",
     "up",
     "upon",
+    "v",
+    "van",
     "versus",
     "via",
+    "von",
     "vs",
     "with",
     "within",
@@ -385,6 +408,10 @@ fn title(slots: &mut [Slot]) {
         )
     });
     let hyphen_edge = first_mark.filter(|&i| slots[i].c == '-');
+    // Nor does it capitalize a last stop word after a quote or apostrophe
+    // (`A User’s Guide to`).
+    let last_start = list.last().map_or(0, |w| w.start);
+    let quoted_before_last = slots[..last_start].iter().any(|s| matches!(s.c, '‘' | '’' | '“' | '”' | '"' | '\''));
     for (n, word) in list.into_iter().enumerate() {
         let text: String = slots[word.clone()].iter().map(|s| s.c).collect();
         let locked = slots[word.clone()].iter().all(|s| s.locked);
@@ -403,7 +430,7 @@ fn title(slots: &mut [Slot]) {
                 if boundary || i + 1 == word.end {
                     if start < end {
                         let edge = (n == 0 && part_index == 0)
-                            || (n == last && i + 1 == word.end)
+                            || (n == last && i + 1 == word.end && !quoted_before_last)
                             || (part_index == 0 && after_colon)
                             || (boundary && Some(i) == hyphen_edge);
                         case_title_part(slots, start..end, edge);
