@@ -39,21 +39,56 @@ pub struct Rendered {
 }
 
 /// Renders citations and the bibliography of `items`.
-pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>], bibliography: bool) -> Rendered {
+/// How a document is laid out, where the default does not fit.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// The ids registered, in order (what numbering, disambiguation and the
+    /// bibliography cover); by default the cited ones in order of first
+    /// citation, then every other item.
+    pub registered: Option<Vec<String>>,
+    /// Each cluster's note number (0 in the main text); by default cluster
+    /// `i` is in note `i + 1`.
+    pub notes: Option<Vec<u32>>,
+    /// Every cluster on its own: no ibid, no subsequent, nothing carried over.
+    pub standalone: bool,
+}
+
+pub fn render(
+    processor: &Processor,
+    items: &[Item],
+    clusters: &[Vec<CiteInput>],
+    bibliography: bool,
+    layout: &Layout,
+) -> Rendered {
     let index: HashMap<&str, usize> = items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
 
-    // 1. Registration: first cited first, then the rest in item order.
+    // 1. Registration: as asked, or first cited first, then the rest in item
+    //    order.
     let mut order: Vec<usize> = Vec::with_capacity(items.len());
     let mut seen = vec![false; items.len()];
-    for cite in clusters.iter().flatten() {
-        if let Some(&i) = index.get(cite.id.as_str())
-            && !seen[i]
-        {
+    let mut register = |i: usize, order: &mut Vec<usize>| {
+        if !seen[i] {
             seen[i] = true;
             order.push(i);
         }
+    };
+    if let Some(registered) = &layout.registered {
+        for id in registered {
+            if let Some(&i) = index.get(id.as_str()) {
+                register(i, &mut order);
+            }
+        }
     }
-    order.extend((0..items.len()).filter(|&i| !seen[i]));
+    for cite in clusters.iter().flatten() {
+        if let Some(&i) = index.get(cite.id.as_str()) {
+            register(i, &mut order);
+        }
+    }
+    if layout.registered.is_none() {
+        for i in 0..items.len() {
+            register(i, &mut order);
+        }
+    }
 
     // 2. The bibliography's order gives the citation numbers.
     // Names that would be ambiguous as names are expanded first: the
@@ -85,7 +120,7 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
     let disamb = crate::disambiguate::run(processor, items, &bib_order, &numbers, &global);
 
     // 4. Citations in document order.
-    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb);
+    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb, layout);
 
     // 5. Bibliography entries.
     let mut entries = Vec::new();
@@ -193,6 +228,7 @@ fn render_citations(
     clusters: &[Vec<CiteInput>],
     numbers: &[usize],
     disamb: &[Disambiguation],
+    layout: &Layout,
 ) -> Vec<Run> {
     let citation = &processor.style.citation;
     let shared = processor.shared();
@@ -205,7 +241,12 @@ fn render_citations(
     let mut previous_cluster_single = false;
     let mut out = Vec::with_capacity(clusters.len());
     for (n, cluster) in clusters.iter().enumerate() {
-        let note = n + 1;
+        let note = layout.notes.as_ref().and_then(|notes| notes.get(n)).map_or(n + 1, |&note| note as usize);
+        if layout.standalone {
+            last_note.clear();
+            first_note.clear();
+            previous = None;
+        }
         // Positions in written order.
         let mut cites: Vec<(usize, &CiteInput, Cite)> = Vec::new();
         for (k, input) in cluster.iter().enumerate() {
