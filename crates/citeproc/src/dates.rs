@@ -59,7 +59,29 @@ pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
     let Some(value) = ctx.item.dates.get(key) else { return (Run::new(), Called::Empty) };
     ctx.note_rendered(key);
     if ctx.mode == Mode::Sort {
-        return (vec![Piece::text(sort_key(value))], Called::Something);
+        // A macro's date sorts by the parts it prints (a year-only date by
+        // its year), as citeproc-js sorts.
+        let (month, day) = match date.form {
+            Some(_) => {
+                let parts = date.parts.unwrap_or_default();
+                (parts.has_month(), parts.has_day())
+            }
+            None => (
+                date.date_part.iter().any(|p| p.name == DatePartName::Month),
+                date.date_part.iter().any(|p| p.name == DatePartName::Day),
+            ),
+        };
+        let keep = |mut p: [i32; 3]| {
+            if !month {
+                p[1] = 0;
+            }
+            if !day {
+                p[2] = 0;
+            }
+            p
+        };
+        let shown = DateValue { start: keep(value.start), end: value.end.map(keep), ..value.clone() };
+        return (vec![Piece::text(sort_key(&shown))], Called::Something);
     }
     if let Some(literal) = value.literal.as_ref().filter(|_| !value.has_year()) {
         let mut run = crate::text::rich(literal, ctx.shared.marks);

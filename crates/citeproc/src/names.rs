@@ -108,13 +108,7 @@ fn substitute(ctx: &Ctx, names: &Names) -> Rendered {
     let Some(substitute) = names.substitute() else { return (Run::new(), Called::Empty) };
     for child in &substitute.children {
         let outer = ctx.rendered.replace(Some(Vec::new()));
-        let (run, called) = match child {
-            LayoutRenderingElement::Names(inner) => {
-                let merged = names.from_names_substitute(inner);
-                render_names(ctx, &merged)
-            }
-            other => ctx.element(other),
-        };
+        let (run, called) = substitute_element(ctx, names, child);
         let used = ctx.rendered.replace(outer).unwrap_or_default();
         if !output::is_empty(&run) {
             // What the substitute printed is printed nowhere else.
@@ -129,6 +123,33 @@ fn substitute(ctx: &Ctx, names: &Names) -> Rendered {
         }
     }
     (Run::new(), Called::Empty)
+}
+
+/// One element of a `substitute`: a `cs:names` inherits the name and et al.
+/// of the names it stands in for, also inside a `cs:choose`.
+fn substitute_element(ctx: &Ctx, names: &Names, element: &LayoutRenderingElement) -> Rendered {
+    match element {
+        LayoutRenderingElement::Names(inner) => {
+            let merged = names.from_names_substitute(inner);
+            render_names(ctx, &merged)
+        }
+        LayoutRenderingElement::Choose(choose) => {
+            let Some(children) = ctx.branch(choose) else { return (Run::new(), Called::Nothing) };
+            let mut runs = Vec::new();
+            let mut called = Called::Nothing;
+            for child in children {
+                let (run, c) = substitute_element(ctx, names, child);
+                if c == Called::Something {
+                    called = Called::Something;
+                } else if called == Called::Nothing {
+                    called = c;
+                }
+                runs.push(run);
+            }
+            (output::join(runs, ""), called)
+        }
+        other => ctx.element(other),
+    }
 }
 
 fn names_label(ctx: &Ctx, label: &VariablelessLabel, variable: &str, plural: bool) -> Run {

@@ -182,7 +182,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The children of the branch a `cs:choose` takes.
-    fn branch<'c>(&self, choose: &'c Choose) -> Option<&'c [LayoutRenderingElement]> {
+    pub(crate) fn branch<'c>(&self, choose: &'c Choose) -> Option<&'c [LayoutRenderingElement]> {
         for branch in choose.branches() {
             if self.test(branch) {
                 return Some(&branch.children);
