@@ -440,6 +440,12 @@ fn group_authors(
     // Groups keep the order of their first cite.
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (k, r) in rendered.iter().enumerate() {
+        // A cite that prints no author joins the group before it
+        // (citeproc-js: `Knuth, 1986c, n.d.-a`).
+        if r.2.is_empty() && collapse && let Some(last) = groups.last_mut() {
+            last.push(k);
+            continue;
+        }
         match groups.iter_mut().find(|g| !r.2.is_empty() && rendered[g[0]].2 == r.2) {
             Some(group) => group.push(k),
             None => groups.push(vec![k]),
