@@ -219,6 +219,7 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
             if matches!(run[i].kind, Kind::Close(_))
                 && k < run.len()
                 && run[k].kind == Kind::Text
+                && !run[k].nocase
                 && let Some(c) = run[k].text.chars().next().filter(|c| matches!(c, '.' | ','))
             {
                 // Move the mark inside every closing quote it follows.

@@ -378,7 +378,9 @@ impl<'a> Ctx<'a> {
             TextTarget::Term { term, form, plural } => {
                 let value = self.term(*term, *form, *plural).unwrap_or_default();
                 let mut piece = Piece::text(value);
-                piece.style.term = true;
+                // A term whose case the style sets (`ibid` in lowercase) is
+                // not capitalized at the start of a note.
+                piece.style.term = text.text_case.is_none();
                 (vec![piece], Called::Nothing)
             }
             TextTarget::Value { val } => (text::rich(val, self.shared.marks), Called::Nothing),
