@@ -188,9 +188,12 @@ fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &
             if !rivals.is_empty() {
                 let mine = initials(&name.given, &with, true, hyphen);
                 let same_initials = rivals.iter().any(|r| initials(&r.given, &with, true, hyphen) == mine);
-                // citeproc-js gives whole given names only under the global
-                // rules; telling cites apart (`by-cite`) stops at initials.
-                let full = rule.allows_full_first_names() && rule != DisambiguationRule::ByCite;
+                // Whole given names under the global rules; under `by-cite`
+                // only when the style has no `disambiguate` branch to try
+                // instead (citeproc-js: `J. Smith, “Title”` in MLA, `Jane
+                // Smith` in Harvard).
+                let full =
+                    rule.allows_full_first_names() && (rule != DisambiguationRule::ByCite || !processor.has_condition);
                 let level = if !same_initials {
                     1
                 } else if full {
