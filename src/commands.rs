@@ -201,12 +201,12 @@ pub fn format(
     }
     let works: Vec<&Work> = library.keys().filter_map(|k| library.work(k)).map(|w| w.as_ref()).collect();
     let languages: Vec<Option<String>> = works.iter().map(|w| w.language.clone()).collect();
-    let engine = Engine::new(&style, &locale, &languages);
+    let engine = Engine::new(crate::config::CslEngine::Hayagriva, &style, &locale, &languages);
     let references = engine.references(&works);
     let by_reference: Vec<&crate::render::engine::Facts> = references.iter().map(|r| &r.facts).collect();
-    for (n, &w) in engine.order(&by_reference).iter().enumerate() {
+    for (n, &w) in engine.order(&works, &by_reference).iter().enumerate() {
         let reference = &references[w];
-        let writer = Writer { number: Some(n + 1).filter(|_| engine.numeric), links: html, entry_href: None };
+        let writer = Writer { number: Some(n + 1).filter(|_| engine.numeric()), links: html, entry_href: None };
         let line = if html {
             let mut line = format!("<div class=\"scholar-entry\" data-key=\"{}\">", escaped_attr(works[w].entry.key()));
             if let Some(label) = &reference.label {

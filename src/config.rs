@@ -32,6 +32,7 @@ const KEYS: &[&str] = &[
     "cache",
     "export",
     "cite-as",
+    "engine",
 ];
 /// Keys mdBook itself reads from every preprocessor table.
 const MDBOOK_KEYS: &[&str] = &["command", "before", "after", "optional", "renderers"];
@@ -47,6 +48,16 @@ pub enum Scope {
     Section,
     /// Only where a `{{#bibliography}}` directive stands.
     None,
+}
+
+/// Which CSL processor renders citations and lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum CslEngine {
+    /// hayagriva (today's default).
+    #[default]
+    Hayagriva,
+    /// Our own processor, `scholar-citeproc` (`crates/citeproc`).
+    Scholar,
 }
 
 /// What an unknown citation key does.
@@ -161,6 +172,8 @@ pub struct Config {
     /// Entries and lists offer their data as BibTeX, RIS and CSL-JSON.
     pub export: bool,
     pub cite_as: CiteAs,
+    /// The CSL processor.
+    pub engine: CslEngine,
     pub markdown: MarkdownFlavor,
     /// The book's source folder (`book.src`), resolved.
     pub src_dir: PathBuf,
@@ -284,6 +297,14 @@ impl Config {
             }
         };
 
+        let engine = match string(table, "engine")?.as_deref() {
+            None | Some("hayagriva") => CslEngine::Hayagriva,
+            Some("scholar") => CslEngine::Scholar,
+            Some(other) => {
+                bail!("`{TABLE}.engine = \"{other}\"` is not an engine; use \"hayagriva\" or \"scholar\"")
+            }
+        };
+
         let topics = match table.get("topics") {
             None => TopicsConfig::default(),
             Some(Value::Object(t)) => topics(t)?,
@@ -310,6 +331,7 @@ impl Config {
             cache: boolean(table, "cache")?.unwrap_or(true),
             export: boolean(table, "export")?.unwrap_or(true),
             cite_as,
+            engine,
             markdown,
             src_dir: root.join("src"),
             src_shown: PathBuf::from("src"),
@@ -470,6 +492,7 @@ mod tests {
         assert_eq!(config.on_missing, OnMissing::Warn);
         assert!(config.hover && config.backrefs && config.cache);
         assert_eq!(config.topics, TopicsConfig::default());
+        assert_eq!(config.engine, CslEngine::Hayagriva);
         assert_eq!(config.src_dir, Path::new("/b/src"));
         assert_eq!(config.build_dir, Path::new("/b/book"));
     }
@@ -487,6 +510,7 @@ on-missing = "error"
 hover = false
 backrefs = false
 export = false
+engine = "scholar"
 command = "mdbook-scholar"
 after = ["links", "index"]
 [preprocessor.scholar.topics]
@@ -511,6 +535,7 @@ edition = 2
         assert_eq!(config.topics.columns, vec![TopicColumn::Topic, TopicColumn::Works]);
         assert_eq!(config.topics.top_works, 5);
         assert!(!config.export);
+        assert_eq!(config.engine, CslEngine::Scholar);
         assert_eq!(config.cite_as.authors, ["Doe, Jane", "李四"]);
         assert_eq!(config.cite_as.year, Some(2025));
         assert_eq!(config.cite_as.edition.as_deref(), Some("2"));
@@ -583,6 +608,11 @@ edition = 2
                 "unknown key `preprocessor.scholar.topics.rows`",
             ),
             ("bibliography = \"a.bib\"\nexport = 1", "`preprocessor.scholar.export` must be true or false"),
+            (
+                "bibliography = \"a.bib\"\nengine = \"citeproc\"",
+                "`preprocessor.scholar.engine = \"citeproc\"` is not an engine; use \"hayagriva\" or \"scholar\"",
+            ),
+            ("bibliography = \"a.bib\"\nengine = true", "`preprocessor.scholar.engine` must be a string"),
             (
                 "bibliography = \"a.bib\"\n[preprocessor.scholar.cite-as]\nauthor = \"x\"",
                 "unknown key `preprocessor.scholar.cite-as.author`; did you mean `authors`?",

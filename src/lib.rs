@@ -262,7 +262,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     } else {
         let languages: Vec<Option<String>> =
             needed.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
-        let engine = Engine::new(&style, &config.locale, &languages);
+        let engine = Engine::new(config.engine, &style, &config.locale, &languages);
         timer.lap("engine");
         let renderer = render::Renderer::new(&collected, &library, config, &engine, output, &needed);
         timer.lap("render references");

@@ -68,6 +68,9 @@ golden! {
     a_second_book_list_is_reported => "second-book-list",
     // Issue 13: markers inside MathJax's math are left as written.
     markers_inside_math_stay_math => "math",
+    // `engine = "scholar"`: our own CSL processor renders the same pipeline.
+    scholar_engine_numeric => "engine-scholar/ieee",
+    scholar_engine_author_date => "engine-scholar/apa",
 }
 
 /// A chapter without markers is byte-for-byte what it was.

@@ -1,3 +1,7 @@
+//! The CSL processor behind the renderer: [`Engine`] is hayagriva (the
+//! default) or our own `scholar-citeproc` (`engine = "scholar"`, see
+//! `super::scholar`), both giving hayagriva's output tree.
+//!
 //! Driving hayagriva: each distinct work's reference rendered once, in its
 //! own language; citations rendered per scope so numbering restarts and
 //! disambiguation stays within a list.
@@ -21,6 +25,7 @@ use regex::Regex;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
+use crate::config::CslEngine;
 use crate::library::Work;
 use crate::scan::Locator;
 use crate::style::{Style, locale_files, resolve_locale_lenient};
@@ -53,6 +58,9 @@ pub struct ItemInput<'a> {
     pub work: usize,
     pub locator: Option<&'a Locator>,
     pub suppress_author: bool,
+    /// The author's words before and after the cite.
+    pub prefix: &'a str,
+    pub suffix: &'a str,
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +87,79 @@ const SPECIALIZE_FROM: usize = 64;
 
 const QUIET_STYLE: &str = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0"><info><title>quiet</title><id>quiet</id><updated>2024-01-01T00:00:00+00:00</updated></info><citation><layout><text value="x"/></layout></citation></style>"#;
 
-pub struct Engine {
+/// The CSL processor the book renders with.
+pub enum Engine {
+    Hayagriva(Box<Hayagriva>),
+    Scholar(Box<super::scholar::Scholar>),
+}
+
+impl Engine {
+    /// The engine `choice` for `style`; `locale` is the book's, `languages`
+    /// those of the works to render.
+    pub fn new(choice: CslEngine, style: &Style, locale: &str, languages: &[Option<String>]) -> Engine {
+        match choice {
+            CslEngine::Hayagriva => Engine::Hayagriva(Box::new(Hayagriva::new(style, locale, languages))),
+            CslEngine::Scholar => Engine::Scholar(Box::new(super::scholar::Scholar::new(style, locale))),
+        }
+    }
+
+    /// Whether the style's citations show citation numbers (`[1]`), so a
+    /// list's order is its numbering.
+    pub fn numeric(&self) -> bool {
+        match self {
+            Engine::Hayagriva(e) => e.numeric,
+            Engine::Scholar(e) => e.numeric,
+        }
+    }
+
+    /// Every work's reference, rendered alone.
+    pub fn references(&self, works: &[&Work]) -> Vec<Reference> {
+        works.par_iter().map(|work| self.reference(work)).collect()
+    }
+
+    /// A work's reference, rendered alone (numbered 1 when the style numbers).
+    pub fn reference(&self, work: &Work) -> Reference {
+        match self {
+            Engine::Hayagriva(e) => e.reference(work),
+            Engine::Scholar(e) => e.reference(work),
+        }
+    }
+
+    /// Renders one scope: its citations (in reading order) and its list.
+    /// `works` are the scope's distinct works, in order of first citation,
+    /// then the nocited ones; `references` their alone renderings.
+    pub fn scope(
+        &self,
+        works: &[&Work],
+        references: &[&Facts],
+        citations: &[CiteInput],
+        nocite: &[usize],
+    ) -> ScopeOutput {
+        match self {
+            Engine::Hayagriva(e) => e.scope(works, references, citations, nocite),
+            Engine::Scholar(e) => e.scope(works, citations),
+        }
+    }
+
+    /// The list order of `works` (in order of first citation), whose
+    /// references are `references`.
+    pub fn order(&self, works: &[&Work], references: &[&Facts]) -> Vec<usize> {
+        match self {
+            Engine::Hayagriva(e) => e.order(references),
+            Engine::Scholar(e) => e.order(works),
+        }
+    }
+
+    pub fn note_style(&self) -> bool {
+        match self {
+            Engine::Hayagriva(e) => e.note_style(),
+            Engine::Scholar(e) => e.note_style(),
+        }
+    }
+}
+
+/// hayagriva's engine.
+pub struct Hayagriva {
     style: IndependentStyle,
     /// Copies of the style pruned to one kind of entry, for references.
     specialized: super::specialize::Specializer,
@@ -109,9 +189,9 @@ pub struct Engine {
     slim_citations: bool,
 }
 
-impl Engine {
+impl Hayagriva {
     /// `locale` is the book's; `languages` those of the works to render.
-    pub fn new(style: &Style, locale: &str, languages: &[Option<String>]) -> Engine {
+    pub fn new(style: &Style, locale: &str, languages: &[Option<String>]) -> Hayagriva {
         let locale = LocaleCode(locale.to_string());
         let mut codes: Vec<String> = vec![locale.0.clone(), "en-US".into()];
         for language in languages.iter().flatten() {
@@ -143,7 +223,7 @@ impl Engine {
         let sorted = csl.bibliography.as_ref().is_some_and(|b| b.sort.is_some());
         let substitutes = csl.bibliography.as_ref().is_some_and(|b| b.subsequent_author_substitute.is_some());
         let note_style = csl.settings.class == StyleClass::Note;
-        let mut engine = Engine {
+        let mut engine = Hayagriva {
             specialized: super::specialize::Specializer::new(csl.clone(), probes),
             style: csl,
             cite_style,
@@ -203,11 +283,6 @@ impl Engine {
             None if matches!(book_language, "zh" | "ja" | "ko") => LocaleCode::en_us(),
             None => self.locale.clone(),
         }
-    }
-
-    /// Every work's reference, rendered alone and in parallel.
-    pub fn references(&self, works: &[&Work]) -> Vec<Reference> {
-        works.par_iter().map(|work| self.reference(work)).collect()
     }
 
     pub fn reference(&self, work: &Work) -> Reference {
@@ -340,6 +415,9 @@ impl Engine {
                         suppress_author(&mut tree, i);
                     }
                 }
+            }
+            for (i, item) in citation.items.iter().enumerate() {
+                add_affixes(&mut tree, i, item.prefix, item.suffix);
             }
             out.push(tree);
         }
@@ -551,7 +629,7 @@ fn suppress_author(tree: &mut ElemChildren, index: usize) {
 }
 
 /// Inserts user prefixes and suffixes around item `index` of a citation.
-pub fn add_affixes(tree: &mut ElemChildren, index: usize, prefix: &str, suffix: &str) {
+fn add_affixes(tree: &mut ElemChildren, index: usize, prefix: &str, suffix: &str) {
     fn walk(children: &mut ElemChildren, index: usize, prefix: &str, suffix: &str) -> bool {
         for i in 0..children.0.len() {
             let here = matches!(&children.0[i], ElemChild::Elem(e) if e.meta == Some(ElemMeta::Entry(index)));

@@ -9,6 +9,7 @@ pub mod engine;
 mod exports;
 pub mod labels;
 pub mod markdown;
+mod scholar;
 mod sort;
 mod specialize;
 pub mod topics;
@@ -98,7 +99,7 @@ impl<'a> Renderer<'a> {
         // Rendered in parallel and written out at once, so the trees of
         // thousands of references never pile up.
         let prepared: Vec<Prepared> =
-            works.par_iter().map(|w| Prepared::new(engine.reference(w), output, engine.numeric)).collect();
+            works.par_iter().map(|w| Prepared::new(engine.reference(w), output, engine.numeric())).collect();
         let references = works.iter().enumerate().map(|(i, w)| (w.entry.key(), i)).collect();
         let labels = labels::for_locale(&config.locale);
         let exports = exports::Exports::new(library, config, output, &needed);
@@ -199,6 +200,8 @@ impl<'a> Renderer<'a> {
                         work,
                         locator: item.locator.as_ref(),
                         suppress_author: item.suppress_author,
+                        prefix: &item.prefix,
+                        suffix: &item.suffix,
                     });
                     known.push(i);
                 }
@@ -235,12 +238,9 @@ impl<'a> Renderer<'a> {
             let marker = &chapter.scan.markers[site.marker];
             let citation = collected.citation(site);
             let mut tree = rendered.citations[n].clone();
-            for (j, &i) in known_items[n].iter().enumerate() {
-                engine::add_affixes(&mut tree, j, &citation.items[i].prefix, &citation.items[i].suffix);
-            }
             // `@key` in a numeric style: the names, then the number.
             if citation.narrative
-                && self.engine.numeric
+                && self.engine.numeric()
                 && let Some(work) = known_items[n].first().and_then(|&i| self.library.work(key_storage[n][i]))
             {
                 let names = self.short_names(work, self.labels);
@@ -377,8 +377,9 @@ impl<'a> Renderer<'a> {
             return book;
         };
         let keys: Vec<&str> = collected.keys.iter().map(String::as_str).filter(|k| self.shown(k).is_some()).collect();
-        let references: Vec<&Facts> = keys.iter().filter_map(|k| self.reference(k)).map(|p| &p.facts).collect();
-        let order = self.engine.order(&references);
+        let (works, references): (Vec<&Work>, Vec<&Facts>) =
+            keys.iter().filter_map(|k| self.shown(k)).map(|(w, p)| (w, &p.facts)).unzip();
+        let order = self.engine.order(&works, &references);
         // Back-references: every citation of each key, in reading order.
         let mut cited_at: HashMap<&str, Vec<&Site>> = HashMap::new();
         for site in &collected.citations {
@@ -545,12 +546,12 @@ impl<'a> Renderer<'a> {
 
     /// A work's reference in HTML for a list, with links.
     fn reference_html(&self, key: &str, number: Option<usize>) -> String {
-        self.reference(key).map(|r| r.html(number, true, self.engine.numeric)).unwrap_or_default()
+        self.reference(key).map(|r| r.html(number, true, self.engine.numeric())).unwrap_or_default()
     }
 
     /// The references, for [`Previews::expand`] once the rest is gone.
     pub fn into_previews(self) -> Previews {
-        Previews { prepared: self.prepared, numeric: self.engine.numeric }
+        Previews { prepared: self.prepared, numeric: self.engine.numeric() }
     }
 
     /// An item hayagriva rendered as part of a whole scope.

@@ -38,7 +38,7 @@ mod sort;
 mod text;
 
 pub use engine::{Processor, StyleError};
-pub use output::Run;
+pub use output::{Kind, Piece, Run, Style, Tag};
 pub use request::{CiteRef, Format, RenderedEntry, Request, Response};
 pub use session::{CiteInput, Layout, Rendered};
 
@@ -106,6 +106,7 @@ pub fn render_request(request: &Request) -> Result<Response, String> {
                     suffix: c.suffix.clone(),
                     suppress_author: c.suppress_author,
                     author_only: c.author_only,
+                    narrative: false,
                 })
                 .collect()
         })

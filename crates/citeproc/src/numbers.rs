@@ -180,6 +180,9 @@ pub fn render(ctx: &Ctx, number: &citationberg::Number) -> Rendered {
         }
         None => text::rich(&value, ctx.shared.marks),
     };
+    if name == "citation-number" {
+        crate::output::tag(&mut run, crate::output::Tag::NumberStart, crate::output::Tag::NumberEnd);
+    }
     ctx.finish(&mut run, false, number.text_case, false, &number.formatting, &number.affixes, number.display);
     (run, Called::Something)
 }

@@ -44,6 +44,44 @@ pub enum Kind {
     /// Where the author's names start (`true`) and end: for
     /// `subsequent-author-substitute`.
     Mark(bool),
+    /// A zero-width tag for callers that build their own output tree (which
+    /// cite of a cluster, the citation number, a link).
+    Tag(Tag),
+}
+
+impl Kind {
+    /// Whether the piece prints nothing and only marks a place.
+    pub fn is_zero_width(&self) -> bool {
+        matches!(self, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_) | Kind::Tag(_))
+    }
+}
+
+/// Where something a caller may want to find starts and ends in a run. The
+/// HTML and text writers skip them; they nest like elements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tag {
+    /// The start of a cite of a cluster: its index in the cluster as given.
+    CiteStart(usize),
+    /// The end of a cite.
+    CiteEnd,
+    /// The start of the `citation-number` variable's text.
+    NumberStart,
+    /// Its end.
+    NumberEnd,
+    /// The start of a URL or DOI, with the address it points to.
+    LinkStart(String),
+    /// Its end.
+    LinkEnd,
+}
+
+/// Wraps a run in a pair of tags (nothing when it prints nothing).
+pub fn tag(run: &mut Run, start: Tag, end: Tag) {
+    if is_empty(run) {
+        return;
+    }
+    let piece = |tag: Tag| Piece { text: String::new(), style: Style::default(), nocase: true, kind: Kind::Tag(tag) };
+    run.insert(0, piece(start));
+    run.push(piece(end));
 }
 
 /// One run of text with its formatting.
@@ -71,7 +109,7 @@ pub type Run = Vec<Piece>;
 
 /// Whether a run prints anything.
 pub fn is_empty(run: &[Piece]) -> bool {
-    run.iter().all(|p| p.text.is_empty() || matches!(p.kind, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_)))
+    run.iter().all(|p| p.text.is_empty() || p.kind.is_zero_width())
 }
 
 /// The text of a run, without markup.
@@ -207,13 +245,13 @@ const PUNCT: &[char] = &['.', ',', ';', ':', '!', '?'];
 /// quotes where the locale says so, punctuation not doubled where two pieces
 /// meet, spaces not doubled.
 pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
-    run.retain(|p| !p.text.is_empty() || matches!(p.kind, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_)));
+    run.retain(|p| !p.text.is_empty() || p.kind.is_zero_width());
     if punctuation_in_quote {
         let mut i = 0;
         while i + 1 < run.len() {
-            // The next printing piece, past author marks.
+            // The next printing piece, past author marks and tags.
             let mut k = i + 1;
-            while k < run.len() && matches!(run[k].kind, Kind::Mark(_)) {
+            while k < run.len() && matches!(run[k].kind, Kind::Mark(_) | Kind::Tag(_)) {
                 k += 1;
             }
             if matches!(run[i].kind, Kind::Close(_))
@@ -242,7 +280,7 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
             }
             i += 1;
         }
-        run.retain(|p| !p.text.is_empty() || matches!(p.kind, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_)));
+        run.retain(|p| !p.text.is_empty() || p.kind.is_zero_width());
     }
     // Duplicate punctuation and spaces across joins.
     let mut last: Option<char> = None;
@@ -335,7 +373,7 @@ pub fn html(run: &[Piece]) -> String {
                 close_all(&mut open, &mut out);
                 out.push_str("</div>");
             }
-            Kind::Mark(_) => {}
+            Kind::Mark(_) | Kind::Tag(_) => {}
             _ => {
                 if piece.text.is_empty() {
                     continue;

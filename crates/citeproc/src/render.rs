@@ -25,6 +25,16 @@ pub fn name_of(variable: impl Into<Variable>) -> &'static str {
     })
 }
 
+/// The address of a DOI (as written, when it is one already).
+fn doi_url(doi: &str) -> String {
+    let doi = doi.trim();
+    if doi.starts_with("http://") || doi.starts_with("https://") {
+        doi.to_string()
+    } else {
+        format!("https://doi.org/{}", doi.trim_start_matches("doi:"))
+    }
+}
+
 /// What a rendering is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -355,6 +365,23 @@ impl<'a> Ctx<'a> {
                 };
                 if self.mode == Mode::Sort && matches!(var, Variable::Number(_)) {
                     return (vec![Piece::text(numbers::sort_key(&value))], Called::Something);
+                }
+                let mut run = run;
+                if self.mode != Mode::Sort {
+                    match var {
+                        Variable::Number(NumberVariable::CitationNumber) => {
+                            output::tag(&mut run, output::Tag::NumberStart, output::Tag::NumberEnd)
+                        }
+                        Variable::Standard(StandardVariable::URL) => output::tag(
+                            &mut run,
+                            output::Tag::LinkStart(value.trim().to_string()),
+                            output::Tag::LinkEnd,
+                        ),
+                        Variable::Standard(StandardVariable::DOI) => {
+                            output::tag(&mut run, output::Tag::LinkStart(doi_url(&value)), output::Tag::LinkEnd)
+                        }
+                        _ => {}
+                    }
                 }
                 (run, Called::Something)
             }

@@ -4,7 +4,7 @@
 
 use crate::engine::Processor;
 use crate::item::Item;
-use crate::output::{self, Kind, Piece, Run};
+use crate::output::{self, Kind, Piece, Run, Tag};
 use crate::render::{Cite, Disambiguation, Mode};
 use crate::sort;
 use citationberg::taxonomy::Locator;
@@ -28,6 +28,10 @@ pub struct CiteInput {
     pub suppress_author: bool,
     /// Only the author.
     pub author_only: bool,
+    /// In the text, as pandoc's `@key`: the author, then the rest of the
+    /// cite with the layout's affixes (`Doe (2020, p. 3)`). Only for a
+    /// cluster of one cite.
+    pub narrative: bool,
 }
 
 /// What a session rendered.
@@ -316,15 +320,19 @@ fn render_citations(
 
         // Each cite, with its author remembered for grouping.
         let mut rendered: Vec<(usize, Run, String, bool)> = Vec::new();
+        let narrative = cites.len() == 1 && cites[0].1.narrative;
+        let mut narrator = Run::new();
         for (i, input, cite) in &cites {
             let ctx =
                 processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
-            ctx.suppress_author.set(input.suppress_author);
+            ctx.suppress_author.set(input.suppress_author || narrative);
             let (mut run, _) = ctx.elements(&citation.layout.elements, "");
             let author = ctx.author.borrow().clone().unwrap_or_default();
             if input.author_only {
                 run = author.clone();
             }
+            // The cite itself, without the author's words around it.
+            output::tag(&mut run, Tag::CiteStart(position(cluster, input)), Tag::CiteEnd);
 
             let affixed = input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some();
             if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
@@ -344,6 +352,9 @@ fn render_citations(
                     piece.nocase = true;
                 }
                 run.extend(words);
+            }
+            if narrative {
+                narrator = author.clone();
             }
             rendered.push((*i, run, output::plain(&author), affixed));
         }
@@ -375,6 +386,17 @@ fn render_citations(
             output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
             output::format(&mut run, &citation.layout.to_formatting());
         }
+        if narrative && !output::is_empty(&narrator) {
+            // `Doe (2020)`: the whole of it is the cite.
+            run.retain(|p| !matches!(p.kind, Kind::Tag(Tag::CiteStart(_) | Tag::CiteEnd)));
+            let mut whole = narrator;
+            if !output::is_empty(&run) {
+                whole.push(Piece::text(" "));
+                whole.extend(run);
+            }
+            output::tag(&mut whole, Tag::CiteStart(position(cluster, cites[0].1)), Tag::CiteEnd);
+            run = whole;
+        }
         processor.tidy(&mut run);
         if processor.is_note_style() {
             // A note starts a sentence.
@@ -383,6 +405,21 @@ fn render_citations(
         out.push(run);
     }
     out
+}
+
+/// Where a cite is in its cluster as given (cites are sorted).
+fn position(cluster: &[CiteInput], input: &CiteInput) -> usize {
+    cluster.iter().position(|c| std::ptr::eq(c, input)).unwrap_or(0)
+}
+
+/// The given position of a rendered cite (its start tag's).
+fn position_of(run: &Run) -> usize {
+    run.iter()
+        .find_map(|p| match p.kind {
+            Kind::Tag(Tag::CiteStart(k)) => Some(k),
+            _ => None,
+        })
+        .unwrap_or(0)
 }
 
 /// `[1]–[4]`: three or more consecutive numbers become a range.
@@ -479,6 +516,7 @@ fn group_authors(
                 processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
             ctx.suppress_author.set(true);
             let (mut run, _) = ctx.elements(&citation.layout.elements, "");
+            output::tag(&mut run, Tag::CiteStart(position_of(&rendered[k].1)), Tag::CiteEnd);
             if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
                 run.extend(crate::text::rich(suffix, &processor.marks));
             }
@@ -488,4 +526,82 @@ fn group_authors(
         out.extend(output::join(runs, &group_delimiter));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Tag;
+
+    const STYLE: &str = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+      <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+      <citation><sort><key variable="citation-number"/></sort>
+        <layout prefix="[" suffix="]" delimiter=", "><text variable="citation-number"/></layout></citation>
+      <bibliography><layout><text variable="citation-number" suffix=". "/><names variable="author"/>
+        <text variable="DOI" prefix=", https://doi.org/"/></layout></bibliography></style>"#;
+
+    fn item(id: &str, family: &str) -> Item {
+        Item::from_json(&serde_json::json!({
+            "id": id, "type": "book", "author": [{"family": family, "given": "A."}], "DOI": "10.1/x"
+        }))
+        .unwrap()
+    }
+
+    fn tags(run: &Run) -> Vec<(Tag, String)> {
+        // Each tag with the text up to the next tag.
+        let mut out: Vec<(Tag, String)> = Vec::new();
+        for piece in run {
+            match &piece.kind {
+                Kind::Tag(tag) => out.push((tag.clone(), String::new())),
+                _ => {
+                    if let Some(last) = out.last_mut() {
+                        last.1.push_str(&piece.text);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Callers that build their own output find each cite of a cluster (by
+    /// its index as given, though the style sorts them), the citation number
+    /// and the DOI's address; the writers print none of it.
+    #[test]
+    fn cites_numbers_and_links_are_tagged() {
+        let processor = Processor::new(STYLE, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items = [item("a", "Alpha"), item("b", "Beta")];
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        // `b`, cited first, is numbered 1: the cluster `a, b` is sorted [1, 2].
+        let out = processor.render(&items, &[vec![cite("b")], vec![cite("a"), cite("b")]], true);
+        assert_eq!(crate::html(&out.citations[1]), "[1, 2]");
+        let found = tags(&out.citations[1]);
+        assert_eq!(found[0], (Tag::CiteStart(1), String::new()));
+        assert_eq!(found[1], (Tag::NumberStart, "1".into()));
+        assert_eq!(found[4], (Tag::CiteStart(0), String::new()));
+        let entry = &out.bibliography[0].1;
+        assert_eq!(crate::html(entry), "1. A. Beta, https://doi.org/10.1/x");
+        assert!(tags(entry).contains(&(Tag::LinkStart("https://doi.org/10.1/x".into()), "10.1/x".into())));
+    }
+
+    /// A narrative cite (pandoc's `@key`) is the author, then the rest with
+    /// the layout's affixes, all of it one cite.
+    #[test]
+    fn a_narrative_cite_is_author_then_the_rest() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout prefix="(" suffix=")" delimiter="; "><group delimiter=", ">
+            <names variable="author"><name form="short"/></names><date variable="issued"><date-part name="year"/></date>
+            <text variable="locator"/></group></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items = [Item::from_json(&serde_json::json!({
+            "id": "d", "type": "book", "author": [{"family": "Doe", "given": "J."}], "issued": {"date-parts": [[2020]]}
+        }))
+        .unwrap()];
+        let cite = CiteInput { id: "d".into(), locator: Some("3".into()), narrative: true, ..Default::default() };
+        let out = processor.render(&items, &[vec![cite]], false);
+        assert_eq!(crate::html(&out.citations[0]), "Doe (2020, 3)");
+        let run = &out.citations[0];
+        assert_eq!(run.first().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteStart(0))));
+        assert_eq!(run.last().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteEnd)));
+    }
 }

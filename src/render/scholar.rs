@@ -1,0 +1,368 @@
+//! Our own CSL processor, `scholar-citeproc`, behind the renderer's engine
+//! surface (`engine = "scholar"`): works become CSL-JSON items through the
+//! exports' converter, and the processor's runs become hayagriva's output
+//! tree, so that the writers, the links from citations to entries, the
+//! previews and the list numbers work as they do with hayagriva.
+//!
+//! A scope is rendered whole (its citations in reading order and its list):
+//! numbering, disambiguation and year suffixes are the processor's, as
+//! citeproc-js would make them.
+
+use std::collections::HashMap;
+
+use hayagriva::citationberg::{Display, FontStyle, FontVariant, FontWeight, TextDecoration, VerticalAlign};
+use hayagriva::{BibliographyItem, Elem, ElemChild, ElemChildren, ElemMeta, Formatted, Formatting};
+use scholar_citeproc::item::Item;
+use scholar_citeproc::{Kind, Piece, Processor, Tag};
+
+use super::engine::{CiteInput, Facts, Reference, ScopeOutput};
+use crate::library::Work;
+use crate::style::Style;
+
+/// `scholar-citeproc` with the book's style and locale.
+pub struct Scholar {
+    processor: Processor,
+    /// Citations show citation numbers (`[1]`).
+    pub numeric: bool,
+}
+
+impl Scholar {
+    /// The style's processor in the book's `locale`, with hayagriva's
+    /// bundled locale files.
+    pub fn new(style: &Style, locale: &str) -> Scholar {
+        let locales = hayagriva::archive::locales();
+        let processor = Processor::with_style(style.csl.clone(), &locales, Some(locale));
+        let mut engine = Scholar { processor, numeric: false };
+        engine.numeric = engine.probe_numeric();
+        engine
+    }
+
+    /// Whether a citation of a probe work prints its citation number.
+    fn probe_numeric(&self) -> bool {
+        let probe = serde_json::json!({
+            "id": "probe", "type": "book", "title": "Probe",
+            "author": [{"family": "Probe", "given": "P."}], "issued": {"date-parts": [[2000]]}
+        });
+        let Ok(item) = Item::from_json(&probe) else { return false };
+        let cite = scholar_citeproc::CiteInput { id: "probe".into(), ..Default::default() };
+        let rendered = self.processor.render(&[item], &[vec![cite]], false);
+        rendered.citations.iter().flatten().any(|p| p.kind == Kind::Tag(Tag::NumberStart))
+    }
+
+    pub fn note_style(&self) -> bool {
+        self.processor.is_note_style()
+    }
+
+    /// A work's reference, rendered alone (numbered 1 when the style numbers).
+    pub fn reference(&self, work: &Work) -> Reference {
+        let item = item(work);
+        let cite = scholar_citeproc::CiteInput { id: item.id.clone(), ..Default::default() };
+        let rendered = self.processor.render(&[item], &[vec![cite]], true);
+        let citation = rendered.citations.into_iter().next().unwrap_or_default();
+        let facts = Facts { alone: scholar_citeproc::plain_text(&citation), sort: Default::default() };
+        match rendered.bibliography.into_iter().next() {
+            Some((_, run)) => {
+                let (label, content) = entry(&run);
+                Reference { label: label.map(|l| ElemChildren(vec![l])), content, facts }
+            }
+            // A style without a bibliography: the full note is the reference.
+            None => Reference { label: None, content: tree(&citation), facts },
+        }
+    }
+
+    /// Renders one scope whole: its citations in reading order and its list
+    /// (every work, the nocited ones too).
+    pub fn scope(&self, works: &[&Work], citations: &[CiteInput]) -> ScopeOutput {
+        let items: Vec<Item> = works.iter().map(|w| item(w)).collect();
+        let mut clusters = Vec::new();
+        for citation in citations.iter().filter(|c| !c.items.is_empty()) {
+            let cites = citation
+                .items
+                .iter()
+                .map(|cited| scholar_citeproc::CiteInput {
+                    id: items[cited.work].id.clone(),
+                    locator: cited.locator.map(|l| l.value.clone()),
+                    label: cited.locator.map(|l| locator_name(l.kind)),
+                    // pandoc's reading of `[see @a]`: the prefix ends with a space.
+                    prefix: (!cited.prefix.is_empty()).then(|| format!("{} ", cited.prefix)),
+                    suffix: (!cited.suffix.is_empty()).then(|| cited.suffix.to_string()),
+                    // Numeric styles print no author to suppress; the
+                    // renderer writes a narrative cite's names itself.
+                    suppress_author: cited.suppress_author && !self.numeric,
+                    author_only: false,
+                    narrative: citation.narrative && !self.numeric,
+                })
+                .collect();
+            clusters.push(cites);
+        }
+        let rendered = self.processor.render(&items, &clusters, true);
+        let mut runs = rendered.citations.iter();
+        let citations = citations
+            .iter()
+            .map(|c| {
+                if c.items.is_empty() {
+                    ElemChildren::default()
+                } else {
+                    runs.next().map(|r| tree(r)).unwrap_or_default()
+                }
+            })
+            .collect();
+        if rendered.bibliography.is_empty() {
+            // No bibliography in the style: the list shows each work's note.
+            return ScopeOutput { citations, order: (0..works.len()).collect(), items: vec![None; works.len()] };
+        }
+        let index: HashMap<&str, usize> = items.iter().enumerate().map(|(w, item)| (item.id.as_str(), w)).collect();
+        let mut order = Vec::with_capacity(rendered.bibliography.len());
+        let mut entries = Vec::with_capacity(rendered.bibliography.len());
+        for (id, run) in &rendered.bibliography {
+            let Some(&w) = index.get(id.as_str()) else { continue };
+            let (first_field, content) = entry(run);
+            order.push(w);
+            entries.push(Some(BibliographyItem { key: id.clone(), first_field, content }));
+        }
+        ScopeOutput { citations, order, items: entries }
+    }
+
+    /// The list order of `works` (in order of first citation): the style's.
+    pub fn order(&self, works: &[&Work]) -> Vec<usize> {
+        let items: Vec<Item> = works.iter().map(|w| item(w)).collect();
+        let rendered = self.processor.render(&items, &[], true);
+        if rendered.bibliography.is_empty() {
+            return (0..works.len()).collect();
+        }
+        let index: HashMap<&str, usize> = items.iter().enumerate().map(|(w, item)| (item.id.as_str(), w)).collect();
+        rendered.bibliography.iter().filter_map(|(id, _)| index.get(id.as_str()).copied()).collect()
+    }
+}
+
+/// A work as the processor's item, through its CSL-JSON (as exported).
+fn item(work: &Work) -> Item {
+    let csl = crate::export::csl::item(&work.entry, work.language.as_deref());
+    let json = serde_json::to_value(&csl).unwrap_or_default();
+    // The converter always writes an object with an `id`.
+    Item::from_json(&json).unwrap_or_else(|_| {
+        Item::from_json(&serde_json::json!({ "id": work.entry.key(), "type": "document" }))
+            .expect("an id and a type make an item")
+    })
+}
+
+/// A locator's CSL name (`page`, `chapter`, …).
+fn locator_name(kind: hayagriva::citationberg::taxonomy::Locator) -> String {
+    match serde_json::to_value(kind) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => "page".into(),
+    }
+}
+
+/// An entry's label (the first field of `second-field-align` styles) and
+/// its text.
+fn entry(run: &[Piece]) -> (Option<ElemChild>, ElemChildren) {
+    let mut children = tree(run).0;
+    let label = match children.first() {
+        Some(ElemChild::Elem(Elem { display: Some(Display::LeftMargin), .. })) => match children.remove(0) {
+            ElemChild::Elem(elem) => Some(ElemChild::Elem(Elem { display: None, ..elem })),
+            _ => None,
+        },
+        _ => None,
+    };
+    // The text beside the label is the entry's text itself.
+    if label.is_some()
+        && let [ElemChild::Elem(Elem { display: Some(Display::RightInline), .. })] = children.as_slice()
+        && let Some(ElemChild::Elem(elem)) = children.pop()
+    {
+        children = elem.children.0;
+    }
+    (label, ElemChildren(children))
+}
+
+/// What an open element of the tree is.
+enum Frame {
+    Elem { display: Option<Display>, meta: Option<ElemMeta> },
+    Link(String),
+}
+
+/// A run as hayagriva's output tree: each cite of a cluster an `Entry`
+/// element, the citation number a `CitationNumber` element, display blocks
+/// elements with their display, URLs and DOIs links.
+fn tree(run: &[Piece]) -> ElemChildren {
+    let mut stack: Vec<(Frame, Vec<ElemChild>)> = vec![(Frame::Elem { display: None, meta: None }, Vec::new())];
+    for piece in run {
+        let frame = match &piece.kind {
+            Kind::Tag(Tag::CiteStart(k)) => Some(Frame::Elem { display: None, meta: Some(ElemMeta::Entry(*k)) }),
+            Kind::Tag(Tag::NumberStart) => Some(Frame::Elem { display: None, meta: Some(ElemMeta::CitationNumber) }),
+            Kind::Tag(Tag::LinkStart(url)) => Some(Frame::Link(url.clone())),
+            Kind::BlockStart(display) => Some(Frame::Elem { display: Some(*display), meta: None }),
+            Kind::Tag(Tag::CiteEnd | Tag::NumberEnd | Tag::LinkEnd) | Kind::BlockEnd => {
+                if stack.len() > 1 {
+                    close(&mut stack);
+                }
+                continue;
+            }
+            Kind::Mark(_) => continue,
+            Kind::Text | Kind::Open(_) | Kind::Close(_) => None,
+        };
+        if let Some(frame) = frame {
+            stack.push((frame, Vec::new()));
+            continue;
+        }
+        if piece.text.is_empty() {
+            continue;
+        }
+        let formatting = formatting(&piece.style);
+        let children = &mut stack.last_mut().expect("the root stays").1;
+        match children.last_mut() {
+            Some(ElemChild::Text(last)) if last.formatting == formatting => last.text.push_str(&piece.text),
+            _ => children.push(ElemChild::Text(Formatted { text: piece.text.clone(), formatting })),
+        }
+    }
+    while stack.len() > 1 {
+        close(&mut stack);
+    }
+    ElemChildren(stack.pop().map(|(_, children)| children).unwrap_or_default())
+}
+
+/// Closes the innermost open element into its parent.
+fn close(stack: &mut Vec<(Frame, Vec<ElemChild>)>) {
+    let Some((frame, children)) = stack.pop() else { return };
+    let Some((_, parent)) = stack.last_mut() else { return };
+    match frame {
+        Frame::Elem { display, meta } => {
+            if !children.is_empty() {
+                parent.push(ElemChild::Elem(Elem { children: ElemChildren(children), display, meta }));
+            }
+        }
+        Frame::Link(url) => {
+            let mut text = String::new();
+            flatten(&children, &mut text);
+            let formatting = children
+                .iter()
+                .find_map(|c| match c {
+                    ElemChild::Text(t) => Some(t.formatting),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            // `https://doi.org/` as the style's prefix belongs to the link.
+            if let Some(ElemChild::Text(before)) = parent.last_mut() {
+                for prefix in ["https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/"] {
+                    if before.text.ends_with(prefix) && url.ends_with(&text) {
+                        before.text.truncate(before.text.len() - prefix.len());
+                        text.insert_str(0, prefix);
+                        break;
+                    }
+                }
+                if before.text.is_empty() {
+                    parent.pop();
+                }
+            }
+            if !text.is_empty() {
+                parent.push(ElemChild::Link { text: Formatted { text, formatting }, url });
+            }
+        }
+    }
+}
+
+/// The text of a tree, without its structure.
+fn flatten(children: &[ElemChild], out: &mut String) {
+    for child in children {
+        match child {
+            ElemChild::Text(t) => out.push_str(&t.text),
+            ElemChild::Link { text, .. } => out.push_str(&text.text),
+            ElemChild::Markup(m) => out.push_str(m),
+            ElemChild::Elem(e) => flatten(&e.children.0, out),
+            ElemChild::Transparent { .. } => {}
+        }
+    }
+}
+
+/// A piece's formatting in hayagriva's terms.
+fn formatting(style: &scholar_citeproc::Style) -> Formatting {
+    Formatting {
+        font_style: if style.italic { FontStyle::Italic } else { FontStyle::Normal },
+        font_variant: if style.small_caps { FontVariant::SmallCaps } else { FontVariant::Normal },
+        font_weight: if style.bold { FontWeight::Bold } else { FontWeight::Normal },
+        text_decoration: if style.underline { TextDecoration::Underline } else { TextDecoration::None },
+        vertical_align: match style.align {
+            1 => VerticalAlign::Sup,
+            2 => VerticalAlign::Sub,
+            _ => VerticalAlign::None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn piece(text: &str) -> Piece {
+        Piece::text(text)
+    }
+
+    fn tag(tag: Tag) -> Piece {
+        Piece { text: String::new(), style: Default::default(), nocase: true, kind: Kind::Tag(tag) }
+    }
+
+    /// Each cite of a cluster is an `Entry` element the writer links, and a
+    /// DOI with the style's `https://doi.org/` prefix is one link.
+    #[test]
+    fn runs_become_trees_the_writer_links() {
+        let run = vec![
+            piece("["),
+            tag(Tag::CiteStart(0)),
+            piece("1"),
+            tag(Tag::CiteEnd),
+            piece(", "),
+            tag(Tag::CiteStart(1)),
+            piece("2"),
+            tag(Tag::CiteEnd),
+            piece("], https://doi.org/"),
+            tag(Tag::LinkStart("https://doi.org/10.1/x".into())),
+            piece("10.1/x"),
+            tag(Tag::LinkEnd),
+        ];
+        let href = |i: usize| Some(format!("#ref-{i}"));
+        let writer = super::super::write::Writer { entry_href: Some(&href), links: true, number: None };
+        assert_eq!(
+            writer.html(&tree(&run)),
+            "&#91;<a href=\"#ref-0\">1</a>, <a href=\"#ref-1\">2</a>&#93;, <a href=\"https://doi.org/10.1/x\">https://doi.org/10.1/x</a>"
+        );
+    }
+
+    /// The label of a `second-field-align` entry carries the citation
+    /// number, which lists renumber.
+    #[test]
+    fn labels_carry_the_citation_number() {
+        let run = vec![
+            Piece {
+                text: String::new(),
+                style: Default::default(),
+                nocase: true,
+                kind: Kind::BlockStart(Display::LeftMargin),
+            },
+            piece("["),
+            tag(Tag::NumberStart),
+            piece("1"),
+            tag(Tag::NumberEnd),
+            piece("]"),
+            Piece { text: String::new(), style: Default::default(), nocase: true, kind: Kind::BlockEnd },
+            Piece {
+                text: String::new(),
+                style: Default::default(),
+                nocase: true,
+                kind: Kind::BlockStart(Display::RightInline),
+            },
+            piece("A. Author, "),
+            Piece {
+                text: "Title".into(),
+                style: scholar_citeproc::Style { italic: true, ..Default::default() },
+                nocase: false,
+                kind: Kind::Text,
+            },
+            piece("."),
+            Piece { text: String::new(), style: Default::default(), nocase: true, kind: Kind::BlockEnd },
+        ];
+        let (label, content) = entry(&run);
+        let writer = super::super::write::Writer { number: Some(7), ..Default::default() };
+        assert_eq!(writer.html(&ElemChildren(vec![label.unwrap()])), "&#91;7&#93;");
+        assert_eq!(writer.html(&content), "A. Author, <i>Title</i>.");
+    }
+}
