@@ -89,8 +89,10 @@ pub struct Collected {
     pub citations: Vec<Site>,
     /// Every key cited or nocited anywhere, in order of first appearance.
     pub keys: Vec<String>,
-    /// Where `{{#bibliography book}}` stands (chapter, marker).
-    pub book_lists: Vec<(usize, usize)>,
+    /// Where the book-wide list goes: the first `{{#bibliography book}}`
+    /// (chapter, marker). There is one, for its entries' ids to be unique
+    /// on the print page; later ones are reported and removed.
+    pub book_list: Option<(usize, usize)>,
     /// Where `{{#topics}}` stands (chapter, marker).
     pub topics: Vec<(usize, usize)>,
 }
@@ -126,6 +128,25 @@ pub fn collect(
         OnMissing::Error => Severity::Error,
     };
     let mut known: Option<Vec<String>> = None;
+
+    // `{{#nocite *}}` is the whole library: written into the marker itself,
+    // so that every later stage (which works to parse and prepare, what a
+    // cached chapter depends on) sees the keys it lists. Seen only here, it
+    // once listed works that nothing had prepared, and the scope was lost.
+    let mut library: Option<Vec<String>> = None;
+    for chapter in &mut collected.chapters {
+        for marker in &mut chapter.scan.markers {
+            if let MarkerKind::Nocite { keys, all: true } = &mut marker.kind {
+                let every = library.get_or_insert_with(all_keys);
+                let mut listed: std::collections::HashSet<String> = keys.iter().cloned().collect();
+                for key in every.iter() {
+                    if listed.insert(key.clone()) {
+                        keys.push(key.clone());
+                    }
+                }
+            }
+        }
+    }
 
     // Scope `none`: one scope for the whole book.
     if config.scope == ScopeKind::None {
@@ -219,13 +240,25 @@ pub fn collect(
                     }
                     _ => collected.scopes[scope].placement = Placement::Directive { chapter: c, marker: m },
                 },
-                MarkerKind::Bibliography { book: true } => collected.book_lists.push((c, m)),
-                MarkerKind::Nocite { keys, all } => {
-                    let keys = if *all { all_keys() } else { keys.clone() };
+                MarkerKind::Bibliography { book: true } => match collected.book_list {
+                    Some((first_chapter, first_marker)) => {
+                        let first_chapter = &collected.chapters[first_chapter];
+                        let first = first_chapter.location(first_chapter.scan.markers[first_marker].span.start);
+                        diagnostics.push(
+                            Diagnostic::warning(format!(
+                                "a second `{{{{#bibliography book}}}}` is ignored; the book-wide list is at {first}"
+                            ))
+                            .at(chapter.location(marker.span.start))
+                            .with_hint("a book has one book-wide list; link to it instead"),
+                        );
+                    }
+                    None => collected.book_list = Some((c, m)),
+                },
+                MarkerKind::Nocite { keys, .. } => {
                     for key in keys {
-                        if is_key(&key) {
-                            note_key(&key, &mut collected.keys);
-                            collected.scopes[scope].nocite.push(key);
+                        if is_key(key) {
+                            note_key(key, &mut collected.keys);
+                            collected.scopes[scope].nocite.push(key.clone());
                         } else {
                             diagnostics.push(
                                 Diagnostic::new(severity, format!("unknown key `{key}` in `{{{{#nocite}}}}`"))
@@ -235,6 +268,8 @@ pub fn collect(
                     }
                 }
                 MarkerKind::Topics => collected.topics.push((c, m)),
+                // Rendered where it stands, from the configuration alone.
+                MarkerKind::CiteAs { .. } => {}
             }
         }
     }
@@ -244,7 +279,7 @@ pub fn collect(
     if config.scope == ScopeKind::None
         && collected.scopes[0].placement == Placement::Nowhere
         && !collected.scopes[0].citations.is_empty()
-        && collected.book_lists.is_empty()
+        && collected.book_list.is_none()
     {
         diagnostics.push(Diagnostic::warning(
             "`scope = \"none\"` but no chapter has `{{#bibliography}}` or `{{#bibliography book}}`: the citations have no list to link to",
@@ -363,6 +398,39 @@ mod tests {
         assert_eq!(c.scopes[0].nocite, ["a", "b", "z"]);
         assert_eq!(c.keys, ["b", "a", "z"]);
         assert!(d[0].to_string().contains("no list to link to"));
+    }
+
+    /// Regression (issue 13): `*` was expanded here only, so later stages
+    /// (what to parse and prepare, what a cached chapter depends on) saw no
+    /// keys in `{{#nocite *}}`. The marker itself now lists them: the keys
+    /// written beside the star first, then the library's, once each.
+    #[test]
+    fn nocite_all_is_written_into_the_marker() {
+        let (c, _) = run(vec![chapter("x.md", "[@b] {{#nocite z *}}\n", None)], "chapter");
+        let MarkerKind::Nocite { keys, all: true } = &c.chapters[0].scan.markers[1].kind else {
+            panic!("{:?}", c.chapters[0].scan.markers[1]);
+        };
+        assert_eq!(keys, &["z", "a", "b"]);
+        assert_eq!(c.scopes[0].nocite, ["z", "a", "b"]);
+    }
+
+    /// Regression (issue 13): a second `{{#bibliography book}}` vanished
+    /// without a word.
+    #[test]
+    fn a_second_book_list_is_reported_with_both_places() {
+        let chapters = vec![
+            chapter("refs.md", "# R\n\n{{#bibliography book}}\n", None),
+            chapter("more.md", "# M\n\n[@a]\n\n{{#bibliography book}}\n", None),
+        ];
+        let (c, d) = run(chapters, "chapter");
+        assert_eq!(c.book_list, Some((0, 0)));
+        let messages: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            messages,
+            [
+                "src/more.md:5:1: warning: a second `{{#bibliography book}}` is ignored; the book-wide list is at src/refs.md:3:1 (a book has one book-wide list; link to it instead)"
+            ]
+        );
     }
 
     #[test]

@@ -30,10 +30,13 @@ const KEYS: &[&str] = &[
     "backrefs",
     "topics",
     "cache",
+    "export",
+    "cite-as",
 ];
 /// Keys mdBook itself reads from every preprocessor table.
 const MDBOOK_KEYS: &[&str] = &["command", "before", "after", "optional", "renderers"];
 const TOPICS_KEYS: &[&str] = &["columns", "top-works"];
+const CITE_AS_KEYS: &[&str] = &["title", "authors", "year", "publisher", "url", "doi", "edition"];
 
 /// Where per-section bibliographies go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,6 +108,24 @@ impl Default for TopicsConfig {
     }
 }
 
+/// `[preprocessor.scholar.cite-as]`: how to cite the book itself.
+/// `title` and `authors` default to `[book]`'s; the rest is empty unless
+/// given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct CiteAs {
+    pub title: Option<String>,
+    /// Each `Family, Given`, or a name written as one piece.
+    pub authors: Vec<String>,
+    pub year: Option<i32>,
+    pub publisher: Option<String>,
+    /// Where the book is published; chapters are found below it.
+    pub url: Option<String>,
+    pub doi: Option<String>,
+    pub edition: Option<String>,
+    /// `book.language`, for the work's language.
+    pub language: Option<String>,
+}
+
 /// How mdBook parses Markdown for this book: markers must be found exactly
 /// where mdBook will see text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,6 +158,9 @@ pub struct Config {
     pub topics: TopicsConfig,
     /// Keep rendered references between runs in the build directory.
     pub cache: bool,
+    /// Entries and lists offer their data as BibTeX, RIS and CSL-JSON.
+    pub export: bool,
+    pub cite_as: CiteAs,
     pub markdown: MarkdownFlavor,
     /// The book's source folder (`book.src`), resolved.
     pub src_dir: PathBuf,
@@ -175,6 +199,13 @@ impl Config {
             config.src_dir = root.join(&book.book.src);
             config.build_dir = root.join(&book.build.build_dir);
             config.root = root.to_path_buf();
+            if config.cite_as.title.is_none() {
+                config.cite_as.title = book.book.title.clone();
+            }
+            if config.cite_as.authors.is_empty() {
+                config.cite_as.authors = book.book.authors.clone();
+            }
+            config.cite_as.language = book.book.language.clone();
             config
         })
     }
@@ -259,6 +290,12 @@ impl Config {
             Some(other) => bail!("`{TABLE}.topics` must be a table, found {}", describe(other)),
         };
 
+        let cite_as = match table.get("cite-as") {
+            None => CiteAs::default(),
+            Some(Value::Object(t)) => cite_as(t)?,
+            Some(other) => bail!("`{TABLE}.cite-as` must be a table, found {}", describe(other)),
+        };
+
         Ok(Config {
             bibliography,
             style,
@@ -271,6 +308,8 @@ impl Config {
             backrefs: boolean(table, "backrefs")?.unwrap_or(true),
             topics,
             cache: boolean(table, "cache")?.unwrap_or(true),
+            export: boolean(table, "export")?.unwrap_or(true),
+            cite_as,
             markdown,
             src_dir: root.join("src"),
             src_shown: PathBuf::from("src"),
@@ -323,6 +362,63 @@ fn topics(table: &Map<String, Value>) -> Result<TopicsConfig> {
         Some(other) => bail!("`{TABLE}.topics.top-works` must be a whole number, found {}", describe(other)),
     }
     Ok(config)
+}
+
+fn cite_as(table: &Map<String, Value>) -> Result<CiteAs> {
+    for key in table.keys() {
+        if !CITE_AS_KEYS.contains(&key.as_str()) {
+            let mut message = format!("unknown key `{TABLE}.cite-as.{key}`");
+            match suggest(key, CITE_AS_KEYS.iter().copied()) {
+                Some(close) => message.push_str(&format!("; did you mean `{close}`?")),
+                None => message.push_str(&format!("; known keys: {}", CITE_AS_KEYS.join(", "))),
+            }
+            bail!(message);
+        }
+    }
+    let text = |key: &str| -> Result<Option<String>> {
+        match table.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Number(n)) if key == "edition" => Ok(Some(n.to_string())),
+            Some(other) => bail!("`{TABLE}.cite-as.{key}` must be a string, found {}", describe(other)),
+        }
+    };
+    let authors = match table.get("authors") {
+        None => Vec::new(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s.clone()),
+                other => bail!("`{TABLE}.cite-as.authors` must list names as strings, found {}", describe(other)),
+            })
+            .collect::<Result<_>>()?,
+        Some(other) => bail!("`{TABLE}.cite-as.authors` must be a list of names, found {}", describe(other)),
+    };
+    let year = match table.get("year") {
+        None => None,
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|y| (1..=9999).contains(&y)) => n.as_i64().map(|y| y as i32),
+        Some(Value::String(s)) if s.trim().parse::<i32>().is_ok_and(|y| (1..=9999).contains(&y)) => {
+            s.trim().parse().ok()
+        }
+        Some(other) => bail!("`{TABLE}.cite-as.year` must be a year such as 2025, found {}", describe(other)),
+    };
+    let url = text("url")?;
+    if let Some(url) = &url
+        && !crate::render::write::safe_url(url)
+    {
+        bail!("`{TABLE}.cite-as.url = \"{url}\"` must be an http or https address");
+    }
+    Ok(CiteAs {
+        title: text("title")?,
+        authors,
+        year,
+        publisher: text("publisher")?,
+        url,
+        doi: text("doi")?,
+        edition: text("edition")?,
+        language: None,
+    })
 }
 
 fn string(table: &Map<String, Value>, key: &str) -> Result<Option<String>> {
@@ -390,11 +486,17 @@ title = ""
 on-missing = "error"
 hover = false
 backrefs = false
+export = false
 command = "mdbook-scholar"
 after = ["links", "index"]
 [preprocessor.scholar.topics]
 columns = ["topic", "works"]
 top-works = 5
+[preprocessor.scholar.cite-as]
+authors = ["Doe, Jane", "李四"]
+year = "2025"
+url = "https://example.org/book/"
+edition = 2
 "#,
         )
         .unwrap();
@@ -408,6 +510,25 @@ top-works = 5
         assert!(!config.hover && !config.backrefs);
         assert_eq!(config.topics.columns, vec![TopicColumn::Topic, TopicColumn::Works]);
         assert_eq!(config.topics.top_works, 5);
+        assert!(!config.export);
+        assert_eq!(config.cite_as.authors, ["Doe, Jane", "李四"]);
+        assert_eq!(config.cite_as.year, Some(2025));
+        assert_eq!(config.cite_as.edition.as_deref(), Some("2"));
+        assert_eq!(config.cite_as.url.as_deref(), Some("https://example.org/book/"));
+    }
+
+    #[test]
+    fn cite_as_defaults_to_the_book() {
+        let book: BookConfig =
+            "[book]\ntitle = \"T\"\nauthors = [\"A, B\"]\nlanguage = \"zh-CN\"\n[preprocessor.scholar]\nbibliography = \"r.bib\""
+                .parse()
+                .unwrap();
+        let config = Config::from_book(Path::new("."), &book).unwrap();
+        assert!(config.export);
+        assert_eq!(config.cite_as.title.as_deref(), Some("T"));
+        assert_eq!(config.cite_as.authors, ["A, B"]);
+        assert_eq!(config.cite_as.language.as_deref(), Some("zh-CN"));
+        assert_eq!(config.cite_as.year, None);
     }
 
     #[test]
@@ -460,6 +581,19 @@ top-works = 5
             (
                 "bibliography = \"a.bib\"\n[preprocessor.scholar.topics]\nrows = 1",
                 "unknown key `preprocessor.scholar.topics.rows`",
+            ),
+            ("bibliography = \"a.bib\"\nexport = 1", "`preprocessor.scholar.export` must be true or false"),
+            (
+                "bibliography = \"a.bib\"\n[preprocessor.scholar.cite-as]\nauthor = \"x\"",
+                "unknown key `preprocessor.scholar.cite-as.author`; did you mean `authors`?",
+            ),
+            (
+                "bibliography = \"a.bib\"\n[preprocessor.scholar.cite-as]\nyear = \"soon\"",
+                "`preprocessor.scholar.cite-as.year` must be a year such as 2025",
+            ),
+            (
+                "bibliography = \"a.bib\"\n[preprocessor.scholar.cite-as]\nurl = \"javascript:x\"",
+                "must be an http or https address",
             ),
         ];
         for &(table, expected) in cases {

@@ -6,7 +6,7 @@
 //! book.toml ──► config ──► library (bibliography files → works, diagnostics)
 //! book      ──► scan     (each chapter: markers with byte spans)
 //!           ──► collect  (the whole book in reading order: scopes, citations)
-//!           ──► render   (CSL: citations, lists, the topic table)
+//!           ──► render   (CSL: citations, lists, the topic table, exports)
 //!           ──► splice   (each span replaced, every other byte copied)
 //! ```
 //!
@@ -28,6 +28,7 @@ pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod diagnostic;
+pub mod export;
 pub mod library;
 pub mod render;
 pub mod scan;
@@ -181,7 +182,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     let (collected, found) = collect::collect(chapters, config, &|k| library.contains(k), &all_keys, &all_keys);
     diagnostics.extend(found);
     timer.lap("collect");
-    let holders = !collected.book_lists.is_empty() || !collected.topics.is_empty();
+    let holders = collected.book_list.is_some() || !collected.topics.is_empty();
     let keys: Vec<Option<cache::Key>> = collected
         .chapters
         .par_iter()
@@ -257,7 +258,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     let nothing_here = !rendered_here.contains(&true) && !holders && config.scope != config::Scope::None;
     let (mut rendered, previews) = if nothing_here {
         let edits = vec![Vec::new(); collected.chapters.len()];
-        (render::Rendered { edits, book: Default::default() }, render::Previews::default())
+        (render::Rendered { edits, ..Default::default() }, render::Previews::default())
     } else {
         let languages: Vec<Option<String>> =
             needed.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
@@ -266,6 +267,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         let renderer = render::Renderer::new(&collected, &library, config, &engine, output, &needed);
         timer.lap("render references");
         let mut rendered = renderer.render(&rendered_here);
+        diagnostics.extend(std::mem::take(&mut rendered.diagnostics));
         timer.lap("render scopes");
         if !collected.topics.is_empty() {
             // The table links to the sections of the final pages.

@@ -1,6 +1,6 @@
 //! Finding markers in a chapter: citations (`[@a]`, `@a`, `{{#cite a}}`,
 //! `@@a`) and directives (`{{#bibliography}}`, `{{#nocite …}}`,
-//! `{{#topics}}`), each with the byte span it replaces.
+//! `{{#topics}}`, `{{#cite-as}}`), each with the byte span it replaces.
 //!
 //! Markers are looked for only where mdBook will see text: the chapter is
 //! parsed with mdBook's own Markdown options, and only text outside code,
@@ -39,6 +39,11 @@ pub enum MarkerKind {
     },
     /// `{{#topics}}`.
     Topics,
+    /// `{{#cite-as}}` (how to cite the book) or `{{#cite-as chapter}}`
+    /// (the chapter it stands in).
+    CiteAs {
+        chapter: bool,
+    },
 }
 
 /// One citation: one or more cited works, rendered together.
@@ -124,9 +129,9 @@ pub fn chapter(
     source: Option<&SourceDirectives>,
 ) -> Scan {
     let mut scan = Scan::default();
-    let runs = text_runs(content, flavor);
+    let (runs, math) = text_runs(content, flavor);
     for run in &runs {
-        scan_run(content, run, is_key, &mut scan.markers);
+        scan_run(content, run, &math, is_key, &mut scan.markers);
     }
     if let Some(source) = source {
         unescape_by_source(content, source, &mut scan.markers);
@@ -175,7 +180,8 @@ pub fn parser(content: &str, flavor: MarkdownFlavor) -> mdbook_markdown::pulldow
     mdbook_markdown::new_cmark_parser(content, &options)
 }
 
-fn text_runs(content: &str, flavor: MarkdownFlavor) -> Vec<Run> {
+/// The runs of text of a chapter, and where its math is (see [`math_spans`]).
+fn text_runs(content: &str, flavor: MarkdownFlavor) -> (Vec<Run>, Vec<Range<usize>>) {
     let mut runs = Vec::new();
     let mut current: Option<Range<usize>> = None;
     let (mut skip, mut heading, mut table) = (0usize, 0usize, 0usize);
@@ -184,7 +190,48 @@ fn text_runs(content: &str, flavor: MarkdownFlavor) -> Vec<Run> {
             runs.push(Run { range, in_heading: heading > 0, in_table: table > 0 });
         }
     };
+    // The current block's text as the page will show it, each character
+    // with the bytes it comes from; math is found in it when the block ends.
+    let mut shown: Vec<(char, Range<usize>)> = Vec::new();
+    let mut math = Vec::new();
+    let look_for_math = content.contains("\\\\") || content.contains("$$");
     for (event, range) in parser(content, flavor).into_offset_iter() {
+        if look_for_math {
+            match &event {
+                Event::Text(text) if text.len() == range.len() => {
+                    shown.extend(text.char_indices().map(|(i, c)| (c, range.start + i..range.start + i + c.len_utf8())))
+                }
+                // An escape or an entity: its characters stand for all of it.
+                Event::Text(text) => shown.extend(text.chars().map(|c| (c, range.clone()))),
+                // Inline markup leaves the block as it is.
+                Event::Start(
+                    Tag::Emphasis
+                    | Tag::Strong
+                    | Tag::Strikethrough
+                    | Tag::Link { .. }
+                    | Tag::Image { .. }
+                    | Tag::Superscript
+                    | Tag::Subscript,
+                )
+                | Event::End(
+                    TagEnd::Emphasis
+                    | TagEnd::Strong
+                    | TagEnd::Strikethrough
+                    | TagEnd::Link
+                    | TagEnd::Image
+                    | TagEnd::Superscript
+                    | TagEnd::Subscript,
+                )
+                | Event::Code(_)
+                | Event::InlineHtml(_)
+                | Event::InlineMath(_)
+                | Event::FootnoteReference(_)
+                | Event::TaskListMarker(_) => {}
+                Event::SoftBreak | Event::HardBreak => shown.push(('\n', range.clone())),
+                // Anything else starts or ends a block.
+                _ => math.extend(math_spans(&std::mem::take(&mut shown))),
+            }
+        }
         match &event {
             Event::Text(_) | Event::SoftBreak if skip == 0 => {
                 current = Some(match current.take() {
@@ -211,18 +258,76 @@ fn text_runs(content: &str, flavor: MarkdownFlavor) -> Vec<Run> {
         }
     }
     flush(&mut current, &mut runs, heading, table);
-    runs
+    math.extend(math_spans(&shown));
+    (runs, math)
 }
 
-fn scan_run(content: &str, run: &Run, is_key: &dyn Fn(&str) -> bool, markers: &mut Vec<Marker>) {
+/// Where MathJax will find math in one block (mdBook's `mathjax-support`),
+/// given the block's text as the page shows it: `\\( … \\)`, `\\[ … \\]`
+/// and `$$ … $$` (written `\\\\( … \\\\)`, … in Markdown), each closed in
+/// the same block; an opener without its closer is text, as MathJax leaves
+/// it. Markers inside are left as written (`\\\\(x_{[@a]}\\\\)` stays
+/// math). A single `$` is text: MathJax 2.7 as mdBook loads it does not take
+/// `$ … $` for math.
+///
+/// The byte ranges, in order, from the opener's first byte to the closer's last.
+fn math_spans(shown: &[(char, Range<usize>)]) -> Vec<Range<usize>> {
+    // Where each closer stands, so that finding one is a binary search
+    // (many openers without closers stay linear).
+    let pairs = |a: char, b: char| -> Vec<usize> {
+        (0..shown.len().saturating_sub(1)).filter(|&j| shown[j].0 == a && shown[j + 1].0 == b).collect()
+    };
+    let (parens, brackets, dollars) = (pairs('\\', ')'), pairs('\\', ']'), pairs('$', '$'));
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i + 1 < shown.len() {
+        let closers = match (shown[i].0, shown[i + 1].0) {
+            ('\\', '(') => Some(&parens),
+            ('\\', '[') => Some(&brackets),
+            ('$', '$') => Some(&dollars),
+            _ => None,
+        };
+        match closers.and_then(|at| at.get(at.partition_point(|&j| j < i + 2)).copied()) {
+            Some(j) => {
+                spans.push(shown[i].1.start..shown[j + 1].1.end);
+                i = j + 2;
+            }
+            None => i += 1,
+        }
+    }
+    spans
+}
+
+fn scan_run(content: &str, run: &Run, math: &[Range<usize>], is_key: &dyn Fn(&str) -> bool, markers: &mut Vec<Marker>) {
     let text = &content[run.range.clone()];
     let base = run.range.start;
     let bytes = text.as_bytes();
     let mut i = 0;
-    let push = |markers: &mut Vec<Marker>, span: Range<usize>, kind: MarkerKind| {
-        markers.push(Marker { span, kind, in_heading: run.in_heading, in_table: run.in_table });
+    // The math spans that reach into this run, in order.
+    let first = math.partition_point(|m| m.end <= base);
+    let math = &math[first..math[first..].partition_point(|m| m.start < run.range.end) + first];
+    // A marker is one only when it holds whole math spans or none: one that
+    // starts or ends inside math is part of the formula.
+    let cuts_math = |span: &Range<usize>| {
+        math.iter().any(|m| m.start < span.end && span.start < m.end && !(span.start <= m.start && m.end <= span.end))
     };
+    let push = |markers: &mut Vec<Marker>, span: Range<usize>, kind: MarkerKind| {
+        if cuts_math(&span) {
+            return false;
+        }
+        markers.push(Marker { span, kind, in_heading: run.in_heading, in_table: run.in_table });
+        true
+    };
+    let mut next_math = 0;
     while i < bytes.len() {
+        // Math is left as written.
+        while next_math < math.len() && math[next_math].end <= base + i {
+            next_math += 1;
+        }
+        if let Some(m) = math.get(next_math).filter(|m| m.start <= base + i) {
+            i = m.end - base;
+            continue;
+        }
         match bytes[i] {
             b'\\' => {
                 // An escaped character is literal: `\[@k]`, `\@k`, `\{{#cite k}}`;
@@ -251,23 +356,20 @@ fn scan_run(content: &str, run: &Run, is_key: &dyn Fn(&str) -> bool, markers: &m
                         }
                         other => other,
                     };
-                    push(markers, base + i..base + i + len, kind);
-                    i += len;
+                    i += if push(markers, base + i..base + i + len, kind) { len } else { 3 };
                 } else {
                     i += 3;
                 }
             }
             b'[' => match bracketed(text, i, base) {
                 Some((end, citation)) => {
-                    push(markers, base + i..base + end, MarkerKind::Cite(citation));
-                    i = end;
+                    i = if push(markers, base + i..base + end, MarkerKind::Cite(citation)) { end } else { i + 1 };
                 }
                 None => i += 1,
             },
             b'@' => match at_sign(text, i, base, is_key) {
                 Some((start, end, citation)) => {
-                    push(markers, base + start..base + end, MarkerKind::Cite(citation));
-                    i = end;
+                    i = if push(markers, base + start..base + end, MarkerKind::Cite(citation)) { end } else { i + 1 };
                 }
                 None => i += 1,
             },
@@ -307,6 +409,11 @@ fn parse_directive(text: &str) -> Option<MarkerKind> {
             keys: args.iter().filter(|a| **a != "*").map(|k| k.strip_prefix('@').unwrap_or(k).to_string()).collect(),
         }),
         "topics" if args.is_empty() => Some(MarkerKind::Topics),
+        "cite-as" => match args.as_slice() {
+            [] | ["book"] => Some(MarkerKind::CiteAs { chapter: false }),
+            ["chapter"] => Some(MarkerKind::CiteAs { chapter: true }),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -827,6 +934,44 @@ mod tests {
         }
     }
 
+    /// MathJax's math (`mathjax-support`) is left as written, markers and
+    /// all; `$` signs and unclosed openers are text (issue 13).
+    #[test]
+    fn markers_leave_math_alone() {
+        let cases: &[(&str, &[&str])] = &[
+            ("costs $5 [@a]", &["[@a]"]),
+            ("costs $5 and $6 [@a] @b", &["[@a]", "@b"]),
+            ("$x [@a]$ is text to MathJax 2.7", &["[@a]"]),
+            ("\\\\(x_{[@a]}\\\\) and [@b]", &["[@b]"]),
+            ("\\\\(x\\_{[@a]}\\\\)", &[]),
+            ("inline \\\\( @a + [@b] \\\\) then @a", &["@a"]),
+            ("\\\\[\nx_{[@a]} = @b\n\\\\]\n\nafter [@b]\n", &["[@b]"]),
+            ("display $$ [@a] $$ and [@b]", &["[@b]"]),
+            ("$$\n{{#cite a}}\n$$\n", &[]),
+            // An opener without its closer in the block is text.
+            ("\\\\( [@a]\n\nnext paragraph \\\\) [@b]", &["[@a]", "[@b]"]),
+            ("\\\\[ [@a] and no closer", &["[@a]"]),
+            // `\(` (an escaped parenthesis) is no math: the page shows `(`.
+            ("\\( [@a] \\)", &["[@a]"]),
+            // Math inside emphasis or across it is one formula.
+            ("\\\\(a *b* [@a]\\\\) [@b]", &["[@b]"]),
+            // A marker that holds whole math keeps it; one that cuts math is math.
+            ("[see \\\\(x^2\\\\), @a]", &["[see \\\\(x^2\\\\), @a]"]),
+            // (`@a` alone is outside the formula: a narrative citation.)
+            ("[@a \\\\(x] y\\\\) [@b]", &["@a", "[@b]"]),
+            ("| \\\\(x_{[@a]}\\\\) | [@b] |\n|---|---|\n| [@a] | \\\\(1\\\\) |\n", &["[@b]", "[@a]"]),
+            ("`\\\\(` [@a] `\\\\)`", &["[@a]"]),
+            ("中文 \\\\(O(n^2)\\\\)[@a]，代价 \\\\(O(n)\\\\)", &["[@a]"]),
+        ];
+        for &(content, expected) in cases {
+            let got: Vec<&str> = scan(content).iter().map(|m| &content[m.span.clone()]).collect();
+            assert_eq!(got, expected, "in {content:?}");
+        }
+        // Many openers without closers stay linear.
+        let openers = "\\\\( [@a] ".repeat(100_000);
+        assert_eq!(scan(&openers).len(), 100_000);
+    }
+
     fn items(content: &str) -> Vec<CiteItem> {
         match &scan(content)[0].kind {
             MarkerKind::Cite(c) => c.items.clone(),
@@ -896,6 +1041,21 @@ mod tests {
                 assert!(content[item.key_offset..].starts_with(&item.key), "{item:?}");
             }
         }
+    }
+
+    #[test]
+    fn cite_as_directives() {
+        let cases: &[(&str, Option<MarkerKind>)] = &[
+            ("{{#cite-as}}", Some(MarkerKind::CiteAs { chapter: false })),
+            ("{{#cite-as book}}", Some(MarkerKind::CiteAs { chapter: false })),
+            ("{{#cite-as chapter}}", Some(MarkerKind::CiteAs { chapter: true })),
+            ("{{#cite-as section}}", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(scan(text).first().map(|m| m.kind.clone()), *expected, "{text}");
+        }
+        // In code it stays text.
+        assert!(scan("`{{#cite-as}}`").is_empty());
     }
 
     #[test]

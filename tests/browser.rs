@@ -2,6 +2,7 @@
 //! ChromeDriver's WebDriver protocol (plain HTTP, so no extra crates), over
 //! pages served from a local folder. It follows a citation to its entry, a
 //! back-reference to its citation and a topic-table link to its section,
+//! opens an entry's exports (copy buttons there, downloads holding the list),
 //! hovers and focuses citations to check their previews, does the same on
 //! `print.html`, and fails on any broken link or console error. It saves
 //! screenshots in `tests/out/`.
@@ -32,22 +33,43 @@ fn the_survey_works_in_a_browser() {
         return skip("chromium is not installed (apt-get install chromium chromium-driver)");
     };
 
+    // MathJax 2.7 as mdBook loads it, from the npm package instead of the
+    // CDN this machine may not reach.
+    let mathjax = match mathjax() {
+        Ok(dir) => dir,
+        Err(why) => return skip(&why),
+    };
+
     let site = common::scratch("browser-site");
-    let output = Command::new(BIN)
-        .arg("build")
-        .arg(env!("CARGO_MANIFEST_DIR"))
-        .env("MDBOOK_BUILD__BUILD_DIR", &site)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-
+    build(Path::new(env!("CARGO_MANIFEST_DIR")), &site);
     check_links(&site);
+    // A small book whose formulas hold markers (tests/fixtures/math).
+    let math_site = common::scratch("browser-math");
+    build(&common::fixtures().join("math"), &math_site);
+    for dir in [&site, &math_site] {
+        use_local_mathjax(dir);
+    }
 
-    let server = serve(site.clone());
+    let server = serve(vec![("/mathjax/", mathjax), ("/math/", math_site), ("/", site.clone())]);
     let mut browser = Browser::start(&driver_path, &chromium);
     let base = format!("http://127.0.0.1:{server}");
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/out");
     std::fs::create_dir_all(&out).unwrap();
+
+    // Formulas are typeset, and markers inside them are left to MathJax.
+    browser.goto(&format!("{base}/math/math.html"));
+    let math = typeset(&mut browser, "math/math.html");
+    assert_eq!(math["jax"], json!(6), "math/math.html: {math}");
+    assert_eq!(math["cites"], json!(6), "math/math.html: citations outside the formulas: {math}");
+    assert_eq!(math["citesInMath"], json!(0), "math/math.html: a citation inside a formula: {math}");
+    browser.screenshot(&out.join("browser-math.png"));
+    // So are the survey's, on every page that has any.
+    for page in pages_with_math(&site) {
+        browser.goto(&format!("{base}/{page}"));
+        let math = typeset(&mut browser, &page);
+        assert!(math["jax"].as_u64().unwrap_or(0) > 0, "{page}: no formula was typeset: {math}");
+        assert_eq!(math["citesInMath"], json!(0), "{page}: a citation inside a formula: {math}");
+    }
 
     // A citation leads to its entry in the chapter's list.
     browser.goto(&format!("{base}/foundations.html"));
@@ -127,6 +149,85 @@ fn the_survey_works_in_a_browser() {
     assert!(url.contains(page.rsplit('/').next().unwrap()), "{url} is not {page}");
     assert!(browser.exec_bool(&format!("return !!document.getElementById({id:?})")), "{id} is missing on {url}");
 
+    // Exports: an entry's BibTeX, RIS and CSL-JSON behind a `<details>`, each
+    // with mdBook's copy button; each list's downloads hold its entries.
+    for page in ["references.html", "foundations.html"] {
+        browser.goto(&format!("{base}/{page}"));
+        let summary = browser.find(".scholar-entry .scholar-export summary");
+        browser.scroll_into_view(&summary);
+        browser.click(&summary);
+        let entry = browser.exec(
+            "const d = document.querySelector('.scholar-entry .scholar-export');
+             return {open: d.open, codes: d.querySelectorAll('pre code').length,
+                     buttons: d.querySelectorAll('pre .clip-button').length,
+                     texts: [...d.querySelectorAll('pre code')].map(c => c.innerText),
+                     key: d.closest('.scholar-entry').dataset.key};",
+            json!([]),
+        );
+        let key = entry["key"].as_str().unwrap().to_string();
+        assert_eq!(entry["open"], json!(true), "{page}: the export does not open");
+        assert_eq!(entry["codes"], json!(3), "{page}: {entry}");
+        assert_eq!(entry["buttons"], json!(3), "{page}: mdBook's copy buttons are missing: {entry}");
+        let texts: Vec<&str> = entry["texts"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+        assert!(texts[0].contains(&format!("{{{key},")), "{page}: the BibTeX is not {key}'s: {}", texts[0]);
+        assert!(texts[1].starts_with("TY  - ") && texts[1].contains(&format!("ID  - {key}\n")), "{}", texts[1]);
+        let json: Value = serde_json::from_str(texts[2]).expect("the copied CSL-JSON parses");
+        assert_eq!(json[0]["id"], json!(key));
+        if page == "references.html" {
+            browser.screenshot(&out.join("browser-export.png"));
+        }
+        let lists = browser.exec(
+            "const decode = href => { const i = href.indexOf(','); const head = href.slice(0, i), body = href.slice(i + 1);
+               return head.endsWith(';base64') ? new TextDecoder().decode(Uint8Array.from(atob(body), c => c.charCodeAt(0)))
+                                               : decodeURIComponent(body); };
+             return [...document.querySelectorAll('.scholar-bibliography')].map(list => {
+               const downloads = list.nextElementSibling;
+               return {keys: [...list.querySelectorAll('.scholar-entry')].map(e => e.dataset.key),
+                       files: downloads && downloads.classList.contains('scholar-downloads')
+                         ? [...downloads.querySelectorAll('a[download]')].map(a => ({name: a.getAttribute('download'), text: decode(a.href)}))
+                         : []};
+             });",
+            json!([]),
+        );
+        assert!(!lists.as_array().unwrap().is_empty(), "{page}: no list");
+        for list in lists.as_array().unwrap() {
+            let keys: Vec<&str> = list["keys"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+            let files = list["files"].as_array().unwrap();
+            assert_eq!(files.len(), 3, "{page}: a list without its three downloads");
+            for file in files {
+                let (name, text) = (file["name"].as_str().unwrap(), file["text"].as_str().unwrap());
+                if name.ends_with(".bib") {
+                    for key in &keys {
+                        assert!(text.contains(&format!("{{{key},")), "{page}: {name} lacks {key}");
+                    }
+                } else if name.ends_with(".ris") {
+                    let ids: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("ID  - ")).collect();
+                    assert_eq!(ids, keys, "{page}: {name}");
+                } else if name.ends_with(".json") {
+                    let items: Value = serde_json::from_str(text).expect("the CSL-JSON download parses");
+                    let ids: Vec<&str> = items.as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+                    assert_eq!(ids, keys, "{page}: {name}");
+                } else {
+                    panic!("{page}: an unexpected download {name}");
+                }
+            }
+        }
+    }
+    // `{{#cite-as}}` blocks, where the survey has them, export too.
+    for page in ["index.html", "foundations.html"] {
+        browser.goto(&format!("{base}/{page}"));
+        let block = browser.exec(
+            "const b = document.querySelector('.scholar-cite-as');
+             return b && {text: b.querySelector('.scholar-text').innerText, codes: b.querySelectorAll('pre code').length,
+                          buttons: b.querySelectorAll('pre .clip-button').length};",
+            json!([]),
+        );
+        if !block.is_null() {
+            assert!(!block["text"].as_str().unwrap().trim().is_empty(), "{page}: an empty cite-as");
+            assert_eq!((block["codes"].clone(), block["buttons"].clone()), (json!(3), json!(3)), "{page}: {block}");
+        }
+    }
+
     // A topic-table link leads to its section.
     browser.goto(&format!("{base}/index.html"));
     let section = browser.find(".scholar-topics .scholar-sections a");
@@ -139,10 +240,67 @@ fn the_survey_works_in_a_browser() {
             .exec_bool(&format!("const e = document.getElementById({id:?}); return !!e && /^H[1-6]$/.test(e.tagName)")),
         "{id} is not a heading"
     );
-    browser.goto(&format!("{base}/index.html"));
-    let table = browser.find(".scholar-topics");
-    browser.scroll_into_view(&table);
-    browser.screenshot(&out.join("browser-topics.png"));
+    // The topic table reads well on a desktop and on a phone, in the light
+    // and the dark theme: headers on one or two lines, topics not broken
+    // after every character or two, nothing wider than the page.
+    for theme in ["light", "coal"] {
+        browser.exec(&format!("localStorage.setItem('mdbook-theme', '{theme}'); return true"), json!([]));
+        for (width, height, phone) in [(1280, 900, false), (390, 844, true)] {
+            if phone {
+                browser.cdp(
+                    "Emulation.setDeviceMetricsOverride",
+                    json!({"width": width, "height": height, "deviceScaleFactor": 2, "mobile": true}),
+                );
+            }
+            browser.goto(&format!("{base}/index.html"));
+            let what = format!("the topic table at {width} px ({theme})");
+            check_topic_table(&mut browser, &what);
+            // The table's top under mdBook's menu bar.
+            browser.exec(
+                "document.querySelector('.scholar-topics').scrollIntoView({block: 'start'});
+                 window.scrollBy(0, -document.querySelector('#mdbook-menu-bar').getBoundingClientRect().height - 8);
+                 return true",
+                json!([]),
+            );
+            browser.screenshot(&out.join(format!("browser-topics-{width}-{theme}.png")));
+            // Its previews show, whole, over the table.
+            let cite = browser.find(".scholar-topics .scholar-cite");
+            browser.scroll_into_view(&cite);
+            browser.hover(&cite);
+            assert_preview_visible(&mut browser, &format!("hover in {what}"));
+            if phone {
+                browser.cdp("Emulation.clearDeviceMetricsOverride", json!({}));
+            }
+        }
+    }
+    browser.exec("localStorage.setItem('mdbook-theme', 'light'); return true", json!([]));
+
+    // A numbered list's labels take the width of the widest: entries from
+    // [10] on start where [1] to [9] do.
+    for page in ["references.html", "foundations.html"] {
+        browser.goto(&format!("{base}/{page}"));
+        let lists = browser.exec(
+            "return [...document.querySelectorAll('.scholar-bibliography.scholar-labelled')].map(list => {
+               const lefts = [...list.querySelectorAll(':scope > .scholar-entry > .scholar-text')]
+                 .map(t => Math.round(t.getBoundingClientRect().left * 10) / 10);
+               return {entries: lefts.length, lefts: [...new Set(lefts)]};
+             });",
+            json!([]),
+        );
+        let lists = lists.as_array().cloned().unwrap_or_default();
+        assert!(lists.iter().any(|l| l["entries"].as_u64().unwrap_or(0) >= 10), "{page}: no list of ten entries");
+        for list in &lists {
+            assert_eq!(
+                list["lefts"].as_array().map(Vec::len),
+                Some(1),
+                "{page}: entries start at different places: {list}"
+            );
+        }
+    }
+    browser.goto(&format!("{base}/references.html"));
+    let tenth = browser.find(".scholar-bibliography > .scholar-entry:nth-child(10)");
+    browser.scroll_into_view(&tenth);
+    browser.screenshot(&out.join("browser-references.png"));
 
     // The print page: ids unique, every citation link lands, previews work
     // on screen and are hidden in print.
@@ -173,6 +331,11 @@ fn the_survey_works_in_a_browser() {
         json!([]),
     );
     assert_eq!(shown, json!(false), "previews must not print");
+    let shown = browser.exec(
+        "return [...document.querySelectorAll('.scholar-export, .scholar-downloads')].some(p => getComputedStyle(p).display !== 'none')",
+        json!([]),
+    );
+    assert_eq!(shown, json!(false), "exports must not print");
     browser.cdp("Emulation.setEmulatedMedia", json!({"media": ""}));
 
     let errors: Vec<String> = browser
@@ -181,7 +344,189 @@ fn the_survey_works_in_a_browser() {
         .filter(|entry| entry["level"] == "SEVERE")
         .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
         .collect();
+    // MathJax is served locally (see `local_mathjax`), so only its blank
+    // fallback font is forgiven.
+    let errors = without_mathjax_blank_font(errors);
     assert!(errors.is_empty(), "console errors: {errors:#?}");
+}
+
+/// `errors` less the two that MathJax 2.7 itself causes in Chromium, and
+/// only those: its HTML-CSS output declares a fallback font, `MathJax_Blank`,
+/// at `about:blank`, which Chromium refuses to load from a page (a CORS
+/// refusal naming the font, then the failed load). It happens with the CDN
+/// copy mdBook's pages load too, on any page with a character outside the
+/// fonts MathJax finds (`\mathbb` is enough, see tests/fixtures/math); the
+/// formulas are typeset all the same, which `typeset` checks. Each refusal
+/// takes away one failed load of `about:blank`; nothing else is left out.
+fn without_mathjax_blank_font(errors: Vec<String>) -> Vec<String> {
+    let refusals = errors.iter().filter(|e| e.contains("Access to font at 'about:blank'")).count();
+    let mut loads_to_drop = refusals;
+    errors
+        .into_iter()
+        .filter(|e| !e.contains("Access to font at 'about:blank'"))
+        .filter(|e| {
+            let failed_load = e.starts_with("about:blank - Failed to load resource: net::ERR_FAILED");
+            if failed_load && loads_to_drop > 0 {
+                loads_to_drop -= 1;
+                return false;
+            }
+            true
+        })
+        .collect()
+}
+
+/// The topic table on the current page: visible header cells (the column
+/// names the narrow layout puts in each cell included) take at most two
+/// lines, topic names at most two, counts one, and nothing is wider than
+/// the page.
+fn check_topic_table(browser: &mut Browser, what: &str) {
+    let state = browser.exec(
+        "const table = document.querySelector('.scholar-topics');
+         const px = (s, v) => { const x = parseFloat(s[v]); return Number.isFinite(x) ? x : 0; };
+         const lineHeight = s => s.lineHeight === 'normal' ? px(s, 'fontSize') * 1.2 : px(s, 'lineHeight');
+         // The lines a box's text takes: its height without padding, in lines.
+         const lines = (height, s) => (height - px(s, 'paddingTop') - px(s, 'paddingBottom')) / lineHeight(s);
+         // (The narrow layout hides the header row, for screen readers only.)
+         const headRow = table.querySelector('thead').getBoundingClientRect();
+         const headers = [...table.querySelectorAll('th')]
+           .filter(() => headRow.width > 2 && headRow.height > 2)
+           .map(th => ({text: th.textContent, lines: lines(th.getBoundingClientRect().height, getComputedStyle(th))}));
+         const labels = [...table.querySelectorAll('td')].map(td => getComputedStyle(td, '::before'))
+           .filter(s => s.content !== 'none' && s.display !== 'none' && s.content !== 'normal')
+           .map(s => ({text: s.content, lines: lines(parseFloat(s.height), s)}));
+         // The lines an element's text is on.
+         const textLines = e => {
+           const r = document.createRange();
+           r.selectNodeContents(e);
+           return new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top))).size;
+         };
+         const topics = [...table.querySelectorAll('td.scholar-topic')].map(td => ({text: td.textContent, lines: textLines(td)}));
+         const works = [...table.querySelectorAll('td.scholar-works')].map(td => ({text: td.textContent, lines: textLines(td)}));
+         const main = document.querySelector('main').getBoundingClientRect();
+         const box = table.getBoundingClientRect();
+         return {headers, labels, topics, works, tableRight: box.right, mainRight: main.right + 1,
+                 scrollWidth: document.documentElement.scrollWidth, width: innerWidth,
+                 cards: getComputedStyle(table.querySelector('td')).display === 'block'};",
+        json!([]),
+    );
+    let too_tall = |list: &Value, most: f64| -> Vec<Value> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter(|h| h["lines"].as_f64().is_none_or(|l| l > most + 0.3))
+            .cloned()
+            .collect()
+    };
+    let headers = state["headers"].as_array().map_or(0, Vec::len) + state["labels"].as_array().map_or(0, Vec::len);
+    assert!(headers > 0, "{what}: no header cell is visible: {state}");
+    assert_eq!(
+        too_tall(&state["headers"], 2.0),
+        Vec::<Value>::new(),
+        "{what}: a header cell takes more than two lines"
+    );
+    assert_eq!(too_tall(&state["labels"], 2.0), Vec::<Value>::new(), "{what}: a column name takes more than two lines");
+    assert_eq!(too_tall(&state["topics"], 2.0), Vec::<Value>::new(), "{what}: a topic takes more than two lines");
+    assert_eq!(too_tall(&state["works"], 1.0), Vec::<Value>::new(), "{what}: a count wraps");
+    let (right, main_right) = (state["tableRight"].as_f64().unwrap(), state["mainRight"].as_f64().unwrap());
+    assert!(right <= main_right, "{what}: the table is wider than the text: {state}");
+    assert!(state["scrollWidth"].as_f64() <= state["width"].as_f64(), "{what}: the page scrolls sideways: {state}");
+}
+
+/// What MathJax typeset on the current page (which [`Browser::goto`] has
+/// let it finish).
+fn typeset(browser: &mut Browser, page: &str) -> Value {
+    browser.settle(page);
+    let result = browser.exec(
+        "if (!window.MathJax || !MathJax.Hub) return null;
+         const math = [...document.querySelectorAll('.MathJax, .MathJax_Display, .MathJax_CHTML, .MathJax_SVG')];
+         const jax = MathJax.Hub.getAllJax();
+         return {jax: jax.length, shown: math.length,
+           errors: document.querySelectorAll('.MathJax_Error, merror, .mjx-merror').length,
+           cites: document.querySelectorAll('main .scholar-cite').length,
+           citesInMath: math.filter(m => m.querySelector('.scholar-cite')).length
+             + jax.filter(j => /scholar-cite/.test(j.originalText)).length};",
+        json!([]),
+    );
+    assert!(!result.is_null(), "{page}: MathJax is not on the page");
+    assert_eq!(result["errors"], json!(0), "{page}: MathJax reported errors: {result}");
+    result
+}
+
+/// The pages of a built site whose text has MathJax's delimiters.
+fn pages_with_math(site: &Path) -> Vec<String> {
+    let mut pages: HashMap<PathBuf, String> = HashMap::new();
+    collect_pages(site, site, &mut pages);
+    let mut with_math: Vec<String> = pages
+        .iter()
+        .filter(|(path, _)| path.file_name().is_some_and(|n| n != "print.html" && n != "toc.html"))
+        .filter(|(_, html)| {
+            let main = html.split_once("<main>").map_or("", |(_, m)| m);
+            main.contains("\\(") || main.contains("\\[") || main.contains("$$")
+        })
+        .map(|(path, _)| path.to_string_lossy().replace('\\', "/"))
+        .collect();
+    with_math.sort();
+    with_math
+}
+
+/// Builds the book at `root` into `dest` with our binary, no cache beside
+/// the book.
+fn build(root: &Path, dest: &Path) {
+    let output = Command::new(BIN)
+        .arg("build")
+        .arg(root)
+        .env("MDBOOK_BUILD__BUILD_DIR", dest)
+        .env("MDBOOK_PREPROCESSOR__SCHOLAR__CACHE", "false")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// mdBook's pages load MathJax 2.7 from a CDN: point them at `/mathjax/`.
+fn use_local_mathjax(site: &Path) {
+    const CDN: &str = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.1/MathJax.js";
+    let mut pages: HashMap<PathBuf, String> = HashMap::new();
+    collect_pages(site, site, &mut pages);
+    let mut found = false;
+    for (path, html) in pages {
+        if html.contains(CDN) {
+            found = true;
+            std::fs::write(site.join(path), html.replace(CDN, "/mathjax/MathJax.js")).unwrap();
+        }
+    }
+    assert!(found, "{}: no page loads MathJax from {CDN}; has mdBook changed its template?", site.display());
+}
+
+/// A copy of MathJax 2.7: `SCHOLAR_MATHJAX` (a folder holding `MathJax.js`),
+/// else the `mathjax@2.7` npm package, installed under the target folder
+/// the first time (`.ci/run` makes sure npm is there).
+fn mathjax() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("SCHOLAR_MATHJAX") {
+        let dir = PathBuf::from(dir);
+        return if dir.join("MathJax.js").is_file() {
+            Ok(dir)
+        } else {
+            Err(format!("SCHOLAR_MATHJAX={} holds no MathJax.js", dir.display()))
+        };
+    }
+    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mathjax-2.7");
+    let dir = prefix.join("node_modules/mathjax");
+    if dir.join("MathJax.js").is_file() {
+        return Ok(dir);
+    }
+    let Some(npm) = find(&["npm"]) else {
+        return Err("npm is not installed to fetch MathJax 2.7 (apt-get install npm)".into());
+    };
+    let output = Command::new(npm)
+        .args(["install", "--no-audit", "--no-fund", "--no-save", "--prefix"])
+        .arg(&prefix)
+        .arg("mathjax@2.7")
+        .output()
+        .map_err(|e| format!("npm did not run: {e}"))?;
+    if !output.status.success() || !dir.join("MathJax.js").is_file() {
+        return Err(format!("npm install mathjax@2.7 failed: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    Ok(dir)
 }
 
 fn assert_preview_visible(browser: &mut Browser, what: &str) {
@@ -212,7 +557,11 @@ fn check_links(site: &Path) {
     let mut broken = Vec::new();
     for (path, html) in &pages {
         for href in attribute_values(html, "href") {
-            if href.contains("://") || href.starts_with("mailto:") || href.starts_with("javascript:") || href.is_empty()
+            if href.contains("://")
+                || href.starts_with("mailto:")
+                || href.starts_with("javascript:")
+                || href.starts_with("data:")
+                || href.is_empty()
             {
                 continue;
             }
@@ -310,22 +659,24 @@ fn find(names: &[&str]) -> Option<PathBuf> {
     names.iter().find_map(|name| std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file()))
 }
 
-/// Serves `root` over HTTP on a free local port (a thread per connection).
-fn serve(root: PathBuf) -> u16 {
+/// Serves folders over HTTP on a free local port (a thread per
+/// connection): each path prefix from its folder, the first that matches.
+fn serve(mounts: Vec<(&'static str, PathBuf)>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let mounts = std::sync::Arc::new(mounts);
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let root = root.clone();
+            let mounts = mounts.clone();
             std::thread::spawn(move || {
-                let _ = respond(&root, stream);
+                let _ = respond(&mounts, stream);
             });
         }
     });
     port
 }
 
-fn respond(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
+fn respond(mounts: &[(&str, PathBuf)], mut stream: TcpStream) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
@@ -337,7 +688,13 @@ fn respond(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
     }
     let path = request_line.split_whitespace().nth(1).unwrap_or("/");
     let path = percent_decode(path.split(['?', '#']).next().unwrap_or("/"));
-    let mut file = root.join(path.trim_start_matches('/'));
+    let Some((prefix, root)) = mounts.iter().find(|(prefix, _)| path.starts_with(prefix)) else {
+        return write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    };
+    let mut file = root.join(&path[prefix.len()..]);
+    if std::env::var_os("SCHOLAR_BROWSER_TRACE").is_some() {
+        eprintln!("served: {path} from {}", file.display());
+    }
     if file.is_dir() {
         file = file.join("index.html");
     }
@@ -350,6 +707,8 @@ fn respond(root: &Path, mut stream: TcpStream) -> std::io::Result<()> {
                 Some("svg") => "image/svg+xml",
                 Some("png") => "image/png",
                 Some("woff2") => "font/woff2",
+                Some("woff") => "font/woff",
+                Some("otf") => "font/otf",
                 Some("json") => "application/json",
                 _ => "application/octet-stream",
             };
@@ -462,9 +821,40 @@ impl Browser {
         format!("/session/{}{rest}", self.session)
     }
 
+    /// Loads `url`, and lets MathJax finish typesetting it: formulas
+    /// change the layout, and a pointer over a citation must stay over it.
     fn goto(&mut self, url: &str) {
         let path = self.session_path("/url");
         self.request("POST", &path, Some(json!({"url": url})));
+        self.settle(url);
+    }
+
+    /// Waits until MathJax, when the page loads it, has typeset the page.
+    fn settle(&mut self, page: &str) {
+        if !self.exec_bool("return !!document.querySelector('script[src*=\"MathJax.js\"]')") {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.exec_bool("return !!(window.MathJax && MathJax.isReady)") {
+            assert!(Instant::now() < deadline, "{page}: MathJax did not start: {:#?}", self.logs());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // Started: what is queued now runs after the page's typesetting.
+        self.exec(
+            "window.scholarSettled = false; MathJax.Hub.Queue(() => { window.scholarSettled = true; }); return true",
+            json!([]),
+        );
+        while !self.exec_bool("return window.scholarSettled === true") {
+            if Instant::now() > deadline {
+                let state = self.exec(
+                    "return {pending: MathJax.Hub.queue.pending, running: MathJax.Hub.queue.running,
+                             message: (document.getElementById('MathJax_Message') || {}).textContent}",
+                    json!([]),
+                );
+                panic!("{page}: MathJax did not finish ({state}): {:#?}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn url(&mut self) -> String {

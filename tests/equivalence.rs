@@ -145,6 +145,30 @@ fn whole_book_chapters_see_cached_pages() {
     assert_eq!(run(&input(&dir, true), &[]), run(&input(&dir, false), &[]), "after editing a chapter");
 }
 
+/// Regression (issue 13): a chapter with `{{#nocite *}}` depends on every
+/// entry of the library: an entry added or edited shows in the warm build.
+#[test]
+fn nocite_all_chapters_follow_the_library_through_the_cache() {
+    let dir = common::scratch("equivalence-nocite-all");
+    write_book(&dir, 4, "ieee");
+    let chapter = dir.join("src/c1.md");
+    let text = std::fs::read_to_string(&chapter).unwrap();
+    std::fs::write(&chapter, format!("{text}\n{{{{#nocite *}}}}\n")).unwrap();
+    let cold = run(&input(&dir, true), &[]);
+    assert_eq!(cold, run(&input(&dir, false), &[]), "cold run with the cache");
+    let cold = String::from_utf8_lossy(&cold).into_owned();
+    assert!(cold.contains("Work Number 79"), "an uncited work is missing from `{{{{#nocite *}}}}`'s list");
+    let bib = dir.join("refs.bib");
+    let mut text = std::fs::read_to_string(&bib).unwrap();
+    text.push_str("@book{added, author = {Added, Ada}, title = {A Work Added Later}, year = 2024}\n");
+    std::fs::write(&bib, text.replace("Work Number 78}", "Work Number Seventy-Eight}")).unwrap();
+    let warm = run(&input(&dir, true), &[]);
+    let shown = String::from_utf8_lossy(&warm);
+    assert!(shown.contains("A Work Added Later"), "the added entry is missing after a warm build");
+    assert!(shown.contains("Work Number Seventy-Eight"), "the edited entry is stale after a warm build");
+    assert_eq!(warm, run(&input(&dir, false), &[]), "after editing the bibliography");
+}
+
 #[test]
 fn changing_the_style_invalidates_the_cache() {
     let dir = common::scratch("equivalence-style-change");

@@ -14,6 +14,8 @@ fn run(case: &str) -> String {
     let mut config = Config::from_book(&ctx.root, &ctx.config).unwrap();
     // What is rendered, not what a cache kept (tests/equivalence.rs covers it).
     config.cache = false;
+    // Exports are large: only the cases about them show them.
+    config.export = case.starts_with("exports");
     let output = if case.contains("markdown") { Output::Markdown } else { Output::Html };
     let before = common::chapters(&book);
     let outcome = process_with(&config, output, book).unwrap();
@@ -58,6 +60,14 @@ golden! {
     topic_table_and_book_list => "topics",
     topic_table_markdown => "topics-markdown",
     author_date_with_affixes => "apa",
+    exports_and_cite_as => "exports",
+    exports_and_cite_as_markdown => "exports-markdown",
+    // Regression (issue 13): `{{#nocite *}}` blanked its chapter.
+    nocite_all_lists_the_whole_library => "nocite-all",
+    // Regression (issue 13): a second book-wide list vanished without a word.
+    a_second_book_list_is_reported => "second-book-list",
+    // Issue 13: markers inside MathJax's math are left as written.
+    markers_inside_math_stay_math => "math",
 }
 
 /// A chapter without markers is byte-for-byte what it was.

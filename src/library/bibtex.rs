@@ -209,6 +209,14 @@ pub fn parent_keys(entry_text: &str) -> Vec<String> {
     keys
 }
 
+/// The abbreviations an `@string{…}` item defines (`name = value`, several
+/// separated by commas in BibTeX's extended form).
+pub fn string_names(item_text: &str) -> Vec<String> {
+    static NAME: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r##"(?:^@\w+\s*[{(]|,)\s*([^\s=,{}()"#%']+)\s*="##).expect("valid regex"));
+    NAME.captures_iter(item_text).map(|c| c[1].to_string()).collect()
+}
+
 /// A parsed entry, ready for conversion, with its item index.
 pub struct Parsed {
     pub item: usize,

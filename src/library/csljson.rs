@@ -251,7 +251,12 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
         if let Some(editors) = names(item, "container-author")? {
             parent.insert("author".into(), editors);
         }
+        if let Some(series) = collection(item, kind) {
+            parent.insert("parent".into(), series);
+        }
         own.insert("parent".into(), Yaml::Mapping(parent));
+    } else if let Some(series) = collection(item, kind) {
+        own.insert("parent".into(), series);
     }
 
     let mut library = Mapping::new();
@@ -259,6 +264,25 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
     let library: hayagriva::Library = serde_yaml::from_value(Yaml::Mapping(library)).map_err(|e| e.to_string())?;
     let entry = library.get(key).cloned().ok_or("the item converted to nothing")?;
     Ok((entry, language))
+}
+
+/// `collection-title` (a series) as the parent hayagriva reads it from: of
+/// the kind of the entry it holds where that kind can be in a series (an
+/// article in proceedings in a series of proceedings), an anthology
+/// otherwise; `collection-number` is its volume.
+fn collection(item: &Value, holder: &str) -> Option<Yaml> {
+    let title = text(item, "collection-title")?;
+    let kind = match holder {
+        "newspaper" | "periodical" | "proceedings" | "book" | "reference" | "exhibition" => holder,
+        _ => "anthology",
+    };
+    let mut series = Mapping::new();
+    series.insert("type".into(), kind.into());
+    series.insert("title".into(), title.into());
+    if let Some(number) = text(item, "collection-number") {
+        series.insert("volume".into(), number.into());
+    }
+    Some(Yaml::Mapping(series))
 }
 
 /// A text field: strings as they are, numbers written out.

@@ -361,6 +361,56 @@ impl Library {
         diagnostics
     }
 
+    /// The `.bib` text of a BibLaTeX entry as its author wrote it: the
+    /// `@string`s of its file it may use, the entry, and the `crossref` and
+    /// `xdata` parents it inherits from (in that order, as BibTeX wants
+    /// parents after their children). `None` for works from other formats.
+    pub fn bibtex_source(&self, key: &str) -> Option<Vec<SourcePart<'_>>> {
+        let record = &self.records[*self.by_key.get(key)?];
+        let item = record.item?;
+        let source = &self.files[record.file];
+        let text_of = |i: usize| &source.text[source.items[i].range.clone()];
+        // Parents, transitively (loops and long chains cut, as parsing does).
+        let mut chain = vec![item];
+        let mut next = 0;
+        while next < chain.len() && chain.len() <= 16 {
+            let text = text_of(chain[next]);
+            next += 1;
+            if !bibtex::inherits(text) {
+                continue;
+            }
+            for parent in bibtex::parent_keys(text) {
+                if let Some(&p) = self.by_key.get(parent.as_str())
+                    && let Some(parent_item) = self.records[p].item
+                    && self.records[p].file == record.file
+                    && !chain.contains(&parent_item)
+                {
+                    chain.push(parent_item);
+                }
+            }
+        }
+        let mut parts = Vec::new();
+        let used = |name: &str| {
+            chain.iter().any(|&i| {
+                let text = text_of(i);
+                text.match_indices(name).any(|(at, _)| {
+                    let word = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.');
+                    !text[..at].ends_with(word) && !text[at + name.len()..].starts_with(word)
+                })
+            })
+        };
+        for (i, string) in source.items.iter().enumerate() {
+            if string.kind == bibtex::ItemKind::Strings && bibtex::string_names(text_of(i)).iter().any(|n| used(n)) {
+                parts.push(SourcePart { id: (record.file, i), role: PartRole::Strings, text: text_of(i) });
+            }
+        }
+        for (n, &i) in chain.iter().enumerate() {
+            let role = if n == 0 { PartRole::Entry } else { PartRole::Parent };
+            parts.push(SourcePart { id: (record.file, i), role, text: text_of(i) });
+        }
+        Some(parts)
+    }
+
     /// Parses every work (for `check` and `format`).
     pub fn resolve_all(&mut self) -> Vec<Diagnostic> {
         let keys: Vec<String> = self.keys().map(String::from).collect();
@@ -398,6 +448,27 @@ impl Library {
             hasher.finish()
         }))
     }
+}
+
+/// A piece of a `.bib` file, as written (see [`Library::bibtex_source`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourcePart<'a> {
+    /// Its file and place among the file's items: the same part needed by
+    /// two works is written once in a list's file.
+    pub id: (usize, usize),
+    pub role: PartRole,
+    pub text: &'a str,
+}
+
+/// What a [`SourcePart`] is to the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PartRole {
+    /// `@string` definitions.
+    Strings,
+    /// The work's own entry.
+    Entry,
+    /// A `crossref` or `xdata` parent.
+    Parent,
 }
 
 /// A work from an entry: the declared language, else the one its title and
@@ -451,6 +522,7 @@ impl LineIndex {
 ///   references show where to find it (as biblatex prints `arXiv:…`).
 fn tidy(entry: &mut hayagriva::Entry) {
     compact(entry);
+    lead_titles(entry);
     use hayagriva::types::{EntryType, FormatString, Publisher};
     // Theses and reports name their university or institution; CSL styles
     // print it as the publisher (as Zotero and citeproc-js have it).
@@ -498,6 +570,37 @@ fn tidy(entry: &mut hayagriva::Entry) {
     {
         entry.set_url(hayagriva::types::QualifiedUrl { value: url, visit_date: None });
     }
+}
+
+/// hayagriva's title casing drops the space after a protected part that
+/// opens a title (`{Mixtral} of Experts` became "Mixtralof Experts" in MLA)
+/// unless an empty unprotected part comes first, which is what its BibLaTeX
+/// reader makes and its YAML reader (hence our CSL-JSON reader) does not.
+fn lead_titles(entry: &mut hayagriva::Entry) {
+    use hayagriva::types::{ChunkKind, StringChunk};
+    let lead = |chunks: &mut Vec<StringChunk>| {
+        if chunks.first().is_some_and(|c| c.kind == ChunkKind::Verbatim) {
+            chunks.insert(0, StringChunk::normal(String::new()));
+        }
+    };
+    if let Some(mut title) = entry.title().cloned()
+        && (title.value.0.first().is_some_and(|c| c.kind == ChunkKind::Verbatim)
+            || title.short.as_ref().is_some_and(|s| s.0.first().is_some_and(|c| c.kind == ChunkKind::Verbatim)))
+    {
+        lead(&mut title.value.0);
+        if let Some(short) = &mut title.short {
+            lead(&mut short.0);
+        }
+        entry.set_title(title);
+    }
+    if entry.parents().is_empty() {
+        return;
+    }
+    let mut parents = entry.parents().to_vec();
+    for parent in &mut parents {
+        lead_titles(parent);
+    }
+    entry.set_parents(parents);
 }
 
 /// hayagriva pushes each parent into a fresh `Vec`, which reserves room for

@@ -6,6 +6,7 @@
 //! citations.
 
 pub mod engine;
+mod exports;
 pub mod labels;
 pub mod markdown;
 mod sort;
@@ -22,6 +23,7 @@ use rayon::prelude::*;
 
 use crate::collect::{Collected, Placement, Site, id_safe};
 use crate::config::Config;
+use crate::diagnostic::Diagnostic;
 use crate::library::{Library, Work};
 use crate::scan::MarkerKind;
 use engine::{CiteInput, Engine, Facts, ItemInput, Reference};
@@ -50,6 +52,8 @@ pub struct Edit {
 pub struct Rendered {
     pub edits: Vec<Vec<Edit>>,
     pub book: BookList,
+    /// Problems found while rendering.
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// The book-wide list's data, kept for the topic table.
@@ -72,6 +76,9 @@ pub struct Renderer<'a> {
     /// Each shown work's reference, by key: an index into `prepared`.
     references: HashMap<&'a str, usize>,
     prepared: Vec<Prepared>,
+    /// Each shown work as BibTeX, RIS and CSL-JSON (when `export` is on).
+    exports: exports::Exports,
+    words: exports::Words,
 }
 
 impl<'a> Renderer<'a> {
@@ -94,7 +101,9 @@ impl<'a> Renderer<'a> {
             works.par_iter().map(|w| Prepared::new(engine.reference(w), output, engine.numeric)).collect();
         let references = works.iter().enumerate().map(|(i, w)| (w.entry.key(), i)).collect();
         let labels = labels::for_locale(&config.locale);
-        Renderer { collected, library, config, engine, output, labels, references, prepared }
+        let exports = exports::Exports::new(library, config, output, &needed);
+        let words = exports::Words::for_locale(&config.locale);
+        Renderer { collected, library, config, engine, output, labels, references, prepared, exports, words }
     }
 
     /// Every citation and list as edits per chapter (indexed like the
@@ -131,19 +140,18 @@ impl<'a> Renderer<'a> {
                 uses_css[chapter] = true;
             }
         }
+        let mut diagnostics = Vec::new();
         for (c, chapter) in collected.chapters.iter().enumerate() {
             if !here[c] {
                 continue;
             }
-            // Directives that place nothing (a second list, a list of a scope
-            // that cites nothing) disappear.
-            // (A set: a chapter may hold 100,000 citations.)
-            let handled: HashSet<Range<usize>> = edits[c].iter().map(|e| e.range.clone()).collect();
             for marker in &chapter.scan.markers {
-                if !handled.contains(&marker.span) && !matches!(marker.kind, MarkerKind::Topics) {
-                    edits[c].push(Edit { range: marker.span.clone(), text: String::new() });
+                if let MarkerKind::CiteAs { chapter: of_chapter } = marker.kind {
+                    edits[c].push(Edit { range: marker.span.clone(), text: self.cite_as(c, of_chapter) });
+                    uses_css[c] = true;
                 }
             }
+            diagnostics.extend(unplaced(chapter, &mut edits[c]));
             if (uses_css[c] || chapter.scan.markers.iter().any(|m| matches!(m.kind, MarkerKind::Topics)))
                 && self.output == Output::Html
             {
@@ -153,10 +161,10 @@ impl<'a> Renderer<'a> {
                 });
             }
         }
-        Rendered { edits, book }
+        Rendered { edits, book, diagnostics }
     }
 
-    fn scope(&self, scope: &crate::collect::Scope, book: &BookList, sink: &mut Sink) {
+    fn scope(&self, scope: &'a crate::collect::Scope, book: &BookList, sink: &mut Sink) {
         let collected = self.collected;
         let sites: Vec<&Site> = scope.citations.iter().map(|&i| &collected.citations[i]).collect();
         if sites.is_empty() && scope.nocite.is_empty() {
@@ -165,19 +173,15 @@ impl<'a> Renderer<'a> {
         // The scope's works: first citation order, then nocited ones.
         let mut keys: Vec<&str> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
-        let library = self.library;
-        fn add<'k>(
-            library: &Library,
-            key: &'k str,
-            keys: &mut Vec<&'k str>,
-            index: &mut HashMap<&'k str, usize>,
-        ) -> Option<usize> {
-            library.work(key)?;
+        // Only works with a prepared reference take part: `works` and
+        // `references` below must stay aligned with `keys`.
+        let add = |key: &'a str, keys: &mut Vec<&'a str>, index: &mut HashMap<&'a str, usize>| -> Option<usize> {
+            self.shown(key)?;
             Some(*index.entry(key).or_insert_with(|| {
                 keys.push(key);
                 keys.len() - 1
             }))
-        }
+        };
         // Per citation: the items hayagriva renders (known works) and the
         // position in the citation of each.
         let mut inputs: Vec<CiteInput> = Vec::with_capacity(sites.len());
@@ -190,7 +194,7 @@ impl<'a> Renderer<'a> {
             let mut site_keys = Vec::new();
             for (i, item) in citation.items.iter().enumerate() {
                 site_keys.push(item.key.as_str());
-                if let Some(work) = add(library, &item.key, &mut keys, &mut index) {
+                if let Some(work) = add(&item.key, &mut keys, &mut index) {
                     items.push(ItemInput {
                         work,
                         locator: item.locator.as_ref(),
@@ -204,17 +208,10 @@ impl<'a> Renderer<'a> {
             known_items.push(known);
         }
         let first_nocite = keys.len();
-        let nocite: Vec<usize> = scope
-            .nocite
-            .iter()
-            .filter_map(|k| add(library, k, &mut keys, &mut index))
-            .filter(|&w| w >= first_nocite)
-            .collect();
-        let works: Vec<&Work> = keys.iter().filter_map(|k| self.library.work(k).map(|w| w.as_ref())).collect();
-        let references: Vec<&Facts> = keys.iter().filter_map(|k| self.reference(k)).map(|p| &p.facts).collect();
-        if works.len() != keys.len() || references.len() != keys.len() {
-            return;
-        }
+        let nocite: Vec<usize> =
+            scope.nocite.iter().filter_map(|k| add(k, &mut keys, &mut index)).filter(|&w| w >= first_nocite).collect();
+        let (works, references): (Vec<&Work>, Vec<&Facts>) =
+            keys.iter().filter_map(|k| self.shown(k)).map(|(w, p)| (w, &p.facts)).unzip();
         let rendered = self.engine.scope(&works, &references, &inputs, &nocite);
 
         // The list's place and the ids of its entries.
@@ -263,7 +260,7 @@ impl<'a> Renderer<'a> {
             let missing: Vec<&str> = citation
                 .items
                 .iter()
-                .filter(|item| self.library.work(&item.key).is_none())
+                .filter(|item| self.shown(&item.key).is_none())
                 .map(|item| item.key.as_str())
                 .collect();
             let text = match self.output {
@@ -330,13 +327,15 @@ impl<'a> Renderer<'a> {
             Some(Some(item)) => item.first_field.is_some(),
             _ => keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled),
         };
-        let block = self.list_block(
+        let mut block = self.list_block(
             &entries.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
             scope.title_level,
             labelled,
             false,
             &target.slug,
         );
+        let listed: Vec<&str> = rendered.order.iter().map(|&w| keys[w]).collect();
+        block.push_str(&self.exports.downloads(&listed, &target.slug, &self.words));
         self.place(scope.placement, block, sink);
         sink.css.push(target.chapter);
     }
@@ -374,11 +373,10 @@ impl<'a> Renderer<'a> {
     fn book_list(&self, sink: &mut Sink) -> BookList {
         let collected = self.collected;
         let mut book = BookList::default();
-        let Some(&(holder, _)) = collected.book_lists.first() else {
+        let Some((holder, marker)) = collected.book_list else {
             return book;
         };
-        let keys: Vec<&str> =
-            collected.keys.iter().map(String::as_str).filter(|k| self.library.work(k).is_some()).collect();
+        let keys: Vec<&str> = collected.keys.iter().map(String::as_str).filter(|k| self.shown(k).is_some()).collect();
         let references: Vec<&Facts> = keys.iter().filter_map(|k| self.reference(k)).map(|p| &p.facts).collect();
         let order = self.engine.order(&references);
         // Back-references: every citation of each key, in reading order.
@@ -395,33 +393,28 @@ impl<'a> Renderer<'a> {
             let key = keys[w];
             book.targets.insert(key.to_string(), (holder, format!("scholar-ref-book-{}", id_safe(key))));
         }
-        for (n, &(chapter, marker)) in collected.book_lists.iter().enumerate() {
-            if n > 0 {
-                // One book-wide list: ids must stay unique on the print page.
-                let _ = marker;
-                continue;
-            }
-            let from = &collected.chapters[chapter].path;
-            let entries: Vec<String> = order
-                .iter()
-                .enumerate()
-                .map(|(n, &w)| {
-                    let key = keys[w];
-                    let id = format!("scholar-ref-book-{}", id_safe(key));
-                    let backrefs = if self.config.backrefs {
-                        Some(self.backrefs(from, cited_at.get(key).map(Vec::as_slice).unwrap_or_default()))
-                    } else {
-                        None
-                    };
-                    self.entry_block(key, &id, self.reference_text(key, Some(n + 1)), backrefs)
-                })
-                .collect();
-            let labelled = keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled);
-            let block = self.list_block(&entries, 2, labelled, true, "book");
-            let span = collected.chapters[chapter].scan.markers[marker].span.clone();
-            sink.edits.push((chapter, Edit { range: span, text: block }));
-            sink.css.push(chapter);
-        }
+        let from = &collected.chapters[holder].path;
+        let entries: Vec<String> = order
+            .iter()
+            .enumerate()
+            .map(|(n, &w)| {
+                let key = keys[w];
+                let id = format!("scholar-ref-book-{}", id_safe(key));
+                let backrefs = if self.config.backrefs {
+                    Some(self.backrefs(from, cited_at.get(key).map(Vec::as_slice).unwrap_or_default()))
+                } else {
+                    None
+                };
+                self.entry_block(key, &id, self.reference_text(key, Some(n + 1)), backrefs)
+            })
+            .collect();
+        let labelled = keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled);
+        let mut block = self.list_block(&entries, 2, labelled, true, "book");
+        let listed: Vec<&str> = order.iter().map(|&w| keys[w]).collect();
+        block.push_str(&self.exports.downloads(&listed, "references", &self.words));
+        let span = collected.chapters[holder].scan.markers[marker].span.clone();
+        sink.edits.push((holder, Edit { range: span, text: block }));
+        sink.css.push(holder);
         book
     }
 
@@ -445,10 +438,12 @@ impl<'a> Renderer<'a> {
         }
         match self.output {
             Output::Html => {
-                let mut html = format!("<span class=\"scholar-backrefs\">{}: ", escaped(self.labels.cited_in));
+                let labels = self.labels;
+                let mut html =
+                    format!("<span class=\"scholar-backrefs\">{}{}", escaped(labels.cited_in), escaped(labels.colon));
                 for (g, (label, hrefs)) in groups.iter().enumerate() {
                     if g > 0 {
-                        html.push_str("; ");
+                        html.push_str(&escaped(labels.separator));
                     }
                     html.push_str(&format!("<a href=\"{}\">{}</a>", escaped_attr(&hrefs[0]), escaped(label)));
                     for (k, href) in hrefs.iter().enumerate().skip(1) {
@@ -470,7 +465,16 @@ impl<'a> Renderer<'a> {
                         s
                     })
                     .collect();
-                format!("({}: {})", markdown::text(self.labels.cited_in), links.join("; "))
+                let labels = self.labels;
+                // (The punctuation is ours and plain: no Markdown in it.)
+                format!(
+                    "{}{}{}{}{}",
+                    labels.open_paren,
+                    markdown::text(labels.cited_in),
+                    labels.colon,
+                    links.join(labels.separator),
+                    labels.close_paren
+                )
             }
         }
     }
@@ -479,12 +483,15 @@ impl<'a> Renderer<'a> {
     fn entry_block(&self, key: &str, id: &str, body: String, backrefs: Option<String>) -> String {
         match self.output {
             Output::Html => format!(
-                "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}</div>",
+                "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}{}</div>",
                 escaped_attr(key),
-                backrefs.unwrap_or_default()
+                backrefs.unwrap_or_default(),
+                self.exports.entry(key, &self.words)
             ),
+            // The back-references bring their own space (or none, in
+            // Chinese) before their parenthesis.
             Output::Markdown => match backrefs {
-                Some(b) => format!("{body} {b}"),
+                Some(b) => format!("{body}{b}"),
                 None => body,
             },
         }
@@ -527,6 +534,13 @@ impl<'a> Renderer<'a> {
 
     fn reference(&self, key: &str) -> Option<&Prepared> {
         self.references.get(key).map(|&i| &self.prepared[i])
+    }
+
+    /// A work that can be shown: parsed, with its reference prepared. Every
+    /// list and citation asks this one question, so what one of them shows
+    /// the others can.
+    fn shown(&self, key: &str) -> Option<(&'a Work, &Prepared)> {
+        Some((self.library.work(key)?.as_ref(), self.reference(key)?))
     }
 
     /// A work's reference in HTML for a list, with links.
@@ -583,8 +597,9 @@ impl<'a> Renderer<'a> {
     fn missing_html(&self, key: &str) -> String {
         let title = if self.library.is_broken(key) { self.labels.unreadable_entry } else { self.labels.unknown_key };
         format!(
-            "<span class=\"scholar-missing\" title=\"{}: {}\">{}?</span>",
+            "<span class=\"scholar-missing\" title=\"{}{}{}\">{}?</span>",
             escaped_attr(title),
+            escaped_attr(self.labels.colon),
             escaped_attr(key),
             escaped(key)
         )
@@ -714,6 +729,34 @@ struct ListTarget {
     slug: String,
 }
 
+/// Directives that place nothing (a second list, the list of a scope that
+/// cites nothing, `{{#nocite}}`) disappear from `chapter`; a citation that
+/// nothing rendered is left as written, with a warning: what the author
+/// wrote is never dropped without a word. `edits` are the chapter's so far.
+fn unplaced(chapter: &crate::collect::Chapter, edits: &mut Vec<Edit>) -> Vec<Diagnostic> {
+    // (A set: a chapter may hold 100,000 citations.)
+    let handled: HashSet<Range<usize>> = edits.iter().map(|e| e.range.clone()).collect();
+    let mut diagnostics = Vec::new();
+    for marker in &chapter.scan.markers {
+        if handled.contains(&marker.span) {
+            continue;
+        }
+        match marker.kind {
+            MarkerKind::Bibliography { .. } | MarkerKind::Nocite { .. } | MarkerKind::CiteAs { .. } => {
+                edits.push(Edit { range: marker.span.clone(), text: String::new() })
+            }
+            // Placed later, once the chapters are spliced.
+            MarkerKind::Topics => {}
+            MarkerKind::Cite(_) => diagnostics.push(
+                Diagnostic::warning("this citation was not rendered; it is left as written")
+                    .at(chapter.location(marker.span.start))
+                    .with_hint("this is a bug in mdbook-scholar: please report it with the chapter"),
+            ),
+        }
+    }
+    diagnostics
+}
+
 /// HTML without its `<a>` tags (a preview sits inside a citation's link
 /// area and is not a place for more links). Our own HTML escapes `"` in
 /// attributes, so a tag ends at the first `>`.
@@ -772,6 +815,37 @@ pub fn relative_href(from: &Path, to: &Path, id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (issue 13): markers that no edit replaced were all erased,
+    /// citations too, without a word. Directives still go; a citation stays
+    /// as written, with a warning at its place.
+    #[test]
+    fn unrendered_citations_are_kept_and_reported() {
+        let content = "# C\n\nSee [@a].\n\n{{#nocite b}}\n\n{{#bibliography}}\n\n{{#topics}}\n";
+        let flavor = crate::config::MarkdownFlavor::default();
+        let chapter = crate::collect::Chapter {
+            name: "C".into(),
+            path: "c.md".into(),
+            shown: "src/c.md".into(),
+            source: "c.md".into(),
+            slug: "c".into(),
+            number: None,
+            parent: None,
+            content: content.into(),
+            scan: crate::scan::chapter(content, flavor, &|_| true, None),
+        };
+        let mut edits = Vec::new();
+        let diagnostics = unplaced(&chapter, &mut edits);
+        let removed: Vec<&str> = edits.iter().map(|e| &content[e.range.clone()]).collect();
+        assert_eq!(removed, ["{{#nocite b}}", "{{#bibliography}}"]);
+        assert!(edits.iter().all(|e| e.text.is_empty()));
+        let messages: Vec<String> = diagnostics.iter().map(|d| d.to_string()).collect();
+        assert_eq!(messages.len(), 1);
+        assert!(
+            messages[0].starts_with("src/c.md:3:5: warning: this citation was not rendered; it is left as written"),
+            "{messages:?}"
+        );
+    }
 
     #[test]
     fn hrefs_are_relative() {

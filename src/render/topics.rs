@@ -142,28 +142,37 @@ impl Renderer<'_> {
     fn table_html(&self, holder: usize, rows: &[Row], rendered: &Rendered) -> String {
         let collected = self.collected;
         let from = &collected.chapters[holder].path;
-        let mut html = String::from("<table class=\"scholar-topics\">\n<thead><tr>");
-        for header in self.headers() {
-            html.push_str(&format!("<th>{}</th>", escaped(header)));
+        // The wrapper is the container the stylesheet's narrow layout (one
+        // card per topic) is measured against: the page's text column, with
+        // or without the sidebar.
+        let mut html =
+            String::from("<div class=\"scholar-topics-wrapper\">\n<table class=\"scholar-topics\">\n<thead><tr>");
+        let headers = self.headers();
+        for (header, column) in headers.iter().zip(&self.config.topics.columns) {
+            html.push_str(&format!("<th scope=\"col\" class=\"{}\">{}</th>", column_class(*column), escaped(header)));
         }
         html.push_str("</tr></thead>\n<tbody>\n");
         for row in rows {
             let chapter = &collected.chapters[row.chapter];
             html.push_str("<tr>");
-            for column in &self.config.topics.columns {
-                html.push_str("<td");
+            for (column, header) in self.config.topics.columns.iter().zip(&headers) {
+                // Each cell names its column, for the narrow layout to show.
+                html.push_str(&format!(
+                    "<td class=\"{}\" data-label=\"{}\">",
+                    column_class(*column),
+                    escaped_attr(header)
+                ));
                 match column {
                     TopicColumn::Topic => {
                         let number = chapter.number.as_ref().map(|n| format!("{}. ", n[0])).unwrap_or_default();
                         html.push_str(&format!(
-                            "><a href=\"{}\">{}{}</a>",
+                            "<a href=\"{}\">{}{}</a>",
                             escaped_attr(&relative_href(from, &chapter.path, "")),
                             escaped(&number),
                             escaped(&chapter.name)
                         ));
                     }
                     TopicColumn::Sections => {
-                        html.push_str(" class=\"scholar-sections\">");
                         let links: Vec<String> = row
                             .sections
                             .iter()
@@ -175,11 +184,12 @@ impl Renderer<'_> {
                                 )
                             })
                             .collect();
-                        html.push_str(&links.join(" · "));
+                        // The dot stays with the link before it: a line
+                        // never starts with one.
+                        html.push_str(&links.join("\u{A0}· "));
                     }
-                    TopicColumn::Works => html.push_str(&format!(">{}", row.works)),
+                    TopicColumn::Works => html.push_str(&row.works.to_string()),
                     TopicColumn::TopWorks => {
-                        html.push('>');
                         let cites: Vec<String> = row
                             .top
                             .iter()
@@ -200,14 +210,18 @@ impl Renderer<'_> {
                                 }
                             })
                             .collect();
-                        html.push_str(&cites.join("; "));
+                        // One work a line where the stylesheet can: the
+                        // separators are for text without it.
+                        let separator =
+                            format!("<span class=\"scholar-separator\">{}</span>", escaped(self.labels.separator));
+                        html.push_str(&cites.join(&separator));
                     }
                 }
                 html.push_str("</td>");
             }
             html.push_str("</tr>\n");
         }
-        html.push_str("</tbody>\n</table>\n");
+        html.push_str("</tbody>\n</table>\n</div>\n");
         html
     }
 
@@ -249,12 +263,22 @@ impl Renderer<'_> {
                                 None => markdown::text(&self.short(key)),
                             })
                             .collect::<Vec<_>>()
-                            .join("; "),
+                            .join(self.labels.separator),
                     })
                     .collect()
             })
             .collect();
         markdown::table(&header, &body)
+    }
+}
+
+/// The class of a column's cells, for stylesheets.
+fn column_class(column: TopicColumn) -> &'static str {
+    match column {
+        TopicColumn::Topic => "scholar-topic",
+        TopicColumn::Sections => "scholar-sections",
+        TopicColumn::Works => "scholar-works",
+        TopicColumn::TopWorks => "scholar-top-works",
     }
 }
 

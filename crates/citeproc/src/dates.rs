@@ -52,12 +52,12 @@ pub fn sort_key(date: &DateValue) -> String {
 /// Renders a `cs:date`.
 pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
     let Some(variable) = date.variable else { return (Run::new(), Called::Nothing) };
-    let key = variable.to_string();
-    if ctx.suppressed.borrow().contains(&key) {
+    let key = crate::render::name_of(variable);
+    if ctx.suppressed.borrow().contains(key) {
         return (Run::new(), Called::Empty);
     }
-    let Some(value) = ctx.item.dates.get(&key) else { return (Run::new(), Called::Empty) };
-    ctx.note_rendered(&key);
+    let Some(value) = ctx.item.dates.get(key) else { return (Run::new(), Called::Empty) };
+    ctx.note_rendered(key);
     if ctx.mode == Mode::Sort {
         return (vec![Piece::text(sort_key(value))], Called::Something);
     }
@@ -157,6 +157,9 @@ pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
                     }
                     run
                 }
+                // The parts that differ are not printed (a year-only date of
+                // a range within one year): one date.
+                (None, _) | (_, None) => render_parts(ctx, &parts, value.start, value, &delimiter, (false, false)),
                 _ => {
                     // The year suffix follows the range's last year.
                     let printed = ctx.printed_year_suffix.replace(true);
@@ -242,6 +245,9 @@ fn part_text(ctx: &Ctx, part: &Part, value: [i32; 3], date: &DateValue) -> Run {
         DateStrongAnyForm::Month(form) => {
             let season = if (13..=16).contains(&month) {
                 Some((month - 12) as u8)
+            } else if (21..=24).contains(&month) {
+                // CSL-JSON's season months.
+                Some((month - 20) as u8)
             } else if month == 0 {
                 date.season.as_deref().and_then(|s| s.parse::<u8>().ok()).filter(|s| (1..=4).contains(s))
             } else {

@@ -31,11 +31,17 @@ pub fn run(
 ) -> Vec<Disambiguation> {
     let citation = &processor.style.citation;
     let mut state = global.to_vec();
+    if !processor.disambiguates {
+        return state;
+    }
     let shared = processor.shared();
     let names = processor.citation_names();
-    let first = Cite { positions: vec![TestPosition::First], ..Cite::default() };
+    // Cites are told apart as they are printed most: the first cite in the
+    // text, the short subsequent form in notes.
+    let position = if processor.is_note_style() { TestPosition::Subsequent } else { TestPosition::First };
+    let cite = Cite { positions: vec![position], ..Cite::default() };
     let render = |i: usize, d: &Disambiguation| -> String {
-        let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&first), Some(numbers[i]), d, names.clone());
+        let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&cite), Some(numbers[i]), d, names);
         output::plain(&ctx.elements(&citation.layout.elements, "").0)
     };
     // 0. Names that share a family name with another person already have
@@ -114,6 +120,15 @@ pub fn run(
             next.extend(split(&group, &state));
         }
         pending = next;
+        // What did not tell a cite apart is undone (citeproc-js shows more
+        // names or given names only where they help).
+        for group in &pending {
+            for &i in group {
+                state[i].add_names = 0;
+                state[i].givenname_of = global[i].givenname_of.clone();
+            }
+        }
+        let pending: Vec<Vec<usize>> = pending.iter().flat_map(|g| split(g, &state)).collect();
         suffix_groups.extend(pending);
     }
 
@@ -173,12 +188,15 @@ fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &
             if !rivals.is_empty() {
                 let mine = initials(&name.given, &with, true, hyphen);
                 let same_initials = rivals.iter().any(|r| initials(&r.given, &with, true, hyphen) == mine);
+                // citeproc-js gives whole given names only under the global
+                // rules; telling cites apart (`by-cite`) stops at initials.
+                let full = rule.allows_full_first_names() && rule != DisambiguationRule::ByCite;
                 let level = if !same_initials {
                     1
-                } else if rule.allows_full_first_names() {
+                } else if full {
                     2
                 } else {
-                    continue;
+                    1
                 };
                 if state[i].givenname_of.len() <= k {
                     state[i].givenname_of.resize(k + 1, 0);

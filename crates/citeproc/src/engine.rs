@@ -19,6 +19,10 @@ pub struct Processor {
     pub(crate) macros: HashMap<String, CslMacro>,
     pub(crate) explicit_year_suffix: bool,
     pub(crate) collator: Option<icu_collator::CollatorBorrowed<'static>>,
+    cite_names: InheritableNameOptions,
+    bib_names: InheritableNameOptions,
+    /// Whether the style asks for any disambiguation at all.
+    pub(crate) disambiguates: bool,
 }
 
 /// Why a style could not be used.
@@ -42,7 +46,8 @@ impl Processor {
         lang: Option<&str>,
         parent: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Processor, StyleError> {
-        let style = Style::from_xml(style_xml).map_err(|e| StyleError(format!("the style could not be read: {e}")))?;
+        let style =
+            Style::from_xml(style_xml).map_err(|e| StyleError(format!("the style could not be read: {}", e.source)))?;
         let (style, dependent_locale) = match style {
             Style::Independent(style) => (style, None),
             Style::Dependent(dependent) => {
@@ -59,9 +64,15 @@ impl Processor {
                 }
             }
         };
+        let lang = lang.map(str::to_string).or_else(|| dependent_locale.map(|l| l.0));
+        Ok(Processor::with_style(style, locales, lang.as_deref()))
+    }
+
+    /// A processor for a parsed independent style (a bundled one, say).
+    /// `lang` overrides the style's default locale.
+    pub fn with_style(style: IndependentStyle, locales: &dyn LocaleSource, lang: Option<&str>) -> Processor {
         let lang = lang
             .map(str::to_string)
-            .or_else(|| dependent_locale.map(|l| l.0))
             .or_else(|| style.default_locale.as_ref().map(|l| l.0.clone()))
             .unwrap_or_else(|| "en-US".to_string());
         let terms = Terms::resolve(&lang, &style.locale, locales);
@@ -79,7 +90,17 @@ impl Processor {
         let collator = lang.parse::<icu_locale::Locale>().ok().and_then(|locale| {
             icu_collator::Collator::try_new(locale.into(), icu_collator::options::CollatorOptions::default()).ok()
         });
-        Ok(Processor { style, terms, marks, macros, explicit_year_suffix, collator })
+        let cite_names = style.settings.options.apply(&style.citation.name_options);
+        let bib_names = match &style.bibliography {
+            Some(b) => style.settings.options.apply(&b.name_options),
+            None => style.settings.options.clone(),
+        };
+        let citation = &style.citation;
+        let disambiguates = citation.disambiguate_add_names
+            || citation.disambiguate_add_givenname
+            || citation.disambiguate_add_year_suffix
+            || tests_disambiguate(&citation.layout.elements, &macros, 0);
+        Processor { style, terms, marks, macros, explicit_year_suffix, collator, cite_names, bib_names, disambiguates }
     }
 
     /// Whether the style is a note style.
@@ -116,7 +137,7 @@ impl Processor {
         cite: Option<&'a Cite>,
         citation_number: Option<usize>,
         disamb: &'a Disambiguation,
-        name_options: InheritableNameOptions,
+        name_options: &'a InheritableNameOptions,
     ) -> Ctx<'a> {
         let language = item.string("language").unwrap_or(&self.terms.lang);
         Ctx {
@@ -142,22 +163,42 @@ impl Processor {
     }
 
     /// Name options for citations.
-    pub(crate) fn citation_names(&self) -> InheritableNameOptions {
-        self.style.settings.options.apply(&self.style.citation.name_options)
+    pub(crate) fn citation_names(&self) -> &InheritableNameOptions {
+        &self.cite_names
     }
 
     /// Name options for the bibliography.
-    pub(crate) fn bibliography_names(&self) -> InheritableNameOptions {
-        match &self.style.bibliography {
-            Some(b) => self.style.settings.options.apply(&b.name_options),
-            None => self.style.settings.options.clone(),
-        }
+    pub(crate) fn bibliography_names(&self) -> &InheritableNameOptions {
+        &self.bib_names
     }
 
     /// Finishes a run for output.
     pub(crate) fn tidy(&self, run: &mut Run) {
         output::tidy(run, self.terms.punctuation_in_quote);
     }
+}
+
+/// Whether a citation layout tests `disambiguate="true"` anywhere.
+fn tests_disambiguate(elements: &[LayoutRenderingElement], macros: &HashMap<String, CslMacro>, depth: usize) -> bool {
+    depth < 30
+        && elements.iter().any(|e| match e {
+            LayoutRenderingElement::Text(t) => match &t.target {
+                TextTarget::Macro { name } => {
+                    macros.get(name).is_some_and(|m| tests_disambiguate(&m.children, macros, depth + 1))
+                }
+                _ => false,
+            },
+            LayoutRenderingElement::Group(g) => tests_disambiguate(&g.children, macros, depth + 1),
+            LayoutRenderingElement::Names(n) => n.children.iter().any(|c| match c {
+                citationberg::NamesChild::Substitute(s) => tests_disambiguate(&s.children, macros, depth + 1),
+                _ => false,
+            }),
+            LayoutRenderingElement::Choose(c) => {
+                c.branches().any(|b| b.disambiguate.is_some() || tests_disambiguate(&b.children, macros, depth + 1))
+                    || c.otherwise.as_ref().is_some_and(|o| tests_disambiguate(&o.children, macros, depth + 1))
+            }
+            _ => false,
+        })
 }
 
 /// Whether the style prints the `year-suffix` variable anywhere.

@@ -119,12 +119,14 @@ impl Item {
                     }
                 }
                 _ => {
+                    // Kept as written (a space a reader left for a dropped
+                    // formula prints as citeproc-js prints it).
                     let text = match value {
-                        Value::String(s) => s.trim().to_string(),
+                        Value::String(s) => s.clone(),
                         Value::Number(n) => n.to_string(),
                         _ => continue,
                     };
-                    if !text.is_empty() {
+                    if !text.trim().is_empty() {
                         item.strings.insert(key.clone(), text);
                     }
                 }

@@ -41,7 +41,7 @@ mod text;
 pub use engine::{Processor, StyleError};
 pub use output::Run;
 pub use request::{CiteRef, Format, RenderedEntry, Request, Response};
-pub use session::{CiteInput, Rendered};
+pub use session::{CiteInput, Layout, Rendered};
 
 use std::path::Path;
 
@@ -59,7 +59,19 @@ impl Processor {
     /// Renders the citation clusters (in document order) and, if asked, the
     /// bibliography of every item.
     pub fn render(&self, items: &[item::Item], clusters: &[Vec<CiteInput>], bibliography: bool) -> Rendered {
-        session::render(self, items, clusters, bibliography)
+        session::render(self, items, clusters, bibliography, &Layout::default())
+    }
+
+    /// [`Processor::render`] with the registration, note numbers or
+    /// standalone clusters of [`Layout`].
+    pub fn render_with(
+        &self,
+        items: &[item::Item],
+        clusters: &[Vec<CiteInput>],
+        bibliography: bool,
+        layout: &Layout,
+    ) -> Rendered {
+        session::render(self, items, clusters, bibliography, layout)
     }
 }
 
@@ -99,7 +111,12 @@ pub fn render_request(request: &Request) -> Result<Response, String> {
                 .collect()
         })
         .collect();
-    let rendered = processor.render(&items, &clusters, request.bibliography);
+    let layout = Layout {
+        registered: request.registered.clone(),
+        notes: request.notes.clone(),
+        standalone: request.standalone_clusters,
+    };
+    let rendered = processor.render_with(&items, &clusters, request.bibliography, &layout);
     let write = |run: &Run| match request.format {
         Format::Html => html(run),
         Format::Text => plain_text(run),

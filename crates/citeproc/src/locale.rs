@@ -8,10 +8,15 @@ use citationberg::{Date, DateForm, GrammarGender, Locale, LocaleFile, LocalizedT
 use std::collections::HashMap;
 use std::path::Path;
 
-/// A source of CSL locale files (`locales-xx-XX.xml`).
+/// A source of CSL locales: files (`locales-xx-XX.xml`), XML in memory, or
+/// parsed locales (such as hayagriva's bundled ones).
 pub trait LocaleSource {
-    /// The XML of the locale file for `lang`, if there is one.
-    fn locale_xml(&self, lang: &str) -> Option<String>;
+    /// The locale for `lang` (`en-US`), if there is one.
+    fn locale(&self, lang: &str) -> Option<Locale>;
+}
+
+fn parse(xml: &str) -> Option<Locale> {
+    LocaleFile::from_xml(xml).ok().map(Locale::from)
 }
 
 /// Locale files in one folder, as the CSL locales repository lays them out.
@@ -19,20 +24,36 @@ pub trait LocaleSource {
 pub struct LocaleDir(pub std::path::PathBuf);
 
 impl LocaleSource for LocaleDir {
-    fn locale_xml(&self, lang: &str) -> Option<String> {
-        std::fs::read_to_string(self.0.join(format!("locales-{lang}.xml"))).ok()
+    fn locale(&self, lang: &str) -> Option<Locale> {
+        parse(&std::fs::read_to_string(self.0.join(format!("locales-{lang}.xml"))).ok()?)
     }
 }
 
+/// Locale XML by language code.
 impl LocaleSource for HashMap<String, String> {
-    fn locale_xml(&self, lang: &str) -> Option<String> {
-        self.get(lang).cloned()
+    fn locale(&self, lang: &str) -> Option<Locale> {
+        parse(self.get(lang)?)
+    }
+}
+
+/// Parsed locales, found by their `xml:lang`.
+impl LocaleSource for Vec<Locale> {
+    fn locale(&self, lang: &str) -> Option<Locale> {
+        self.iter().find(|l| l.lang.as_ref().is_some_and(|c| c.0 == lang)).cloned()
+    }
+}
+
+/// Several sources, the first that has a language wins (user files before
+/// bundled ones).
+impl LocaleSource for Vec<&dyn LocaleSource> {
+    fn locale(&self, lang: &str) -> Option<Locale> {
+        self.iter().find_map(|s| s.locale(lang))
     }
 }
 
 impl<T: LocaleSource + ?Sized> LocaleSource for &T {
-    fn locale_xml(&self, lang: &str) -> Option<String> {
-        (**self).locale_xml(lang)
+    fn locale(&self, lang: &str) -> Option<Locale> {
+        (**self).locale(lang)
     }
 }
 
@@ -109,10 +130,8 @@ impl Terms {
         files.push("en-US".to_string());
         files.dedup();
         for file in files {
-            if let Some(xml) = source.locale_xml(&file)
-                && let Ok(parsed) = LocaleFile::from_xml(&xml)
-            {
-                chain.push(Locale::from(parsed));
+            if let Some(locale) = source.locale(&file) {
+                chain.push(locale);
             }
         }
         let option = |get: fn(&Locale) -> Option<bool>| chain.iter().find_map(get).unwrap_or(false);

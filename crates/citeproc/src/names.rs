@@ -39,7 +39,7 @@ pub fn render(ctx: &Ctx, names: &Names) -> Rendered {
 fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
     let mut lists: Vec<(String, &[Name])> = Vec::new();
     for variable in &names.variable {
-        let key = variable.to_string();
+        let key = crate::render::name_of(*variable).to_string();
         if ctx.suppressed.borrow().contains(&key) {
             continue;
         }
@@ -341,6 +341,8 @@ fn one_name(
     let initialize_with = if expand == 2 { None } else { options.initialize_with };
     let initialize = options.initialize || expand == 1;
     let given = match initialize_with {
+        // Chinese, Japanese and Korean given names are never initialized.
+        Some(_) if name.is_cjk() => name.given.clone(),
         Some(with) if !ctx.sort_plain_names => {
             initials(&name.given, with, initialize, ctx.shared.initialize_with_hyphen)
         }
@@ -440,8 +442,14 @@ pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> Stri
         let pieces: Vec<&str> = word.split('-').filter(|w| !w.is_empty()).collect();
         let mut rendered = String::new();
         for (k, piece) in pieces.iter().enumerate() {
-            // `Wen-tau`: a lowercase part after a hyphen is dropped.
+            // `Wen-tau`: a lowercase part after a hyphen is dropped where
+            // initials keep their hyphen, and kept as a word where they do
+            // not (`M jun`), as citeproc-js prints them.
             if k > 0 && piece.chars().next().is_some_and(char::is_lowercase) && initialize {
+                if !hyphen {
+                    rendered.push_str(piece);
+                    rendered.push(' ');
+                }
                 continue;
             }
             let single = piece.chars().count() == 1;

@@ -144,9 +144,9 @@ pub fn ordinal(ctx: &Ctx, n: i64, long: bool, gender_of: Option<Term>) -> String
 /// Renders a `cs:number`.
 pub fn render(ctx: &Ctx, number: &citationberg::Number) -> Rendered {
     let variable = Variable::from(number.variable);
-    let name = variable.to_string();
-    let Some(value) = ctx.variable(&name, false) else { return (Run::new(), Called::Empty) };
-    ctx.note_rendered(&name);
+    let name = crate::render::name_of(variable);
+    let Some(value) = ctx.variable(name, false) else { return (Run::new(), Called::Empty) };
+    ctx.note_rendered(name);
     if ctx.mode == Mode::Sort {
         return (vec![Piece::text(sort_key(&value))], Called::Something);
     }
@@ -236,12 +236,15 @@ fn one_range(segment: &str, format: Option<PageRangeFormat>, delimiter: &str) ->
     if p1 != p2 && !p2.is_empty() {
         return format!("{lead}{first}{delimiter}{second}{trail}");
     }
-    // Expand an abbreviated end first: 321-8 → 321-328.
-    let b = if b.len() < a.len() { format!("{}{}", &a[..a.len() - b.len()], b) } else { b };
-    let Some(format) = format.filter(|_| p1.is_empty()) else {
+    // Without a format the range stays as written.
+    let Some(format) = format else {
         return format!("{lead}{p1}{a}{delimiter}{p2}{b}{trail}");
     };
+    // Expand an abbreviated end first: 321-8 → 321-328.
+    let b = if b.len() < a.len() { format!("{}{}", &a[..a.len() - b.len()], b) } else { b };
     let end = abbreviate(&a, &b, format);
+    // A shared prefix is written once when the end is shortened (`S1–12`).
+    let p2 = if p1 == p2 && format != PageRangeFormat::Expanded { "" } else { p2.as_str() };
     format!("{lead}{p1}{a}{delimiter}{p2}{end}{trail}")
 }
 
@@ -255,6 +258,9 @@ fn minimal(a: &str, b: &str, keep: usize) -> String {
 }
 
 fn abbreviate(a: &str, b: &str, format: PageRangeFormat) -> String {
+    if a == b {
+        return b.to_string();
+    }
     let (Ok(x), Ok(_)) = (a.parse::<u64>(), b.parse::<u64>()) else { return b.to_string() };
     match format {
         PageRangeFormat::Expanded => b.to_string(),
@@ -298,6 +304,7 @@ mod tests {
         let cases = [
             ("321-328", Some(Expanded), "321–328"),
             ("321-8", Some(Expanded), "321–328"),
+            ("321-28", None, "321–28"),
             ("321-328", Some(Minimal), "321–8"),
             ("42-45", Some(MinimalTwo), "42–45"),
             ("2787-2816", Some(MinimalTwo), "2787–816"),
@@ -308,7 +315,8 @@ mod tests {
             ("1496-1504", Some(Chicago15), "1496–1504"),
             ("1496-1504", Some(Chicago16), "1496–504"),
             ("12-15, 20-22", None, "12–15, 20–22"),
-            ("e101-e108", Some(Minimal), "e101–e108"),
+            ("e101-e108", Some(Minimal), "e101–8"),
+            ("S1-S12", Some(Chicago15), "S1–12"),
             ("iv-x", None, "iv–x"),
         ];
         for (input, format, expected) in cases {

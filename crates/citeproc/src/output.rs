@@ -23,6 +23,9 @@ pub struct Style {
     pub underline: bool,
     /// Superscript (1) or subscript (2).
     pub align: u8,
+    /// The text is a locale term (not markup: it decides whether a note or
+    /// an entry opening with it is capitalized).
+    pub term: bool,
 }
 
 /// What a piece is.

@@ -13,6 +13,18 @@ use citationberg::{
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 
+/// A variable's CSL name (`container-title`), made once per variable.
+pub fn name_of(variable: impl Into<Variable>) -> &'static str {
+    use std::collections::HashMap;
+    thread_local! {
+        static NAMES: RefCell<HashMap<Variable, &'static str>> = RefCell::new(HashMap::new());
+    }
+    let variable = variable.into();
+    NAMES.with(|names| {
+        *names.borrow_mut().entry(variable).or_insert_with(|| Box::leak(variable.to_string().into_boxed_str()))
+    })
+}
+
 /// What a rendering is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -91,7 +103,7 @@ pub struct Ctx<'a> {
     /// The cite, in citations.
     pub cite: Option<&'a Cite>,
     /// Name options inherited from style and layout.
-    pub name_options: InheritableNameOptions,
+    pub name_options: &'a InheritableNameOptions,
     /// The item's number in the bibliography.
     pub citation_number: Option<usize>,
     /// Disambiguation state.
@@ -300,28 +312,37 @@ impl<'a> Ctx<'a> {
 
     /// Whether a variable has a value, as `variable="…"` tests it.
     pub fn has(&self, variable: Variable) -> bool {
-        let name = variable.to_string();
+        let name = name_of(variable);
         match variable {
-            Variable::Name(_) => self.item.names.contains_key(&name) && !self.suppressed.borrow().contains(&name),
-            Variable::Date(_) => self.item.dates.contains_key(&name) && !self.suppressed.borrow().contains(&name),
-            _ => self.variable(&name, false).is_some(),
+            Variable::Name(_) => self.item.names.contains_key(name) && !self.suppressed.borrow().contains(name),
+            Variable::Date(_) => self.item.dates.contains_key(name) && !self.suppressed.borrow().contains(name),
+            _ => self.variable(name, false).is_some(),
         }
     }
 
     fn text(&self, text: &Text) -> Rendered {
         let (mut run, called) = match &text.target {
             TextTarget::Variable { var, form } => {
-                let name = var.to_string();
+                let name = name_of(*var);
                 let short = *form == LongShortForm::Short;
-                let Some(value) = self.variable(&name, short) else {
+                let Some(value) = self.variable(name, short) else {
                     return (Run::new(), Called::Empty);
                 };
-                self.note_rendered(&name);
+                self.note_rendered(name);
                 let run = match var {
                     Variable::Page(_) => numbers::page_range(self, &value),
                     Variable::Number(NumberVariable::Locator) => {
                         let is_page = self.cite.and_then(|c| c.label).is_none_or(|l| l == Locator::Page);
-                        if is_page { numbers::page_range(self, &value) } else { vec![Piece::text(value.clone())] }
+                        if is_page {
+                            numbers::page_range(self, &value)
+                        } else {
+                            // Other locators take the style's page range
+                            // format when it has one; otherwise as written.
+                            match self.shared.page_range_format {
+                                Some(_) if numbers::is_numeric(&value) => numbers::page_range(self, &value),
+                                _ => vec![Piece::text(value.clone())],
+                            }
+                        }
                     }
                     Variable::Standard(StandardVariable::URL | StandardVariable::DOI) => {
                         vec![Piece::text(value.clone())]
@@ -356,7 +377,9 @@ impl<'a> Ctx<'a> {
             },
             TextTarget::Term { term, form, plural } => {
                 let value = self.term(*term, *form, *plural).unwrap_or_default();
-                (vec![Piece::text(value)], Called::Nothing)
+                let mut piece = Piece::text(value);
+                piece.style.term = true;
+                (vec![piece], Called::Nothing)
             }
             TextTarget::Value { val } => (text::rich(val, self.shared.marks), Called::Nothing),
         };
@@ -400,7 +423,7 @@ impl<'a> Ctx<'a> {
             {
                 (Some("1".to_string()), Term::from(label.variable))
             }
-            _ => (self.variable(&variable.to_string(), false), Term::from(label.variable)),
+            _ => (self.variable(name_of(variable), false), Term::from(label.variable)),
         };
         let Some(value) = value else { return Run::new() };
         let plural = match label.label.plural {
@@ -462,13 +485,13 @@ impl<'a> Ctx<'a> {
             results.extend(vars.iter().map(|v| {
                 let value = match v {
                     Variable::Number(NumberVariable::Locator) => self.cite.and_then(|c| c.locator.clone()),
-                    _ => self.variable(&v.to_string(), false),
+                    _ => self.variable(name_of(*v), false),
                 };
                 value.is_some_and(|s| numbers::is_numeric(&s))
             }));
         }
         if let Some(vars) = &branch.is_uncertain_date {
-            results.extend(vars.iter().map(|v| self.item.dates.get(&v.to_string()).is_some_and(|d| d.circa)));
+            results.extend(vars.iter().map(|v| self.item.dates.get(name_of(*v)).is_some_and(|d| d.circa)));
         }
         if let Some(locators) = &branch.locator {
             let label = self.cite.filter(|c| c.locator.is_some()).map(|c| c.label.unwrap_or(Locator::Page));

@@ -31,6 +31,24 @@ pub struct Request {
     /// `updateItems` with all ids followed by `makeBibliography`).
     #[serde(default = "yes")]
     pub bibliography: bool,
+    /// The ids registered before any citation, in this order: what numbering,
+    /// disambiguation and the bibliography cover. By default every item, the
+    /// cited ones in order of first citation, then the others in item order.
+    /// The CSL test suite registers all its items in input order, only the
+    /// cited ones (`CITATIONS`), or its `BIBENTRIES`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered: Option<Vec<String>>,
+    /// The note number of each cluster, 0 for one in the main text. By default
+    /// cluster `i` is in note `i + 1` for a note style and in the text
+    /// otherwise. The CSL test suite's `CITATIONS` give their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Vec<u32>>,
+    /// Renders each cluster on its own, as citeproc-js's `makeCitationCluster`:
+    /// every cite is a first cite (no ibid, subsequent or near-note), nothing
+    /// carries from one cluster to the next. The CSL test suite's
+    /// `CITATION-ITEMS` are rendered so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub standalone_clusters: bool,
 }
 
 fn yes() -> bool {

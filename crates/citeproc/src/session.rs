@@ -39,21 +39,56 @@ pub struct Rendered {
 }
 
 /// Renders citations and the bibliography of `items`.
-pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>], bibliography: bool) -> Rendered {
+/// How a document is laid out, where the default does not fit.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// The ids registered, in order (what numbering, disambiguation and the
+    /// bibliography cover); by default the cited ones in order of first
+    /// citation, then every other item.
+    pub registered: Option<Vec<String>>,
+    /// Each cluster's note number (0 in the main text); by default cluster
+    /// `i` is in note `i + 1`.
+    pub notes: Option<Vec<u32>>,
+    /// Every cluster on its own: no ibid, no subsequent, nothing carried over.
+    pub standalone: bool,
+}
+
+pub fn render(
+    processor: &Processor,
+    items: &[Item],
+    clusters: &[Vec<CiteInput>],
+    bibliography: bool,
+    layout: &Layout,
+) -> Rendered {
     let index: HashMap<&str, usize> = items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
 
-    // 1. Registration: first cited first, then the rest in item order.
+    // 1. Registration: as asked, or first cited first, then the rest in item
+    //    order.
     let mut order: Vec<usize> = Vec::with_capacity(items.len());
     let mut seen = vec![false; items.len()];
-    for cite in clusters.iter().flatten() {
-        if let Some(&i) = index.get(cite.id.as_str())
-            && !seen[i]
-        {
+    let mut register = |i: usize, order: &mut Vec<usize>| {
+        if !seen[i] {
             seen[i] = true;
             order.push(i);
         }
+    };
+    if let Some(registered) = &layout.registered {
+        for id in registered {
+            if let Some(&i) = index.get(id.as_str()) {
+                register(i, &mut order);
+            }
+        }
     }
-    order.extend((0..items.len()).filter(|&i| !seen[i]));
+    for cite in clusters.iter().flatten() {
+        if let Some(&i) = index.get(cite.id.as_str()) {
+            register(i, &mut order);
+        }
+    }
+    if layout.registered.is_none() {
+        for i in 0..items.len() {
+            register(i, &mut order);
+        }
+    }
 
     // 2. The bibliography's order gives the citation numbers.
     // Names that would be ambiguous as names are expanded first: the
@@ -69,7 +104,7 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
             let keys: Vec<sort::Keys> = items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| sort::keys(processor, sort_spec, item, Some(numbers[i]), &global[i], &names))
+                .map(|(i, item)| sort::keys(processor, sort_spec, item, Some(numbers[i]), &global[i], names))
                 .collect();
             let mut sorted = order.clone();
             sorted.sort_by(|&a, &b| sort::compare(processor, sort_spec, &keys[a], &keys[b]));
@@ -85,7 +120,7 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
     let disamb = crate::disambiguate::run(processor, items, &bib_order, &numbers, &global);
 
     // 4. Citations in document order.
-    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb);
+    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb, layout);
 
     // 5. Bibliography entries.
     let mut entries = Vec::new();
@@ -100,23 +135,35 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
             let year_only = Disambiguation {
                 year_suffix: disamb[i].year_suffix.clone(),
                 givenname_of: global[i].givenname_of.clone(),
+                // (Note styles tell their short notes apart; the list keeps
+                // its own names.)
                 min_names: match disamb[i].add_names {
+                    _ if processor.is_note_style() => 0,
                     0 => 0,
                     added => added + processor.citation_names().et_al_use_first.map_or(0, |n| n as usize),
                 },
                 ..Disambiguation::default()
             };
-            let ctx = processor.ctx(
-                &shared,
-                &items[i],
-                Mode::Bibliography,
-                None,
-                Some(numbers[i]),
-                &year_only,
-                names.clone(),
-            );
-            let (mut run, _) = ctx.elements(&bib.layout.elements, "");
-            output::affix(&mut run, bib.layout.prefix.as_deref(), bib.layout.suffix.as_deref());
+            let ctx = processor.ctx(&shared, &items[i], Mode::Bibliography, None, Some(numbers[i]), &year_only, names);
+            let mut run = match (&bib.second_field_align, bib.layout.elements.split_first()) {
+                // The first field in the margin, the rest beside it, as
+                // citeproc-js writes them.
+                (Some(_), Some((first, rest))) => {
+                    let (mut margin, _) = ctx.elements(std::slice::from_ref(first), "");
+                    let (mut inline, _) = ctx.elements(rest, "");
+                    output::affix(&mut inline, None, bib.layout.suffix.as_deref());
+                    output::affix(&mut margin, bib.layout.prefix.as_deref(), None);
+                    output::block(&mut margin, citationberg::Display::LeftMargin);
+                    output::block(&mut inline, citationberg::Display::RightInline);
+                    margin.extend(inline);
+                    margin
+                }
+                _ => {
+                    let (mut run, _) = ctx.elements(&bib.layout.elements, "");
+                    output::affix(&mut run, bib.layout.prefix.as_deref(), bib.layout.suffix.as_deref());
+                    run
+                }
+            };
             output::format(&mut run, &bib_layout_formatting(bib));
             if let Some(substitute) = &bib.subsequent_author_substitute {
                 // Authors compare by the names shown, et al. aside.
@@ -135,8 +182,8 @@ pub fn render(processor: &Processor, items: &[Item], clusters: &[Vec<CiteInput>]
     Rendered { bibliography: entries, citations }
 }
 
-/// A bibliography entry starts with a capital, as citeproc-js makes it
-/// (`N.d.` for an entry that opens with the no-date term).
+/// An entry or a note that opens with a term starts with a capital, as
+/// citeproc-js makes it (`N.d.`, `Ibid.`); names and values stay as written.
 fn capitalize_first(run: &mut Run) {
     for piece in run.iter_mut() {
         // Names keep their particles as written (`van Gennep`).
@@ -146,8 +193,12 @@ fn capitalize_first(run: &mut Run) {
         if !matches!(piece.kind, Kind::Text | Kind::Open(_)) {
             continue;
         }
+        // The subsequent-author dash opens the entry: nothing to capitalize.
+        if piece.nocase && piece.kind == Kind::Text && !piece.text.trim().is_empty() {
+            return;
+        }
         if let Some((index, c)) = piece.text.char_indices().find(|(_, c)| c.is_alphanumeric()) {
-            if c.is_lowercase() && !piece.nocase {
+            if c.is_lowercase() && !piece.nocase && piece.style.term {
                 let upper: String = c.to_uppercase().collect();
                 piece.text.replace_range(index..index + c.len_utf8(), &upper);
             }
@@ -177,6 +228,7 @@ fn render_citations(
     clusters: &[Vec<CiteInput>],
     numbers: &[usize],
     disamb: &[Disambiguation],
+    layout: &Layout,
 ) -> Vec<Run> {
     let citation = &processor.style.citation;
     let shared = processor.shared();
@@ -189,7 +241,12 @@ fn render_citations(
     let mut previous_cluster_single = false;
     let mut out = Vec::with_capacity(clusters.len());
     for (n, cluster) in clusters.iter().enumerate() {
-        let note = n + 1;
+        let note = layout.notes.as_ref().and_then(|notes| notes.get(n)).map_or(n + 1, |&note| note as usize);
+        if layout.standalone {
+            last_note.clear();
+            first_note.clear();
+            previous = None;
+        }
         // Positions in written order.
         let mut cites: Vec<(usize, &CiteInput, Cite)> = Vec::new();
         for (k, input) in cluster.iter().enumerate() {
@@ -239,7 +296,7 @@ fn render_citations(
         if let Some(sort_spec) = &citation.sort {
             let keys: Vec<sort::Keys> = cites
                 .iter()
-                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], &names))
+                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], names))
                 .collect();
             let mut order: Vec<usize> = (0..cites.len()).collect();
             // Ties keep the bibliography's order, as citeproc-js does.
@@ -260,15 +317,8 @@ fn render_citations(
         // Each cite, with its author remembered for grouping.
         let mut rendered: Vec<(usize, Run, String, bool)> = Vec::new();
         for (i, input, cite) in &cites {
-            let ctx = processor.ctx(
-                &shared,
-                &items[*i],
-                Mode::Citation,
-                Some(cite),
-                Some(numbers[*i]),
-                &disamb[*i],
-                names.clone(),
-            );
+            let ctx =
+                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
             ctx.suppress_author.set(input.suppress_author);
             let (mut run, _) = ctx.elements(&citation.layout.elements, "");
             let author = ctx.author.borrow().clone().unwrap_or_default();
@@ -278,7 +328,11 @@ fn render_citations(
 
             let affixed = input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some();
             if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
+                // The author's own words: never recased.
                 let mut with = crate::text::rich(prefix, &processor.marks);
+                for piece in with.iter_mut() {
+                    piece.nocase = true;
+                }
                 with.extend(run);
                 run = with;
             }
@@ -302,13 +356,19 @@ fn render_citations(
         };
         // The layout's affixes sit inside its formatting (citeproc-js:
         // `<sup>[1]</sup>`).
+        // Only the author's name: without the layout's affixes.
+        let author_only = !cites.is_empty() && cites.iter().all(|(_, input, _)| input.author_only);
         if output::is_empty(&run) && !cites.is_empty() {
             // What citeproc-js prints for a citation the style renders empty.
-            run = vec![Piece::text("[CSL STYLE ERROR: reference with no printed form.]")];
+            let text =
+                if author_only { "[NO_PRINTED_FORM]" } else { "[CSL STYLE ERROR: reference with no printed form.]" };
+            run = vec![Piece::text(text)];
         }
         use citationberg::ToFormatting;
-        output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
-        output::format(&mut run, &citation.layout.to_formatting());
+        if !author_only {
+            output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
+            output::format(&mut run, &citation.layout.to_formatting());
+        }
         processor.tidy(&mut run);
         if processor.is_note_style() {
             // A note starts a sentence.
@@ -400,15 +460,8 @@ fn group_authors(
                 continue;
             }
             let (i, input, cite) = &cites[k];
-            let ctx = processor.ctx(
-                &shared,
-                &items[*i],
-                Mode::Citation,
-                Some(cite),
-                Some(numbers[*i]),
-                &disamb[*i],
-                names.clone(),
-            );
+            let ctx =
+                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
             ctx.suppress_author.set(true);
             let (mut run, _) = ctx.elements(&citation.layout.elements, "");
             if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {

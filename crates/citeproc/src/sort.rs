@@ -28,7 +28,7 @@ pub fn keys(
     sort.keys
         .iter()
         .map(|key| {
-            let mut ctx = processor.ctx(&shared, item, Mode::Sort, None, citation_number, disamb, name_options.clone());
+            let mut ctx = processor.ctx(&shared, item, Mode::Sort, None, citation_number, disamb, name_options);
             let text = match key {
                 SortKey::Variable { variable, .. } => match variable {
                     Variable::Name(name) => {
@@ -53,7 +53,13 @@ pub fn keys(
                     }
                 }
             };
-            let text = text.trim().to_string();
+            // Quotes, apostrophes and brackets do not sort (`D’Souza` after
+            // `Doe`), as citeproc-js prepares its keys.
+            let text: String = text
+                .trim()
+                .chars()
+                .filter(|c| !matches!(c, '\'' | '’' | '‘' | '“' | '”' | '"' | '[' | ']' | '(' | ')'))
+                .collect();
             (!text.is_empty()).then_some(text)
         })
         .collect()

@@ -77,11 +77,12 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
                 // Typographic quotes in the data are quotes, printed with the
                 // locale's marks so that nesting can flip them.
                 flush(&mut text, &mut run, style, nocase);
-                // Their glyph stays as written until nesting flips them.
+                // Their glyph stays as written until a quoted element puts
+                // them one level down (then they take the locale's inner
+                // marks, whatever the data wrote).
                 let kind = match c {
-                    '“' => Kind::Open(false),
                     '”' => Kind::Close(false),
-                    _ => Kind::Open(true),
+                    _ => Kind::Open(false),
                 };
                 let mark = c.to_string();
                 if c == '‘' {
@@ -92,7 +93,7 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
             '’' if single_open && !rest[c.len_utf8()..].chars().next().is_some_and(char::is_alphanumeric) => {
                 flush(&mut text, &mut run, style, nocase);
                 single_open = false;
-                run.push(Piece { text: "’".into(), style, nocase: true, kind: Kind::Close(true) });
+                run.push(Piece { text: "’".into(), style, nocase: true, kind: Kind::Close(false) });
             }
             '\'' => {
                 // A straight apostrophe prints as a typographic one; a leading
@@ -141,16 +142,29 @@ const STOP_WORDS: &[&str] = &[
     "about",
     "above",
     "across",
+    "afore",
     "after",
     "against",
+    "al",
     "along",
+    "alongside",
     "amid",
+    "amidst",
     "among",
+    "amongst",
     "an",
     "and",
+    "anenst",
+    "apropos",
+    "apud",
     "around",
     "as",
+    "aside",
+    "astride",
     "at",
+    "athwart",
+    "atop",
+    "barring",
     "before",
     "behind",
     "below",
@@ -161,19 +175,30 @@ const STOP_WORDS: &[&str] = &[
     "beyond",
     "but",
     "by",
+    "c",
+    "ca",
     "circa",
+    "d'",
+    "de",
     "despite",
     "down",
     "during",
+    "et",
     "except",
     "for",
+    "forenenst",
     "from",
+    "given",
     "in",
     "inside",
     "into",
+    "lest",
     "like",
+    "modulo",
     "near",
+    "next",
     "nor",
+    "notwithstanding",
     "of",
     "off",
     "on",
@@ -182,12 +207,18 @@ const STOP_WORDS: &[&str] = &[
     "out",
     "over",
     "per",
+    "plus",
+    "pro",
+    "qua",
+    "sans",
     "since",
     "so",
     "than",
     "the",
     "through",
+    "thru",
     "throughout",
+    "thruout",
     "till",
     "to",
     "toward",
@@ -198,8 +229,11 @@ const STOP_WORDS: &[&str] = &[
     "unto",
     "up",
     "upon",
+    "v",
+    "van",
     "versus",
     "via",
+    "von",
     "vs",
     "with",
     "within",
@@ -374,6 +408,10 @@ fn title(slots: &mut [Slot]) {
         )
     });
     let hyphen_edge = first_mark.filter(|&i| slots[i].c == '-');
+    // Nor does it capitalize a last stop word after a quote or apostrophe
+    // (`A User’s Guide to`).
+    let last_start = list.last().map_or(0, |w| w.start);
+    let quoted_before_last = slots[..last_start].iter().any(|s| matches!(s.c, '‘' | '’' | '“' | '”' | '"' | '\''));
     for (n, word) in list.into_iter().enumerate() {
         let text: String = slots[word.clone()].iter().map(|s| s.c).collect();
         let locked = slots[word.clone()].iter().all(|s| s.locked);
@@ -392,7 +430,7 @@ fn title(slots: &mut [Slot]) {
                 if boundary || i + 1 == word.end {
                     if start < end {
                         let edge = (n == 0 && part_index == 0)
-                            || (n == last && i + 1 == word.end)
+                            || (n == last && i + 1 == word.end && !quoted_before_last)
                             || (part_index == 0 && after_colon)
                             || (boundary && Some(i) == hyphen_edge);
                         case_title_part(slots, start..end, edge);

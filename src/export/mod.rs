@@ -1,0 +1,90 @@
+//! Exports: each work the book lists, and the book itself, as BibTeX, RIS
+//! and CSL-JSON, so that readers can take references into their own
+//! reference managers.
+//!
+//! The CSL-JSON item is the hub: RIS, and BibTeX for works that did not
+//! come from a `.bib` file, are written from it. A `.bib` entry is offered
+//! as its author wrote it, with the `@string`s and parents it needs.
+//! Nothing here writes markup (that is `render::exports`).
+
+pub mod bibtex;
+pub mod cite_as;
+pub mod csl;
+pub mod ris;
+
+use crate::library::{Library, PartRole, Work};
+
+/// One work in the three formats.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub csl: csl::Item,
+    /// Its BibTeX, in parts: a list's file writes a part shared by several
+    /// works (an `@string`, a `crossref` parent) once.
+    pub bibtex: Vec<Part>,
+    pub ris: String,
+}
+
+/// A piece of BibTeX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// Where it is in the bibliography (file, item); `None` when generated.
+    pub id: Option<(usize, usize)>,
+    pub role: PartRole,
+    pub text: String,
+}
+
+impl Export {
+    /// A work's export; `library` gives the `.bib` source when there is one.
+    pub fn of(work: &Work, library: Option<&Library>) -> Export {
+        let csl = csl::item(&work.entry, work.language.as_deref());
+        let source = library.and_then(|l| l.bibtex_source(work.entry.key()));
+        let bibtex = match source {
+            Some(parts) => parts
+                .into_iter()
+                .map(|p| Part { id: Some(p.id), role: p.role, text: p.text.trim().to_string() })
+                .collect(),
+            None => vec![Part { id: None, role: PartRole::Entry, text: bibtex::entry(&csl).trim().to_string() }],
+        };
+        let ris = ris::record(&csl);
+        Export { csl, bibtex, ris }
+    }
+
+    /// The work's BibTeX, as one text.
+    pub fn bibtex_text(&self) -> String {
+        let parts: Vec<&str> = self.bibtex.iter().map(|p| p.text.as_str()).collect();
+        format!("{}\n", parts.join("\n\n"))
+    }
+
+    /// The work's CSL-JSON: an array of one item, as reference managers
+    /// import it.
+    pub fn json_text(&self) -> String {
+        format!("{}\n", csl::to_json(&[&self.csl]))
+    }
+}
+
+/// A list's works as three files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Files {
+    pub bibtex: String,
+    pub ris: String,
+    pub json: String,
+}
+
+/// The files of a list, its works in list order. In the BibTeX file every
+/// part is written once: `@string`s first, then the entries, then the
+/// parents they inherit from.
+pub fn files(exports: &[&Export]) -> Files {
+    let mut parts: Vec<&Part> = exports.iter().flat_map(|e| &e.bibtex).collect();
+    let mut seen = std::collections::HashSet::new();
+    parts.retain(|p| p.id.is_none_or(|id| seen.insert(id)));
+    // A stable sort keeps list order within each role.
+    parts.sort_by_key(|p| p.role);
+    let bibtex: Vec<&str> = parts.iter().map(|p| p.text.as_str()).collect();
+    let ris: Vec<&str> = exports.iter().map(|e| e.ris.as_str()).collect();
+    let items: Vec<&csl::Item> = exports.iter().map(|e| &e.csl).collect();
+    Files {
+        bibtex: format!("{}\n", bibtex.join("\n\n")),
+        ris: ris.join("\n"),
+        json: format!("{}\n", csl::to_json(&items)),
+    }
+}
