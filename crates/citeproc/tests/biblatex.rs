@@ -141,6 +141,7 @@ fn dates_ranges_and_original_dates() {
         ("@book{a, date = {1988/}}", "issued", json!({"date-parts": [[1988], [0]]})),
         ("@book{a, date = {1950~}}", "issued", json!({"date-parts": [[1950]], "circa": true})),
         ("@book{a, date = {-0044-03-15}}", "issued", json!({"date-parts": [[-45, 3, 15]]})),
+        ("@book{a, date = {2020-21}}", "issued", json!({"date-parts": [[2020, 21]]})),
         ("@book{a, year = 2020, month = jan}", "issued", json!({"date-parts": [[2020, 1]]})),
         ("@book{a, year = 2020, month = {May}, day = 3}", "issued", json!({"date-parts": [[2020, 5, 3]]})),
         ("@book{a, year = {2020}, month = 9}", "issued", json!({"date-parts": [[2020, 9]]})),

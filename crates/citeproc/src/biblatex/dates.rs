@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-/// One end of a range: year, month (13–16 are the seasons), day; 0 where
+/// One end of a range: year, month (21–24 are the seasons), day; 0 where
 /// missing.
 type Parts = [i64; 3];
 
@@ -88,9 +88,11 @@ fn one_end(text: &str, circa: &mut bool) -> Result<Option<Parts>, String> {
     };
     let month: i64 = fields.get(1).map_or(Ok(0), |m| m.parse()).map_err(|_| bad())?;
     let day: i64 = fields.get(2).map_or(Ok(0), |d| d.parse()).map_err(|_| bad())?;
+    // Seasons (21–24) stay as ISO 8601-2 numbers them, which CSL-JSON
+    // readers (pandoc, citeproc-js, ours) take as seasons.
     let month = match month {
         0..=12 if fields.len() < 2 || month > 0 => month,
-        21..=24 if fields.len() == 2 => month - 8,
+        21..=24 if fields.len() == 2 => month,
         _ => return Err(format!("`{text}` is not a date: {month} is not a month")),
     };
     if fields.len() == 3 && !(1..=days_in(month)).contains(&day) {
@@ -209,7 +211,7 @@ mod tests {
             ("2020-01-01/..", json!({"date-parts": [[2020, 1, 1], [0]]})),
             ("1950~", json!({"date-parts": [[1950]], "circa": true})),
             ("2020?", json!({"date-parts": [[2020]]})),
-            ("2020-21", json!({"date-parts": [[2020, 13]]})),
+            ("2020-21", json!({"date-parts": [[2020, 21]]})),
             ("-0044-03-15", json!({"date-parts": [[-45, 3, 15]]})),
             ("2020-05-17T10:00:00", json!({"date-parts": [[2020, 5, 17]]})),
         ];
