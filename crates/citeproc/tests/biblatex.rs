@@ -469,8 +469,8 @@ fn problems_have_places_and_nothing_is_lost_silently() {
             "3:43: good2: kept",
             "4:1: good1: skipped",
             "5:1: bad2: skipped",
-            "6:1: good3: kept",
-            "6:1: good3: kept",
+            "6:24: good3: kept",
+            "6:46: good3: kept",
         ]
     );
     assert_eq!(

@@ -14,18 +14,21 @@ use super::source::Entry;
 use super::terms;
 use serde_json::{Map, Value};
 
+/// Something read otherwise than written, and the field it is in (none for
+/// the entry as a whole).
+pub(crate) type Warning = (Option<String>, String);
+
 /// Converts an entry; `warnings` gets what could not be read as meant
 /// (kept as written).
-pub(crate) fn convert(entry: &Entry, warnings: &mut Vec<String>) -> Value {
+pub(crate) fn convert(entry: &Entry, warnings: &mut Vec<Warning>) -> Value {
     let reader = Reader::new(entry);
     let mut item = Map::new();
     item.insert("id".into(), entry.key.clone().into());
     let (kind, known) = csl_type(&entry.kind, &reader.text_of("entrysubtype"), reader.is_event());
     if !known {
-        warnings.push(format!(
-            "entry `{}`: `@{}` is not a biblatex entry type; it is read as `@misc`",
-            entry.key, entry.kind
-        ));
+        let message =
+            format!("entry `{}`: `@{}` is not a biblatex entry type; it is read as `@misc`", entry.key, entry.kind);
+        warnings.push((None, message));
     }
     item.insert("type".into(), kind.into());
     if let Some(language) = &reader.language {
@@ -324,7 +327,7 @@ impl<'e> Reader<'e> {
         add(item, "director", list("director"));
     }
 
-    fn dates(&self, item: &mut Map<String, Value>, warnings: &mut Vec<String>) {
+    fn dates(&self, item: &mut Map<String, Value>, warnings: &mut Vec<Warning>) {
         for (variable, iso, prefix) in [
             ("issued", "date", ""),
             ("event-date", "eventdate", "event"),
@@ -352,7 +355,8 @@ impl<'e> Reader<'e> {
                     item.insert(variable.into(), date);
                 }
                 Err((kept, why)) => {
-                    warnings.push(format!("entry `{}`: field `{field}`: {why}; it is kept as written", self.entry.key));
+                    let message = format!("entry `{}`: field `{field}`: {why}; it is kept as written", self.entry.key);
+                    warnings.push((Some(field), message));
                     if !kept.is_null() {
                         item.insert(variable.into(), kept);
                     }

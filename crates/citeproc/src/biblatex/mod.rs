@@ -64,30 +64,31 @@ pub fn read_biblatex(src: &str) -> (Vec<Value>, Vec<BibProblem>) {
     let mut items = Vec::with_capacity(entries.len());
     for entry in &entries {
         let mut warnings = Vec::new();
-        let (line, column) = lines.position(src, entry.offset);
+        let place = |offset: usize| lines.position(src, offset);
         // A bug in the reader costs the entry, not the book.
         let converted =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| convert::convert(entry, &mut warnings)));
         match converted {
             Ok(item) => items.push(item),
-            Err(_) => problems.push(BibProblem {
-                line,
-                column,
-                key: Some(entry.key.clone()),
-                message: format!(
-                    "entry `{}` is skipped: the BibLaTeX reader failed on it (please report this)",
-                    entry.key
-                ),
-                skipped: true,
-            }),
+            Err(_) => {
+                let (line, column) = place(entry.offset);
+                problems.push(BibProblem {
+                    line,
+                    column,
+                    key: Some(entry.key.clone()),
+                    message: format!(
+                        "entry `{}` is skipped: the BibLaTeX reader failed on it (please report this)",
+                        entry.key
+                    ),
+                    skipped: true,
+                });
+            }
         }
-        problems.extend(warnings.into_iter().map(|message| BibProblem {
-            line,
-            column,
-            key: Some(entry.key.clone()),
-            message,
-            skipped: false,
-        }));
+        for (field, message) in warnings {
+            let offset = field.and_then(|f| entry.field(&f).map(|f| f.offset)).unwrap_or(entry.offset);
+            let (line, column) = place(offset);
+            problems.push(BibProblem { line, column, key: Some(entry.key.clone()), message, skipped: false });
+        }
     }
     problems.sort_by_key(|p| (p.line, p.column));
     (items, problems)

@@ -15,17 +15,32 @@ pub(crate) struct Entry {
     pub key: String,
     /// Byte offset of the `@`.
     pub offset: usize,
-    /// Field names lowercase, in file order, each once.
-    pub fields: Vec<(String, String)>,
+    /// In file order, each name once.
+    pub fields: Vec<Field>,
+}
+
+/// A field, its value as LaTeX source.
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    /// Lowercase.
+    pub name: String,
+    pub value: String,
+    /// Byte offset of the value in the file (of the `crossref` or `xdata`
+    /// link for an inherited field).
+    pub offset: usize,
 }
 
 impl Entry {
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.field(name).map(|f| f.value.as_str())
+    }
+
+    pub(crate) fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
     }
 
     fn has(&self, name: &str) -> bool {
-        self.fields.iter().any(|(n, _)| n == name)
+        self.field(name).is_some()
     }
 }
 
@@ -132,7 +147,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<BibProblem>) -> Vec<Entry> {
                 );
                 continue;
             }
-            let mut fields: Vec<(String, String)> = Vec::new();
+            let mut fields: Vec<Field> = Vec::new();
             for pair in &raw.fields {
                 let name = pair.key.v.to_ascii_lowercase();
                 let mut undefined = Vec::new();
@@ -147,7 +162,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<BibProblem>) -> Vec<Entry> {
                         false,
                     );
                 }
-                if fields.iter().any(|(n, _)| *n == name) {
+                if fields.iter().any(|f| f.name == name) {
                     report(
                         item.start + pair.key.span.start,
                         Some(&key),
@@ -156,7 +171,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<BibProblem>) -> Vec<Entry> {
                     );
                     continue;
                 }
-                fields.push((name, value));
+                fields.push(Field { name, value, offset: item.start + pair.value.span.start });
             }
             entries.push(Entry { kind: raw.kind.v.to_ascii_lowercase(), key, offset, fields });
         }
@@ -489,24 +504,24 @@ fn resolve(
     }
     let entry = &entries[i];
     let mut result = entry.clone();
-    let links: Vec<(bool, String)> = ["crossref", "xdata"]
+    let links: Vec<(bool, String, usize)> = ["crossref", "xdata"]
         .iter()
-        .filter_map(|f| entry.get(f).map(|v| (*f == "crossref", v)))
-        .flat_map(|(crossref, value)| {
-            super::latex::plain(value)
+        .filter_map(|f| entry.field(f).map(|field| (*f == "crossref", field)))
+        .flat_map(|(crossref, field)| {
+            super::latex::plain(&field.value)
                 .split(',')
                 .map(str::trim)
                 .filter(|k| !k.is_empty())
-                .map(|k| (crossref, k.to_string()))
+                .map(|k| (crossref, k.to_string(), field.offset))
                 .collect::<Vec<_>>()
         })
         .collect();
     path.push(i);
-    for (crossref, parent_key) in links {
+    for (crossref, parent_key, link_offset) in links {
         let field = if crossref { "crossref" } else { "xdata" };
         let Some(p) = find(&parent_key) else {
             report(
-                entry.offset,
+                link_offset,
                 Some(&entry.key),
                 format!("entry `{}`: `{field}` names `{parent_key}`, which is not in the file", entry.key),
                 false,
@@ -515,7 +530,7 @@ fn resolve(
         };
         if path.contains(&p) {
             report(
-                entry.offset,
+                link_offset,
                 Some(&entry.key),
                 format!(
                     "entry `{}`: `{field}` leads back to itself through `{parent_key}`; the link is ignored",
@@ -527,7 +542,7 @@ fn resolve(
         }
         if path.len() > MAX_CHAIN {
             report(
-                entry.offset,
+                link_offset,
                 Some(&entry.key),
                 format!(
                     "entry `{}`: more than {MAX_CHAIN} `crossref`/`xdata` parents in a chain; the link to `{parent_key}` is ignored",
@@ -539,14 +554,15 @@ fn resolve(
         }
         resolve(p, entries, find, done, path, report);
         let parent = done[p].clone().unwrap_or_else(|| entries[p].clone());
-        for (name, value) in &parent.fields {
-            if NOT_INHERITED.contains(&name.as_str()) {
+        for field in &parent.fields {
+            if NOT_INHERITED.contains(&field.name.as_str()) {
                 continue;
             }
-            let targets = if crossref { inherited_as(&parent.kind, &entry.kind, name) } else { vec![name.clone()] };
-            for target in targets {
-                if !result.has(&target) {
-                    result.fields.push((target, value.clone()));
+            let targets =
+                if crossref { inherited_as(&parent.kind, &entry.kind, &field.name) } else { vec![field.name.clone()] };
+            for name in targets {
+                if !result.has(&name) {
+                    result.fields.push(Field { name, value: field.value.clone(), offset: link_offset });
                 }
             }
         }
