@@ -95,6 +95,10 @@ fn name_particles_are_particles() {
         ("Jean de la Fontaine", json!({"family": "Fontaine", "given": "Jean", "dropping-particle": "de la"})),
         ("Drummond de Andrade, Carlos", json!({"family": "Drummond de Andrade", "given": "Carlos"})),
         ("Von Werra, Leandro", json!({"family": "Von Werra", "given": "Leandro"})),
+        (
+            "Eickstedt, Klaus-Valtin von",
+            json!({"family": "Eickstedt", "given": "Klaus-Valtin", "dropping-particle": "von"}),
+        ),
         ("Smith, Jr., John", json!({"family": "Smith", "given": "John", "suffix": "Jr."})),
         (r"Lebr{\'o}n, Federico", json!({"family": "Lebrón", "given": "Federico"})),
         ("{Gemma Team}", json!({"literal": "Gemma Team"})),
@@ -146,6 +150,11 @@ fn dates_ranges_and_original_dates() {
         ("@book{a, year = 2020, month = {May}, day = 3}", "issued", json!({"date-parts": [[2020, 5, 3]]})),
         ("@book{a, year = {2020}, month = 9}", "issued", json!({"date-parts": [[2020, 9]]})),
         ("@book{a, year = {forthcoming}}", "issued", json!({"literal": "forthcoming"})),
+        ("@book{a, year = {1984--1986}}", "issued", json!({"date-parts": [[1984], [1986]]})),
+        ("@periodical{a, year = {1987--}}", "issued", json!({"date-parts": [[1987], [0]]})),
+        ("@book{a, year = 1986, month = {April-May}}", "issued", json!({"date-parts": [[1986, 4], [1986, 5]]})),
+        ("@book{a, year = 1985, month = {Fall}}", "issued", json!({"date-parts": [[1985, 23]]})),
+        (r"@book{a, year = {{\noopsort{1973b}}1973}}", "issued", json!({"date-parts": [[1973]]})),
         ("@book{a, date = 1997, origdate = 1959}", "original-date", json!({"date-parts": [[1959]]})),
         ("@book{a, origyear = 1850}", "original-date", json!({"date-parts": [[1850]]})),
         ("@inproceedings{a, eventdate = {1975}}", "event-date", json!({"date-parts": [[1975]]})),
@@ -313,6 +322,12 @@ fn notes_addenda_and_publication_notices() {
         ("@misc{a, howpublished = {Privately printed}}", "publisher", json!("Privately printed")),
         (r"@book{a, annotation = {A \texttt{book} entry}}", "annote", json!("A book entry")),
         ("@book{a, pubstate = {forthcoming}}", "status", json!("forthcoming")),
+        // A citation in a note is made elsewhere: its keys say what it was.
+        (
+            r"@book{a, note = {Reviewed in \cite[p.~3]{smith2020,doe2021}}}",
+            "note",
+            json!("Reviewed in [smith2020,doe2021]"),
+        ),
     ]);
 }
 
@@ -430,6 +445,15 @@ fn strings_crossrefs_and_csl_json_out() {
     let item = one(src);
     assert_eq!(item["publisher"], "Cambridge University Press; Other");
     assert_eq!(item["issued"], json!({"date-parts": [[1999, 12]]}));
+    // An undefined `@string` (defined in another file, often) reads as its
+    // name, and is reported.
+    let (items, problems) = read_biblatex("@book{a, location = Berlin # { and } # NewYork}");
+    assert_eq!(items[0]["publisher-place"], "Berlin; NewYork");
+    assert_eq!(problems.len(), 2);
+    assert!(
+        problems[0].message.contains("`Berlin` is not a defined `@string`; it is read as its name"),
+        "{problems:?}"
+    );
     // Every item reads as CSL-JSON.
     let read = Item::from_json(&item).unwrap();
     assert_eq!(read.string("publisher"), Some("Cambridge University Press; Other"));

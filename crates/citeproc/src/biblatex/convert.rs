@@ -334,19 +334,21 @@ impl<'e> Reader<'e> {
             ("original-date", "origdate", "orig"),
             ("accessed", "urldate", "url"),
         ] {
-            let (field, result) = if let Some(raw) = self.source(iso) {
-                (iso.to_string(), dates::parse_iso(&raw.replace(['{', '}'], "")))
-            } else if let Some(year) = self.source(&format!("{prefix}year")) {
-                let text = |f: &str| self.source(&format!("{prefix}{f}")).map(latex::plain);
+            // `????` (Beebe's bibliographies) says the part is unknown.
+            let known = |text: String| (!text.chars().all(|c| c == '?')).then_some(text);
+            let (prefix, result) = if let Some(raw) = self.source(iso) {
+                (iso, dates::parse_iso(&raw.replace(['{', '}'], "")))
+            } else if let Some(year) = self.source(&format!("{prefix}year")).map(latex::plain).and_then(known) {
+                let text = |f: &str| self.source(&format!("{prefix}{f}")).map(latex::plain).and_then(known);
                 let (month, day) = (text("month"), text("day"));
                 let end = [text("endyear"), text("endmonth"), text("endday")];
                 let result = dates::parse_parts(
-                    &latex::plain(year),
+                    &year,
                     month.as_deref(),
                     day.as_deref(),
                     [end[0].as_deref(), end[1].as_deref(), end[2].as_deref()],
                 );
-                (format!("{prefix}year"), result)
+                (prefix, result)
             } else {
                 continue;
             };
@@ -354,9 +356,9 @@ impl<'e> Reader<'e> {
                 Ok(date) => {
                     item.insert(variable.into(), date);
                 }
-                Err((kept, why)) => {
-                    let message = format!("entry `{}`: field `{field}`: {why}; it is kept as written", self.entry.key);
-                    warnings.push((Some(field), message));
+                Err(dates::Partial { kept, part, why }) => {
+                    let field = format!("{prefix}{part}");
+                    warnings.push((Some(field.clone()), format!("entry `{}`: field `{field}`: {why}", self.entry.key)));
                     if !kept.is_null() {
                         item.insert(variable.into(), kept);
                     }

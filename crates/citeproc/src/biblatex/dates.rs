@@ -9,11 +9,23 @@ use serde_json::{Value, json};
 /// missing.
 type Parts = [i64; 3];
 
-/// Reads a biblatex date field. `Err` carries the literal date and why it
-/// is not a date.
-pub(crate) fn parse_iso(raw: &str) -> Result<Value, (Value, String)> {
+/// A date read only in part: what is kept, the field at fault (`month`,
+/// `day`, or `""` for the date field itself) and why.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Partial {
+    pub kept: Value,
+    pub part: &'static str,
+    pub why: String,
+}
+
+fn partial(kept: Value, part: &'static str, why: String) -> Partial {
+    Partial { kept, part, why }
+}
+
+/// Reads a biblatex date field; what is not a date is kept as a literal.
+pub(crate) fn parse_iso(raw: &str) -> Result<Value, Partial> {
     let text = raw.trim();
-    let literal = || json!({ "literal": text });
+    let literal = |why: String| partial(json!({ "literal": text }), "", format!("{why}; it is kept as written"));
     let (start, end) = match text.split_once('/') {
         Some((start, end)) => (start.trim(), Some(end.trim())),
         None => (text, None),
@@ -21,8 +33,8 @@ pub(crate) fn parse_iso(raw: &str) -> Result<Value, (Value, String)> {
     let mut circa = false;
     let start = match one_end(start, &mut circa) {
         Ok(Some(parts)) => parts,
-        Ok(None) => return Err((literal(), format!("`{text}` has no start (an open start cannot be written in CSL)"))),
-        Err(why) => return Err((literal(), why)),
+        Ok(None) => return Err(literal(format!("`{text}` has no start (an open start cannot be written in CSL)"))),
+        Err(why) => return Err(literal(why)),
     };
     let mut ranges = vec![trimmed(start)];
     match end.map(|end| one_end(end, &mut circa)) {
@@ -30,7 +42,7 @@ pub(crate) fn parse_iso(raw: &str) -> Result<Value, (Value, String)> {
         // `1988/` or `1988/..`: an open range, as CSL-JSON writes one.
         Some(Ok(None)) => ranges.push(json!([0])),
         Some(Ok(Some(end))) => ranges.push(trimmed(end)),
-        Some(Err(why)) => return Err((literal(), why)),
+        Some(Err(why)) => return Err(literal(why)),
     }
     let mut date = json!({ "date-parts": ranges });
     if circa {
@@ -111,50 +123,126 @@ fn days_in(month: i64) -> i64 {
 }
 
 /// Reads BibTeX's separate fields (`year`, `month`, `day`, and biblatex's
-/// `endyear`…). A year that is not a number is kept as a literal; a month
-/// may be a number or an English name, whole or cut to three letters.
+/// `endyear`…). A year may be a range (`1984--1986`, `1987--`); a year that
+/// is not a number is kept as a literal. A month may be a number, an
+/// English name whole or cut to three letters, a season, or a range of
+/// them (`April-May`).
 pub(crate) fn parse_parts(
     year: &str,
     month: Option<&str>,
     day: Option<&str>,
     end: [Option<&str>; 3],
-) -> Result<Value, (Value, String)> {
+) -> Result<Value, Partial> {
     let year_text = year.trim();
-    let literal = || json!({ "literal": year_text });
-    let Some(year) = year_number(year_text) else {
+    let Some((year, year_end)) = year_range(year_text) else {
         return if year_text.is_empty() {
-            Err((Value::Null, "the year is empty".to_string()))
+            Err(partial(Value::Null, "year", "the year is empty".to_string()))
         } else {
             // `c. 1900`, `2020a`, `forthcoming`: printed as written, which
             // is what the author meant; not a problem worth a warning.
-            Ok(literal())
+            Ok(json!({ "literal": year_text }))
         };
     };
-    let month = match month.map(str::trim).filter(|m| !m.is_empty()) {
-        None => 0,
-        Some(m) => match month_number(m) {
-            Some(n) => n,
-            None => return Err((literal(), format!("`{m}` is not a month (write 1-12 or jan-dec)"))),
+    let with_end = |start: Parts| -> Value {
+        let mut ranges = vec![trimmed(start)];
+        match year_end {
+            Some(Some(end_year)) => ranges.push(trimmed([end_year, 0, 0])),
+            Some(None) => ranges.push(json!([0])),
+            None => {}
+        }
+        json!({ "date-parts": ranges })
+    };
+    let mut day = day;
+    let (month, month_end) = match month.map(str::trim).filter(|m| !m.is_empty()) {
+        None => (0, None),
+        Some(m) => match month_range(m) {
+            Some(months) => months,
+            // `oct # "~10"`: BibTeX files put the day in the month.
+            None if day.is_none() && month_and_day(m).is_some() => {
+                let (month, day_text) = month_and_day(m).unwrap_or_default();
+                day = Some(day_text);
+                (month, None)
+            }
+            None => {
+                let why = format!("`{m}` is not a month (write 1-12, jan-dec or a season); the year is kept");
+                return Err(partial(with_end([year, 0, 0]), "month", why));
+            }
         },
     };
-    let day = match day.map(str::trim).filter(|d| !d.is_empty()) {
-        None => 0,
-        Some(d) => match d.parse::<i64>() {
-            Ok(n) if month > 0 && (1..=days_in(month)).contains(&n) => n,
-            _ => return Err((trimmed_json([year, month, 0]), format!("`{d}` is not a day"))),
+    let valid_day = |d: &str| {
+        d.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=12).contains(&month) && month_end.is_none() && (1..=days_in(month)).contains(n))
+    };
+    let (day, day_end) = match day.map(str::trim).filter(|d| !d.is_empty()) {
+        None => (0, None),
+        Some(d) => match valid_day(d) {
+            Some(n) => (n, None),
+            // `8--9`: a range of days.
+            None => match d
+                .split_once(['-', '–', '—', '/'])
+                .map(|(a, b)| (valid_day(a), valid_day(b.trim_start_matches(['-', '–']))))
+            {
+                Some((Some(a), Some(b))) => (a, Some(b)),
+                _ => {
+                    let why = format!("`{d}` is not a day; the year and month are kept");
+                    return Err(partial(with_end([year, month, 0]), "day", why));
+                }
+            },
         },
     };
-    let mut ranges = vec![trimmed([year, month, day])];
+    if let Some(day_end) = day_end.filter(|_| year_end.is_none()) {
+        return Ok(json!({ "date-parts": [trimmed([year, month, day]), trimmed([year, month, day_end])] }));
+    }
     if let Some(end_year) = end[0].and_then(|y| year_number(y.trim())) {
         let end_month = end[1].and_then(month_number).unwrap_or(0);
         let end_day = end[2].and_then(|d| d.trim().parse().ok()).filter(|_| end_month > 0).unwrap_or(0);
-        ranges.push(trimmed([end_year, end_month, end_day]));
+        return Ok(json!({ "date-parts": [trimmed([year, month, day]), trimmed([end_year, end_month, end_day])] }));
     }
-    Ok(json!({ "date-parts": ranges }))
+    if let Some(month_end) = month_end {
+        let end_year = year_end.flatten().unwrap_or(year);
+        return Ok(json!({ "date-parts": [trimmed([year, month, 0]), trimmed([end_year, month_end, 0])] }));
+    }
+    Ok(with_end([year, month, day]))
 }
 
-fn trimmed_json(parts: Parts) -> Value {
-    json!({ "date-parts": [trimmed(parts)] })
+/// A year, or a range of years: the end is `Some(None)` when open
+/// (`1987--`).
+fn year_range(text: &str) -> Option<(i64, Option<Option<i64>>)> {
+    if let Some(year) = year_number(text) {
+        return Some((year, None));
+    }
+    let at = text.char_indices().skip(1).find(|(_, c)| matches!(c, '-' | '–' | '—' | '/'))?.0;
+    let start = year_number(text[..at].trim())?;
+    let rest = text[at..].trim_start_matches(['-', '–', '—', '/']).trim();
+    if rest.is_empty() {
+        return Some((start, Some(None)));
+    }
+    Some((start, Some(Some(year_number(rest)?))))
+}
+
+/// A month and a day in one field, either way round (`October 10`,
+/// `10~oct`).
+fn month_and_day(text: &str) -> Option<(i64, &str)> {
+    let (a, b) = text.split_once(|c: char| c.is_whitespace() || c == '\u{a0}')?;
+    let b = b.trim();
+    let is_day = |t: &str| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+    match (month_number(a), month_number(b)) {
+        (Some(month), _) if is_day(b) => Some((month, b)),
+        (_, Some(month)) if is_day(a) => Some((month, a)),
+        _ => None,
+    }
+}
+
+/// A month, or a range of months (`April-May`, `jun--aug`).
+fn month_range(text: &str) -> Option<(i64, Option<i64>)> {
+    if let Some(month) = month_number(text) {
+        return Some((month, None));
+    }
+    let (start, end) = text.split_once(['-', '–', '—', '/'])?;
+    let end = end.trim_start_matches(['-', '–', '—', '/']);
+    Some((month_number(start)?, Some(month_number(end)?)))
 }
 
 fn year_number(text: &str) -> Option<i64> {
@@ -190,6 +278,14 @@ pub(crate) fn month_number(text: &str) -> Option<i64> {
         "december",
     ];
     let lower = text.to_lowercase();
+    // Seasons, as ISO 8601-2 numbers them.
+    match lower.as_str() {
+        "spring" => return Some(21),
+        "summer" => return Some(22),
+        "autumn" | "fall" => return Some(23),
+        "winter" => return Some(24),
+        _ => {}
+    }
     if lower.len() < 3 {
         return None;
     }
@@ -219,9 +315,9 @@ mod tests {
             assert_eq!(parse_iso(input), Ok(expected), "{input}");
         }
         for bad in ["2020-13", "2020-02-30", "May 2020", "../1990", "2020-1-1-1"] {
-            let (literal, why) = parse_iso(bad).expect_err(bad);
-            assert_eq!(literal, json!({"literal": bad}));
-            assert!(!why.is_empty());
+            let Partial { kept, part, why } = parse_iso(bad).expect_err(bad);
+            assert_eq!((kept, part), (json!({"literal": bad}), ""));
+            assert!(why.ends_with("it is kept as written"), "{why}");
         }
     }
 
@@ -237,7 +333,28 @@ mod tests {
             parse_parts("1885", None, None, [Some("1888"), None, None]),
             Ok(json!({"date-parts": [[1885], [1888]]}))
         );
-        assert!(parse_parts("2020", Some("13"), None, none).is_err());
-        assert!(parse_parts("2020", Some("jan"), Some("32"), none).is_err());
+        assert_eq!(parse_parts("1984--1986", None, None, none), Ok(json!({"date-parts": [[1984], [1986]]})));
+        assert_eq!(parse_parts("1987–", None, None, none), Ok(json!({"date-parts": [[1987], [0]]})));
+        assert_eq!(
+            parse_parts("1986", Some("April–May"), None, none),
+            Ok(json!({"date-parts": [[1986, 4], [1986, 5]]}))
+        );
+        assert_eq!(parse_parts("1985", Some("Fall"), None, none), Ok(json!({"date-parts": [[1985, 23]]})));
+        assert_eq!(parse_parts("1988", Some("October 10"), None, none), Ok(json!({"date-parts": [[1988, 10, 10]]})));
+        assert_eq!(parse_parts("1988", Some("10\u{a0}Oct"), None, none), Ok(json!({"date-parts": [[1988, 10, 10]]})));
+        assert_eq!(
+            parse_parts("1987", Some("6"), Some("8--9"), none),
+            Ok(json!({"date-parts": [[1987, 6, 8], [1987, 6, 9]]}))
+        );
+        assert_eq!(
+            parse_parts("2020", Some("13"), None, none),
+            Err(partial(
+                json!({"date-parts": [[2020]]}),
+                "month",
+                "`13` is not a month (write 1-12, jan-dec or a season); the year is kept".into()
+            ))
+        );
+        let bad_day = parse_parts("2020", Some("jan"), Some("32"), none).expect_err("day 32");
+        assert_eq!((bad_day.kept, bad_day.part), (json!({"date-parts": [[2020, 1]]}), "day"));
     }
 }

@@ -350,16 +350,25 @@ impl Parser {
             "relax" | "nobreak" | "noindent" | "protect" | "unskip" | "ignorespaces" | "allowbreak" | "hskip"
             | "nopagebreak" | "xspace" | "smallskip" | "medskip" | "bigskip" | "normalsize" | "small"
             | "footnotesize" | "scriptsize" | "tiny" | "large" | "Large" | "LARGE" | "huge" | "Huge" => {}
-            "cite" | "citet" | "citep" | "autocite" | "textcite" | "parencite" | "citeauthor" | "citeyear" | "ref"
-            | "label" | "index" | "footnote" => {
-                // What they print is not in the field: keep their text so
-                // nothing silently disappears.
+            "cite" | "citet" | "citep" | "autocite" | "textcite" | "parencite" | "citeauthor" | "citeyear"
+            | "nocite" | "ref" => {
+                // What they print is made elsewhere: the keys, in brackets,
+                // say what was cited rather than nothing.
                 self.skip_optional_argument();
                 self.skip_optional_argument();
-                let inner = self.argument(depth);
-                if !matches!(name.as_str(), "label" | "index") {
-                    append(out, inner);
+                let keys = self.raw_argument();
+                if name != "nocite" && !keys.trim().is_empty() {
+                    push_text(out, &format!("[{}]", keys.trim()));
                 }
+            }
+            "footnote" => {
+                let inner = self.argument(depth);
+                append(out, inner);
+            }
+            "label" | "index" | "noopsort" | "SortNoop" | "sortnoop" | "noop" => {
+                // Prints nothing: `\noopsort{1973b}` only sorts (BibTeX's
+                // trick, defined in the file's `@preamble`).
+                self.raw_argument();
             }
             _ => {
                 // Unknown: its name goes, its arguments stay, as text.
@@ -500,8 +509,8 @@ fn symbol_of(name: &str) -> Option<&'static str> {
         "textperthousand" => "‰",
         "textmu" => "µ",
         "ldots" | "dots" | "textellipsis" => "…",
-        "textendash" => "–",
-        "textemdash" => "—",
+        "textendash" | "endash" => "–",
+        "textemdash" | "emdash" => "—",
         "textquoteleft" => "‘",
         "textquoteright" => "’",
         "textquotedblleft" => "“",

@@ -77,7 +77,16 @@ fn atom(chars: &[char], at: &mut usize, depth: usize) -> Vec<Inline> {
             if depth >= MAX_DEPTH {
                 return Vec::new();
             }
-            sequence(chars, at, depth + 1, true)
+            // Spaces at the ends of a group print nothing (`^{i \pi }`).
+            let mut inner = sequence(chars, at, depth + 1, true);
+            if let Some(Inline::Text(text)) = inner.first_mut() {
+                *text = text.trim_start().to_string();
+            }
+            if let Some(Inline::Text(text)) = inner.last_mut() {
+                *text = text.trim_end().to_string();
+            }
+            inner.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
+            inner
         }
         Some('\\') => {
             *at += 1;
@@ -117,6 +126,12 @@ fn command(chars: &[char], at: &mut usize, depth: usize, out: &mut Vec<Inline>) 
     let name: String = chars[start..*at].iter().collect();
     if let Some(symbol) = symbol(&name) {
         push_text(out, symbol);
+        // An operator name (`\log n`) keeps its space before what follows.
+        if symbol.chars().all(|c| c.is_ascii_alphabetic())
+            && chars.get(*at).is_some_and(|c| c.is_alphanumeric() || *c == '\\')
+        {
+            push_text(out, " ");
+        }
         return;
     }
     match name.as_str() {
@@ -142,7 +157,8 @@ fn command(chars: &[char], at: &mut usize, depth: usize, out: &mut Vec<Inline>) 
             push_text(out, "√");
             extend(out, inner);
         }
-        "left" | "right" | "big" | "Big" | "bigg" | "Bigg" | "displaystyle" | "textstyle" | "limits" => {}
+        "left" | "right" | "big" | "Big" | "bigg" | "Bigg" | "displaystyle" | "textstyle" | "limits" | "rm" | "it"
+        | "bf" | "sf" | "tt" | "cal" | "mit" | "sl" | "em" | "nolimits" => {}
         _ => push_text(out, &name),
     }
 }
@@ -293,6 +309,9 @@ mod tests {
             (r"\frac{1}{2}", "1/2"),
             (r"\unknownsymbol x", "unknownsymbol x"),
             ("^", ""),
+            (r"{\rm GL}(2) \times {\rm GL}(3)", "GL(2) × GL(3)"),
+            (r"e^{i \pi } = -1", "e<sup>i π</sup> = -1"),
+            (r"O(n \log n / \! \log\log n)", "O(n log n / log log n)"),
         ];
         for (input, expected) in cases {
             assert_eq!(markup(&parse(input), false), expected, "{input}");

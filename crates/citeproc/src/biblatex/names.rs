@@ -108,7 +108,17 @@ fn parse_name(raw: &str, options: NameOptions) -> Option<Map<String, Value>> {
             // capitalised word: `Drummond de Andrade` is one family name.
             let particle_len =
                 words.iter().take_while(|w| is_lowercase_word(w)).count().min(words.len().saturating_sub(1));
-            (first, words[..particle_len].to_vec(), words[particle_len..].to_vec(), suffix)
+            let mut first = first;
+            let mut particle = words[..particle_len].to_vec();
+            if particle.is_empty() {
+                // `Eickstedt, Klaus-Valtin von`: a particle written after
+                // the given name, as citeproc-js and pandoc read it.
+                let trailing = first.iter().rev().take_while(|w| is_lowercase_word(w)).count();
+                if trailing > 0 && trailing < first.len() {
+                    particle = first.split_off(first.len() - trailing);
+                }
+            }
+            (first, particle, words[particle_len..].to_vec(), suffix)
         }
     };
     let text = |words: &[&str]| super::latex::plain(&words.join(" "));
@@ -295,6 +305,14 @@ mod tests {
             ("J.~R.~R. Tolkien", json!({"family": "Tolkien", "given": "J. R. R."})),
             ("First {von Last}", json!({"family": "von Last", "given": "First"})),
             ("Von Werra, Leandro", json!({"family": "Von Werra", "given": "Leandro"})),
+            (
+                "Eickstedt, Klaus-Valtin von",
+                json!({"family": "Eickstedt", "given": "Klaus-Valtin", "dropping-particle": "von"}),
+            ),
+            (
+                "Matsakis, Nicholas E. (nicholas)",
+                json!({"family": "Matsakis", "given": "Nicholas E.", "dropping-particle": "(nicholas)"}),
+            ),
             (
                 "family=Vries, given=Hugo, prefix=de, useprefix=true",
                 json!({"family": "Vries", "given": "Hugo", "non-dropping-particle": "de"}),

@@ -119,7 +119,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<BibProblem>) -> Vec<Entry> {
                 report(
                     item.start + pair.value.span.start,
                     None,
-                    format!("`@string` `{}` uses `{name}`, which is not defined; it is read as empty", pair.key.v),
+                    format!("`@string` `{}` uses `{name}`, which is not defined; it is read as its name", pair.key.v),
                     false,
                 );
             }
@@ -157,7 +157,7 @@ pub(crate) fn read(text: &str, problems: &mut Vec<BibProblem>) -> Vec<Entry> {
                         item.start + pair.value.span.start,
                         Some(&key),
                         format!(
-                            "entry `{key}`: `{macro_name}` is not a defined `@string`; it is read as empty (write `{{{macro_name}}}` for the word itself)"
+                            "entry `{key}`: `{macro_name}` is not a defined `@string`; it is read as its name (define it, or write `{{{macro_name}}}` for the word itself)"
                         ),
                         false,
                     );
@@ -203,6 +203,9 @@ fn predefined_strings() -> HashMap<String, String> {
     .collect()
 }
 
+/// A field's value with `@string`s substituted. An undefined one reads as
+/// its own name, as pandoc reads it (BibTeX prints nothing), so that
+/// strings defined in another file still say something.
 fn substitute(
     chunks: &[biblatex::Spanned<RawChunk>],
     strings: &HashMap<String, String>,
@@ -214,7 +217,10 @@ fn substitute(
             RawChunk::Normal(text) => out.push_str(text),
             RawChunk::Abbreviation(name) => match strings.get(&name.to_lowercase()) {
                 Some(value) => out.push_str(value),
-                None => undefined.push(name.to_string()),
+                None => {
+                    out.push_str(name);
+                    undefined.push(name.to_string());
+                }
             },
         }
     }
@@ -661,7 +667,7 @@ mod tests {
         );
         assert!(problems[0].message.contains("is not closed"), "{}", problems[0].message);
         assert!(problems[1].message.contains("a `,` is missing"), "{}", problems[1].message);
-        assert_eq!(entries[2].get("journal"), Some(""));
+        assert_eq!(entries[2].get("journal"), Some("nowhere"));
     }
 
     #[test]
