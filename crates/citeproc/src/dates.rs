@@ -59,7 +59,29 @@ pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
     let Some(value) = ctx.item.dates.get(key) else { return (Run::new(), Called::Empty) };
     ctx.note_rendered(key);
     if ctx.mode == Mode::Sort {
-        return (vec![Piece::text(sort_key(value))], Called::Something);
+        // A macro's date sorts by the parts it prints (a year-only date by
+        // its year), as citeproc-js sorts.
+        let (month, day) = match date.form {
+            Some(_) => {
+                let parts = date.parts.unwrap_or_default();
+                (parts.has_month(), parts.has_day())
+            }
+            None => (
+                date.date_part.iter().any(|p| p.name == DatePartName::Month),
+                date.date_part.iter().any(|p| p.name == DatePartName::Day),
+            ),
+        };
+        let keep = |mut p: [i32; 3]| {
+            if !month {
+                p[1] = 0;
+            }
+            if !day {
+                p[2] = 0;
+            }
+            p
+        };
+        let shown = DateValue { start: keep(value.start), end: value.end.map(keep), ..value.clone() };
+        return (vec![Piece::text(sort_key(&shown))], Called::Something);
     }
     if let Some(literal) = value.literal.as_ref().filter(|_| !value.has_year()) {
         let mut run = crate::text::rich(literal, ctx.shared.marks);
@@ -223,9 +245,9 @@ fn part_text(ctx: &Ctx, part: &Part, value: [i32; 3], date: &DateValue) -> Run {
                 return Run::new();
             }
             let mut text = if year < 0 {
-                format!("{}{}", -year, ctx.term(Term::Other(OtherTerm::Bc), TermForm::Long, false).unwrap_or_default())
+                format!("{} {}", -year, ctx.term(Term::Other(OtherTerm::Bc), TermForm::Long, false).unwrap_or_default())
             } else if year < 1000 {
-                format!("{year}{}", ctx.term(Term::Other(OtherTerm::Ad), TermForm::Long, false).unwrap_or_default())
+                format!("{year} {}", ctx.term(Term::Other(OtherTerm::Ad), TermForm::Long, false).unwrap_or_default())
             } else {
                 match form {
                     LongShortForm::Long => year.to_string(),

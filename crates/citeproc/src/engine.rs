@@ -23,6 +23,8 @@ pub struct Processor {
     bib_names: InheritableNameOptions,
     /// Whether the style asks for any disambiguation at all.
     pub(crate) disambiguates: bool,
+    /// Whether the citation tests `disambiguate="true"`.
+    pub(crate) has_condition: bool,
 }
 
 /// Why a style could not be used.
@@ -96,11 +98,23 @@ impl Processor {
             None => style.settings.options.clone(),
         };
         let citation = &style.citation;
+        let condition = tests_disambiguate(&citation.layout.elements, &macros, 0);
         let disambiguates = citation.disambiguate_add_names
             || citation.disambiguate_add_givenname
             || citation.disambiguate_add_year_suffix
-            || tests_disambiguate(&citation.layout.elements, &macros, 0);
-        Processor { style, terms, marks, macros, explicit_year_suffix, collator, cite_names, bib_names, disambiguates }
+            || condition;
+        Processor {
+            style,
+            terms,
+            marks,
+            macros,
+            explicit_year_suffix,
+            collator,
+            cite_names,
+            bib_names,
+            disambiguates,
+            has_condition: condition,
+        }
     }
 
     /// Whether the style is a note style.

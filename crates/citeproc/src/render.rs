@@ -5,7 +5,9 @@ use crate::item::Item;
 use crate::locale::Terms;
 use crate::output::{self, Marks, Piece, Run};
 use crate::{dates, names, numbers, text};
-use citationberg::taxonomy::{Kind, Locator, NumberOrPageVariable, NumberVariable, StandardVariable, Term, Variable};
+use citationberg::taxonomy::{
+    Kind, Locator, NumberOrPageVariable, NumberVariable, OtherTerm, StandardVariable, Term, Variable,
+};
 use citationberg::{
     Choose, ChooseBranch, CslMacro, Group, InheritableNameOptions, Label, LabelPluralize, LayoutRenderingElement,
     LongShortForm, PageRangeFormat, TermForm, TestPosition, Text, TextTarget, ToAffixes, ToFormatting,
@@ -182,7 +184,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The children of the branch a `cs:choose` takes.
-    fn branch<'c>(&self, choose: &'c Choose) -> Option<&'c [LayoutRenderingElement]> {
+    pub(crate) fn branch<'c>(&self, choose: &'c Choose) -> Option<&'c [LayoutRenderingElement]> {
         for branch in choose.branches() {
             if self.test(branch) {
                 return Some(&branch.children);
@@ -378,7 +380,9 @@ impl<'a> Ctx<'a> {
             TextTarget::Term { term, form, plural } => {
                 let value = self.term(*term, *form, *plural).unwrap_or_default();
                 let mut piece = Piece::text(value);
-                piece.style.term = true;
+                // A term whose case the style sets (`ibid` in lowercase) is
+                // not capitalized at the start of a note.
+                piece.style.term = text.text_case.is_none();
                 (vec![piece], Called::Nothing)
             }
             TextTarget::Value { val } => (text::rich(val, self.shared.marks), Called::Nothing),
@@ -433,7 +437,14 @@ impl<'a> Ctx<'a> {
                 if variable.is_number_of_variable() {
                     value.trim().parse::<i64>().is_ok_and(|n| n != 1)
                 } else {
-                    numbers::is_plural(&value)
+                    // `213 and 235`, `213 et 235`: the locale's `and` joins
+                    // numbers too.
+                    let and = self.term(Term::Other(OtherTerm::And), TermForm::Long, false).unwrap_or_default();
+                    let mut joined = value.replace(" and ", " & ");
+                    if !and.is_empty() {
+                        joined = joined.replace(&format!(" {and} "), " & ");
+                    }
+                    numbers::is_plural(&joined)
                 }
             }
         };

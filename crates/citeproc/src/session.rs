@@ -337,7 +337,13 @@ fn render_citations(
                 run = with;
             }
             if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
-                run.extend(crate::text::rich(suffix, &processor.marks));
+                // The author's own words: never recased, and their comma
+                // stays outside a closing quote.
+                let mut words = crate::text::rich(suffix, &processor.marks);
+                for piece in words.iter_mut() {
+                    piece.nocase = true;
+                }
+                run.extend(words);
             }
             rendered.push((*i, run, output::plain(&author), affixed));
         }
@@ -440,6 +446,15 @@ fn group_authors(
     // Groups keep the order of their first cite.
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (k, r) in rendered.iter().enumerate() {
+        // A cite that prints no author joins the group before it
+        // (citeproc-js: `Knuth, 1986c, n.d.-a`).
+        if r.2.is_empty()
+            && collapse
+            && let Some(last) = groups.last_mut()
+        {
+            last.push(k);
+            continue;
+        }
         match groups.iter_mut().find(|g| !r.2.is_empty() && rendered[g[0]].2 == r.2) {
             Some(group) => group.push(k),
             None => groups.push(vec![k]),
