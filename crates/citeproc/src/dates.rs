@@ -245,9 +245,9 @@ fn part_text(ctx: &Ctx, part: &Part, value: [i32; 3], date: &DateValue) -> Run {
                 return Run::new();
             }
             let mut text = if year < 0 {
-                format!("{}{}", -year, ctx.term(Term::Other(OtherTerm::Bc), TermForm::Long, false).unwrap_or_default())
+                format!("{} {}", -year, ctx.term(Term::Other(OtherTerm::Bc), TermForm::Long, false).unwrap_or_default())
             } else if year < 1000 {
-                format!("{year}{}", ctx.term(Term::Other(OtherTerm::Ad), TermForm::Long, false).unwrap_or_default())
+                format!("{year} {}", ctx.term(Term::Other(OtherTerm::Ad), TermForm::Long, false).unwrap_or_default())
             } else {
                 match form {
                     LongShortForm::Long => year.to_string(),

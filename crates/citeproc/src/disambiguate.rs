@@ -69,6 +69,7 @@ pub fn run(
 
     let mut suffix_groups: Vec<Vec<usize>> = Vec::new();
     for group in groups {
+        let original = group.clone();
         let mut pending = vec![group];
         // 1. Given names for the names that share a family name with another
         //    member's name in the same place: initials where they differ,
@@ -120,10 +121,12 @@ pub fn run(
             next.extend(split(&group, &state));
         }
         pending = next;
-        // What did not tell a cite apart is undone (citeproc-js shows more
-        // names or given names only where they help).
-        for group in &pending {
-            for &i in group {
+        // When nothing told any of the cites apart, what was added is undone
+        // (citeproc-js shows more names or given names only where they
+        // help); where some were told apart, the rest keep what they needed
+        // to differ from those.
+        if pending.len() == 1 && pending[0].len() == original.len() {
+            for &i in &original {
                 state[i].add_names = 0;
                 state[i].givenname_of = global[i].givenname_of.clone();
             }

@@ -230,6 +230,8 @@ fn read_name(value: &Value) -> Option<Name> {
 fn number_of(value: &Value) -> Option<i32> {
     match value {
         Value::Number(n) => n.as_i64().map(|n| n as i32),
+        // An empty part is a missing one (`["2000", "", ""]`).
+        Value::String(s) if s.trim().is_empty() => Some(0),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }

@@ -23,6 +23,7 @@
 //! assert_eq!(scholar_citeproc::html(&out.bibliography[0].1), "Doe, Jane. A book.");
 //! ```
 
+pub mod biblatex;
 mod dates;
 mod disambiguate;
 mod engine;

@@ -450,45 +450,69 @@ fn join_words(words: &[&str]) -> String {
 }
 
 /// `John Ronald` → `J. R.`; `Jean-Paul` → `J.-P.`. With `initialize="false"`
-/// only names already given as initials are normalized.
+/// only names already given as initials are normalized. As citeproc-js
+/// reads given names: a letter is an initial, a longer part written with a
+/// period (`Ph.`, `Me.`) is an abbreviation kept as written, a lowercase
+/// word (`de`) is a particle kept as written.
 pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> String {
     let mut out = String::new();
-    for word in given.split([' ', '.']).filter(|w| !w.is_empty()) {
-        // A lowercase word inside a given name (`Henrique Ponde de Oliveira`)
-        // is a particle: kept as written.
+    for word in given.split(' ').filter(|w| !w.is_empty()) {
         if word.chars().next().is_some_and(char::is_lowercase) {
             push_word(&mut out, word, with);
             continue;
         }
-        let pieces: Vec<&str> = word.split('-').filter(|w| !w.is_empty()).collect();
-        let mut rendered = String::new();
-        for (k, piece) in pieces.iter().enumerate() {
-            // `Wen-tau`: a lowercase part after a hyphen is dropped where
-            // initials keep their hyphen, and kept as a word where they do
-            // not (`M jun`), as citeproc-js prints them.
-            if k > 0 && piece.chars().next().is_some_and(char::is_lowercase) && initialize {
-                if !hyphen {
+        // The word's parts between periods, and whether a period follows.
+        let mut parts: Vec<(&str, bool)> = Vec::new();
+        let mut rest = word;
+        while !rest.is_empty() {
+            match rest.find('.') {
+                Some(dot) => {
+                    if dot > 0 {
+                        parts.push((&rest[..dot], true));
+                    }
+                    rest = &rest[dot + 1..];
+                }
+                None => {
+                    parts.push((rest, false));
+                    rest = "";
+                }
+            }
+        }
+        for (part, period) in parts {
+            let pieces: Vec<&str> = part.split('-').filter(|w| !w.is_empty()).collect();
+            let mut rendered = String::new();
+            for (k, piece) in pieces.iter().enumerate() {
+                // `Wen-tau`: a lowercase part after a hyphen is dropped where
+                // initials keep their hyphen, and kept as a word where they
+                // do not (`M jun`), as citeproc-js prints them.
+                if k > 0 && piece.chars().next().is_some_and(char::is_lowercase) && initialize {
+                    if !hyphen {
+                        rendered.push_str(piece);
+                        rendered.push(' ');
+                    }
+                    continue;
+                }
+                if k > 0 && hyphen {
+                    let trimmed = rendered.trim_end().len();
+                    rendered.truncate(trimmed);
+                    rendered.push('-');
+                }
+                let single = piece.chars().count() == 1;
+                if single || (initialize && !period) {
+                    let first: String = piece.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+                    rendered.push_str(&first);
+                    rendered.push_str(with);
+                } else if period {
+                    // An abbreviation (`Ph.`) keeps its letters.
+                    rendered.push_str(piece);
+                    rendered.push_str(with);
+                } else {
                     rendered.push_str(piece);
                     rendered.push(' ');
                 }
-                continue;
             }
-            let single = piece.chars().count() == 1;
-            if k > 0 && hyphen {
-                let trimmed = rendered.trim_end().len();
-                rendered.truncate(trimmed);
-                rendered.push('-');
-            }
-            if initialize || single {
-                let first: String = piece.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
-                rendered.push_str(&first);
-                rendered.push_str(with);
-            } else {
-                rendered.push_str(piece);
-                rendered.push(' ');
-            }
+            out.push_str(&rendered);
         }
-        out.push_str(&rendered);
     }
     out.trim_end().to_string()
 }
@@ -515,6 +539,12 @@ mod tests {
             ("Jean-Paul", ".", true, false, "J.P."),
             ("Jean-Baptiste", " ", true, false, "J B"),
             ("J. R.", "", true, true, "JR"),
+            ("Ph.M.E.", " ", true, true, "Ph M E"),
+            ("ME.", ".", true, true, "ME."),
+            ("ME", ".", false, true, "ME"),
+            ("M E", ".", false, true, "M.E."),
+            ("John M.E.", ".", false, true, "John M.E."),
+            ("John M.E.", "", true, true, "JME"),
             ("John R.", ". ", false, true, "John R."),
             ("Henrique Ponde de Oliveira", ". ", true, true, "H. P. de O."),
             ("Wen-tau", ". ", true, true, "W."),

@@ -11,14 +11,17 @@ use citationberg::{Display, FontStyle, FontVariant, FontWeight, Formatting, Text
 /// The formatting in force on a piece.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Style {
-    /// Italic.
-    pub italic: bool,
-    /// An explicit roman inside italic (citeproc-js writes it as a span).
-    pub roman: bool,
+    /// Nested italics, outermost first, flipping at each level: 1 is
+    /// italic, 2 is roman inside italic, 3 italic inside that, …
+    pub italic: u8,
+    /// Set upright by its own element, before any italic around it.
+    pub upright: bool,
     /// Bold.
     pub bold: bool,
-    /// Small capitals.
-    pub small_caps: bool,
+    /// Nested small capitals, flipping like italics.
+    pub small_caps: u8,
+    /// Set to normal capitals by its own element.
+    pub caps_normal: bool,
     /// Underlined.
     pub underline: bool,
     /// Superscript (1) or subscript (2).
@@ -124,18 +127,19 @@ pub fn format(run: &mut [Piece], formatting: &Formatting) {
     }
     for piece in run.iter_mut() {
         let s = &mut piece.style;
+        // Formatting is applied from the innermost element out: an outer
+        // italic wraps what is inside, whose italics flip.
         match formatting.font_style {
             Some(FontStyle::Italic) => {
-                if s.italic {
-                    s.italic = false;
-                    s.roman = true;
+                if s.upright && s.italic == 0 {
+                    s.italic = 2;
                 } else {
-                    s.italic = true;
-                    s.roman = false;
+                    s.italic = s.italic.saturating_add(1);
                 }
+                s.upright = false;
             }
-            Some(FontStyle::Normal) => s.italic = false,
-            None => {}
+            Some(FontStyle::Normal) if s.italic == 0 => s.upright = true,
+            _ => {}
         }
         match formatting.font_weight {
             Some(FontWeight::Bold) => s.bold = true,
@@ -143,9 +147,18 @@ pub fn format(run: &mut [Piece], formatting: &Formatting) {
             None => {}
         }
         match formatting.font_variant {
-            Some(FontVariant::SmallCaps) => s.small_caps = true,
-            Some(FontVariant::Normal) => s.small_caps = false,
-            None => {}
+            // Small capitals around small capitals stay small capitals (they
+            // do not flip the way italics do).
+            Some(FontVariant::SmallCaps) => {
+                if s.caps_normal && s.small_caps == 0 {
+                    s.small_caps = 2;
+                } else if s.small_caps == 0 {
+                    s.small_caps = 1;
+                }
+                s.caps_normal = false;
+            }
+            Some(FontVariant::Normal) if s.small_caps == 0 => s.caps_normal = true,
+            _ => {}
         }
         match formatting.text_decoration {
             Some(TextDecoration::Underline) => s.underline = true,
@@ -324,17 +337,18 @@ fn escape_html(text: &str, out: &mut String) {
 /// The tags a style opens, outermost first.
 fn tags(style: &Style) -> Vec<(&'static str, &'static str)> {
     let mut out = Vec::new();
-    if style.italic {
-        out.push(("<i>", "</i>"));
-    }
-    if style.roman {
-        out.push(("<span style=\"font-style:normal;\">", "</span>"));
+    for level in 0..style.italic {
+        out.push(if level % 2 == 0 { ("<i>", "</i>") } else { ("<span style=\"font-style:normal;\">", "</span>") });
     }
     if style.bold {
         out.push(("<b>", "</b>"));
     }
-    if style.small_caps {
-        out.push(("<span style=\"font-variant:small-caps;\">", "</span>"));
+    for level in 0..style.small_caps {
+        out.push(if level % 2 == 0 {
+            ("<span style=\"font-variant:small-caps;\">", "</span>")
+        } else {
+            ("<span style=\"font-variant:normal;\">", "</span>")
+        });
     }
     if style.underline {
         out.push(("<span style=\"text-decoration:underline;\">", "</span>"));

@@ -5,7 +5,9 @@ use crate::item::Item;
 use crate::locale::Terms;
 use crate::output::{self, Marks, Piece, Run};
 use crate::{dates, names, numbers, text};
-use citationberg::taxonomy::{Kind, Locator, NumberOrPageVariable, NumberVariable, StandardVariable, Term, Variable};
+use citationberg::taxonomy::{
+    Kind, Locator, NumberOrPageVariable, NumberVariable, OtherTerm, StandardVariable, Term, Variable,
+};
 use citationberg::{
     Choose, ChooseBranch, CslMacro, Group, InheritableNameOptions, Label, LabelPluralize, LayoutRenderingElement,
     LongShortForm, PageRangeFormat, TermForm, TestPosition, Text, TextTarget, ToAffixes, ToFormatting,
@@ -462,7 +464,14 @@ impl<'a> Ctx<'a> {
                 if variable.is_number_of_variable() {
                     value.trim().parse::<i64>().is_ok_and(|n| n != 1)
                 } else {
-                    numbers::is_plural(&value)
+                    // `213 and 235`, `213 et 235`: the locale's `and` joins
+                    // numbers too.
+                    let and = self.term(Term::Other(OtherTerm::And), TermForm::Long, false).unwrap_or_default();
+                    let mut joined = value.replace(" and ", " & ");
+                    if !and.is_empty() {
+                        joined = joined.replace(&format!(" {and} "), " & ");
+                    }
+                    numbers::is_plural(&joined)
                 }
             }
         };

@@ -26,14 +26,14 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
             let tag_end = rest.find('>');
             let tag = tag_end.map(|e| &rest[..=e]).unwrap_or("");
             let opened: Option<(&'static str, Style, bool)> = match tag {
-                "<i>" | "<em>" => Some(("i", Style { italic: !style.italic, ..style }, nocase)),
+                "<i>" | "<em>" => Some(("i", Style { italic: style.italic.saturating_add(1), ..style }, nocase)),
                 "<b>" | "<strong>" => Some(("b", Style { bold: true, ..style }, nocase)),
                 "<sup>" => Some(("sup", Style { align: 1, ..style }, nocase)),
                 "<sub>" => Some(("sub", Style { align: 2, ..style }, nocase)),
-                "<sc>" => Some(("sc", Style { small_caps: true, ..style }, nocase)),
+                "<sc>" => Some(("sc", Style { small_caps: style.small_caps.saturating_add(1), ..style }, nocase)),
                 "<span class=\"nocase\">" => Some(("span", style, true)),
                 "<span style=\"font-variant:small-caps;\">" | "<span style=\"font-variant: small-caps;\">" => {
-                    Some(("span", Style { small_caps: true, ..style }, nocase))
+                    Some(("span", Style { small_caps: style.small_caps.saturating_add(1), ..style }, nocase))
                 }
                 _ => None,
             };
@@ -425,7 +425,7 @@ fn title(slots: &mut [Slot]) {
             let mut start = word.start;
             let mut part_index = 0;
             for i in word.clone() {
-                let boundary = matches!(slots[i].c, '-' | '.' | '/');
+                let boundary = matches!(slots[i].c, '-' | '–' | '—' | '.' | '/');
                 let end = if boundary { i } else { i + 1 };
                 if boundary || i + 1 == word.end {
                     if start < end {
@@ -501,7 +501,7 @@ mod tests {
     fn rich_text_markup_and_quotes() {
         let run = rich("On <i>Homo sapiens</i> and \"quoted\" words, it's", &marks());
         assert_eq!(plain(&run), "On Homo sapiens and “quoted” words, it’s");
-        assert!(run[1].style.italic);
+        assert_eq!(run[1].style.italic, 1);
         let broken = rich("a < b and <x>", &marks());
         assert_eq!(plain(&broken), "a < b and <x>");
     }
