@@ -71,6 +71,7 @@ golden! {
     // `engine = "scholar"`: our own CSL processor renders the same pipeline.
     scholar_engine_numeric => "engine-scholar/ieee",
     scholar_engine_author_date => "engine-scholar/apa",
+    scholar_engine_markdown => "engine-scholar/ieee-markdown",
 }
 
 /// A chapter without markers is byte-for-byte what it was.

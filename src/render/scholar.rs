@@ -277,8 +277,8 @@ fn flatten(children: &[ElemChild], out: &mut String) {
 /// A piece's formatting in hayagriva's terms.
 fn formatting(style: &scholar_citeproc::Style) -> Formatting {
     Formatting {
-        font_style: if style.italic { FontStyle::Italic } else { FontStyle::Normal },
-        font_variant: if style.small_caps { FontVariant::SmallCaps } else { FontVariant::Normal },
+        font_style: if style.italic % 2 == 1 { FontStyle::Italic } else { FontStyle::Normal },
+        font_variant: if style.small_caps % 2 == 1 { FontVariant::SmallCaps } else { FontVariant::Normal },
         font_weight: if style.bold { FontWeight::Bold } else { FontWeight::Normal },
         text_decoration: if style.underline { TextDecoration::Underline } else { TextDecoration::None },
         vertical_align: match style.align {
@@ -353,7 +353,7 @@ mod tests {
             piece("A. Author, "),
             Piece {
                 text: "Title".into(),
-                style: scholar_citeproc::Style { italic: true, ..Default::default() },
+                style: scholar_citeproc::Style { italic: 1, ..Default::default() },
                 nocase: false,
                 kind: Kind::Text,
             },
