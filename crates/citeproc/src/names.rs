@@ -457,7 +457,10 @@ fn join_words(words: &[&str]) -> String {
 pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> String {
     let mut out = String::new();
     for word in given.split(' ').filter(|w| !w.is_empty()) {
-        if word.chars().next().is_some_and(char::is_lowercase) {
+        // A lowercase word is a particle, and a word that does not start with
+        // a letter (`"Quote"`, `<script>`) is no name to make initials of:
+        // both stay as written.
+        if word.chars().next().is_some_and(|c| c.is_lowercase() || !c.is_alphabetic()) {
             push_word(&mut out, word, with);
             continue;
         }
@@ -545,6 +548,7 @@ mod tests {
             ("M E", ".", false, true, "M.E."),
             ("John M.E.", ".", false, true, "John M.E."),
             ("John M.E.", "", true, true, "JME"),
+            ("\"Quote\" <script>", ". ", true, true, "\"Quote\" <script>"),
             ("John R.", ". ", false, true, "John R."),
             ("Henrique Ponde de Oliveira", ". ", true, true, "H. P. de O."),
             ("Wen-tau", ". ", true, true, "W."),
