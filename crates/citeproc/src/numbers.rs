@@ -70,6 +70,13 @@ pub fn is_plural(value: &str) -> bool {
     }
 }
 
+/// `2-4` → `2–4` with the locale's page range delimiter.
+pub fn ranges_with(ctx: &Ctx, value: &str) -> String {
+    let delimiter =
+        ctx.shared.terms.text(Term::Other(OtherTerm::PageRangeDelimiter), TermForm::Long, false).unwrap_or("–");
+    en_dash_ranges(value).replace('–', delimiter)
+}
+
 /// `99-02` → `99–02`: hyphens between numbers become en dashes.
 pub fn en_dash_ranges(value: &str) -> String {
     let mut out = String::new();

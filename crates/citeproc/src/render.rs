@@ -348,11 +348,12 @@ impl<'a> Ctx<'a> {
                         if is_page {
                             numbers::page_range(self, &value)
                         } else {
-                            // Other locators take the style's page range
-                            // format when it has one; otherwise as written.
-                            match self.shared.page_range_format {
-                                Some(_) if numbers::is_numeric(&value) => numbers::page_range(self, &value),
-                                _ => vec![Piece::text(value.clone())],
+                            // Other locators join a numeric range with an
+                            // en dash (`Ch. 2–4`), as citeproc-js does.
+                            if numbers::is_numeric(&value) {
+                                vec![Piece::text(numbers::ranges_with(self, &value))]
+                            } else {
+                                vec![Piece::text(value.clone())]
                             }
                         }
                     }
@@ -361,7 +362,7 @@ impl<'a> Ctx<'a> {
                     }
                     // A numeric value prints its ranges with an en dash.
                     Variable::Number(_) if numbers::is_numeric(&value) && value.contains('-') => {
-                        vec![Piece::text(numbers::en_dash_ranges(&value))]
+                        vec![Piece::text(numbers::ranges_with(self, &value))]
                     }
                     _ => text::rich(&value, self.shared.marks),
                 };
