@@ -262,6 +262,8 @@ fn style(name: &str) -> IndependentStyle {
 
 fn main() {
     let runs = std::env::args().skip_while(|a| a != "--runs").nth(1).and_then(|n| n.parse().ok()).unwrap_or(3usize);
+    // `--ours-only`: our engine alone, for profiling.
+    let ours_only = std::env::args().any(|a| a == "--ours-only");
     let locales = hayagriva::archive::locales();
     let all = records(10_000);
     let ours: Vec<Item> = all.iter().map(|r| Item::from_json(&csl_json(r)).expect("generated item")).collect();
@@ -287,6 +289,11 @@ fn main() {
         let processor = Processor::with_style(csl.clone(), &locales, None);
 
         let (w_ours, c_ours, n_ours) = measure(runs, || processor.render(&ours, &[], true).bibliography.len());
+        if ours_only {
+            let (w, c, _) = measure(runs, || processor.render(&cited_ours, &cite_inputs, true).citations.len());
+            println!("| {name} | ours only | bibliography {w_ours:?} / {c_ours:?} | citations {w:?} / {c:?} |");
+            continue;
+        }
         let (w_theirs, c_theirs, n_theirs) = measure(runs, || {
             let mut driver = BibliographyDriver::new();
             let items = entries.iter().map(|e| CitationItem::new(*e, None, None, true, None)).collect();

@@ -97,11 +97,37 @@ fn default_region(base: &str) -> String {
     format!("{base}-{region}")
 }
 
+/// The other name a term goes by (`page` the locator and `page` the
+/// variable are one term), as `citationberg` compares them.
+fn twin(term: Term) -> Option<Term> {
+    use citationberg::taxonomy::{Kind, Locator, NumberVariable};
+    Some(match term {
+        Term::Locator(Locator::Issue) => Term::NumberVariable(NumberVariable::Issue),
+        Term::NumberVariable(NumberVariable::Issue) => Term::Locator(Locator::Issue),
+        Term::Locator(Locator::Page) => Term::PageVariable,
+        Term::PageVariable => Term::Locator(Locator::Page),
+        Term::Locator(Locator::Section) => Term::NumberVariable(NumberVariable::Section),
+        Term::NumberVariable(NumberVariable::Section) => Term::Locator(Locator::Section),
+        Term::Locator(Locator::Volume) => Term::NumberVariable(NumberVariable::Volume),
+        Term::NumberVariable(NumberVariable::Volume) => Term::Locator(Locator::Volume),
+        Term::Locator(Locator::Book) => Term::Kind(Kind::Book),
+        Term::Kind(Kind::Book) => Term::Locator(Locator::Book),
+        Term::Locator(Locator::Chapter) => Term::Kind(Kind::Chapter),
+        Term::Kind(Kind::Chapter) => Term::Locator(Locator::Chapter),
+        Term::Locator(Locator::Figure) => Term::Kind(Kind::Figure),
+        Term::Kind(Kind::Figure) => Term::Locator(Locator::Figure),
+        _ => return None,
+    })
+}
+
 /// Everything the renderer asks of a language.
 #[derive(Debug, Clone)]
 pub struct Terms {
     /// Most specific first.
     chain: Vec<Locale>,
+    /// Every term and form of the chain, the most specific first: a lookup
+    /// is one hash probe, not a scan of every locale's terms.
+    index: HashMap<(Term, TermForm), (Option<String>, Option<String>)>,
     /// The language actually used (`en-US`).
     pub lang: String,
     /// Whether `.` and `,` go inside closing quotes.
@@ -135,7 +161,15 @@ impl Terms {
             }
         }
         let option = |get: fn(&Locale) -> Option<bool>| chain.iter().find_map(get).unwrap_or(false);
+        let mut index = HashMap::new();
+        for term in chain.iter().filter_map(|l| l.terms.as_ref()).flat_map(|t| t.terms.iter()) {
+            let value = (term.single().map(str::to_string), term.multiple().map(str::to_string));
+            for name in std::iter::once(term.name).chain(twin(term.name)) {
+                index.entry((name, term.form)).or_insert_with(|| value.clone());
+            }
+        }
         Terms {
+            index,
             punctuation_in_quote: option(|l| l.style_options.and_then(|o| o.punctuation_in_quote)),
             limit_day_ordinals_to_day_1: option(|l| l.style_options.and_then(|o| o.limit_day_ordinals_to_day_1)),
             chain,
@@ -160,8 +194,14 @@ impl Terms {
 
     /// A term's text, singular or plural; `None` when the locale lacks it.
     pub fn text(&self, term: Term, form: TermForm, plural: bool) -> Option<&str> {
-        let found = self.term(term, form)?;
-        if plural { found.multiple() } else { found.single() }
+        let mut form = Some(form);
+        while let Some(f) = form {
+            if let Some((single, multiple)) = self.index.get(&(term, f)) {
+                return if plural { multiple.as_deref() } else { single.as_deref() };
+            }
+            form = f.fallback();
+        }
+        None
     }
 
     /// A term's gender (for ordinals that agree with it).
