@@ -77,8 +77,21 @@ pub fn run(
         if citation.disambiguate_add_givenname {
             let mut next = Vec::new();
             for group in pending {
-                expand_names(processor, items, &group, &mut state);
-                next.extend(split(&group, &state));
+                let before: Vec<Vec<u8>> = group.iter().map(|&i| state[i].givenname_of.clone()).collect();
+                expand_names(processor, items, &group, &mut state, true);
+                let mut parts = split(&group, &state);
+                if !parts.is_empty() {
+                    // Whole given names that leave cites ambiguous are taken
+                    // back to initials (citeproc-js: `J. Smith, “Title”` when
+                    // John Smith has two works, but `Luyu Gao` where the whole
+                    // name settles it).
+                    for (&i, old) in group.iter().zip(before) {
+                        state[i].givenname_of = old;
+                    }
+                    expand_names(processor, items, &group, &mut state, false);
+                    parts = split(&group, &state);
+                }
+                next.extend(parts);
             }
             pending = next;
         }
@@ -106,7 +119,7 @@ pub fn run(
                     remaining = still_flat;
                 }
                 if citation.disambiguate_add_givenname {
-                    expand_names(processor, items, &group, &mut state);
+                    expand_names(processor, items, &group, &mut state, false);
                 }
                 next.extend(split(&group, &state));
             }
@@ -161,7 +174,7 @@ fn cited_names(item: &Item, min: Option<u32>, first: Option<u32>) -> &[crate::it
 
 /// Raises the given-name level of the names of a group of ambiguous cites
 /// that share a family name, place by place, with another member's name.
-fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &mut [Disambiguation]) {
+fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &mut [Disambiguation], full: bool) {
     let options = processor.citation_names();
     let rule = processor.style.citation.givenname_disambiguation_rule;
     let with = options.initialize_with.clone().unwrap_or_else(|| ". ".into());
@@ -191,12 +204,7 @@ fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &
             if !rivals.is_empty() {
                 let mine = initials(&name.given, &with, true, hyphen);
                 let same_initials = rivals.iter().any(|r| initials(&r.given, &with, true, hyphen) == mine);
-                // Whole given names under the global rules; under `by-cite`
-                // only when the style has no `disambiguate` branch to try
-                // instead (citeproc-js: `J. Smith, “Title”` in MLA, `Jane
-                // Smith` in Harvard).
-                let full =
-                    rule.allows_full_first_names() && (rule != DisambiguationRule::ByCite || !processor.has_condition);
+                let full = full && rule.allows_full_first_names();
                 let level = if !same_initials {
                     1
                 } else if full {

@@ -23,8 +23,6 @@ pub struct Processor {
     bib_names: InheritableNameOptions,
     /// Whether the style asks for any disambiguation at all.
     pub(crate) disambiguates: bool,
-    /// Whether the citation tests `disambiguate="true"`.
-    pub(crate) has_condition: bool,
 }
 
 /// Why a style could not be used.
@@ -103,18 +101,7 @@ impl Processor {
             || citation.disambiguate_add_givenname
             || citation.disambiguate_add_year_suffix
             || condition;
-        Processor {
-            style,
-            terms,
-            marks,
-            macros,
-            explicit_year_suffix,
-            collator,
-            cite_names,
-            bib_names,
-            disambiguates,
-            has_condition: condition,
-        }
+        Processor { style, terms, marks, macros, explicit_year_suffix, collator, cite_names, bib_names, disambiguates }
     }
 
     /// Whether the style is a note style.
