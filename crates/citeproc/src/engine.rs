@@ -96,7 +96,7 @@ impl Processor {
             None => style.settings.options.clone(),
         };
         let citation = &style.citation;
-        let condition = tests_disambiguate(&citation.layout.elements, &macros, 0);
+        let condition = tests_disambiguate(&citation.layout.elements, &macros);
         let disambiguates = citation.disambiguate_add_names
             || citation.disambiguate_add_givenname
             || citation.disambiguate_add_year_suffix
@@ -179,49 +179,54 @@ impl Processor {
     }
 }
 
-/// Whether a citation layout tests `disambiguate="true"` anywhere.
-fn tests_disambiguate(elements: &[LayoutRenderingElement], macros: &HashMap<String, CslMacro>, depth: usize) -> bool {
+/// Whether any element of a layout (through macros, groups, choose branches
+/// and substitutes) passes `test`.
+fn any_element(
+    elements: &[LayoutRenderingElement],
+    macros: &HashMap<String, CslMacro>,
+    test: &dyn Fn(&LayoutRenderingElement) -> bool,
+    depth: usize,
+) -> bool {
+    let walk = |children: &[LayoutRenderingElement]| any_element(children, macros, test, depth + 1);
     depth < 30
-        && elements.iter().any(|e| match e {
-            LayoutRenderingElement::Text(t) => match &t.target {
-                TextTarget::Macro { name } => {
-                    macros.get(name).is_some_and(|m| tests_disambiguate(&m.children, macros, depth + 1))
+        && elements.iter().any(|e| {
+            test(e)
+                || match e {
+                    LayoutRenderingElement::Text(t) => match &t.target {
+                        TextTarget::Macro { name } => macros.get(name).is_some_and(|m| walk(&m.children)),
+                        _ => false,
+                    },
+                    LayoutRenderingElement::Group(g) => walk(&g.children),
+                    LayoutRenderingElement::Names(n) => n.children.iter().any(|c| match c {
+                        citationberg::NamesChild::Substitute(s) => walk(&s.children),
+                        _ => false,
+                    }),
+                    LayoutRenderingElement::Choose(c) => {
+                        c.branches().any(|b| walk(&b.children))
+                            || c.otherwise.as_ref().is_some_and(|o| walk(&o.children))
+                    }
+                    _ => false,
                 }
-                _ => false,
-            },
-            LayoutRenderingElement::Group(g) => tests_disambiguate(&g.children, macros, depth + 1),
-            LayoutRenderingElement::Names(n) => n.children.iter().any(|c| match c {
-                citationberg::NamesChild::Substitute(s) => tests_disambiguate(&s.children, macros, depth + 1),
-                _ => false,
-            }),
-            LayoutRenderingElement::Choose(c) => {
-                c.branches().any(|b| b.disambiguate.is_some() || tests_disambiguate(&b.children, macros, depth + 1))
-                    || c.otherwise.as_ref().is_some_and(|o| tests_disambiguate(&o.children, macros, depth + 1))
-            }
-            _ => false,
         })
+}
+
+/// Whether a citation layout tests `disambiguate="true"` anywhere.
+fn tests_disambiguate(elements: &[LayoutRenderingElement], macros: &HashMap<String, CslMacro>) -> bool {
+    let test = |e: &LayoutRenderingElement| match e {
+        LayoutRenderingElement::Choose(c) => c.branches().any(|b| b.disambiguate.is_some()),
+        _ => false,
+    };
+    any_element(elements, macros, &test, 0)
 }
 
 /// Whether the style prints the `year-suffix` variable anywhere.
 fn uses_year_suffix(style: &IndependentStyle, macros: &HashMap<String, CslMacro>) -> bool {
-    fn walk(elements: &[LayoutRenderingElement], macros: &HashMap<String, CslMacro>, depth: usize) -> bool {
-        depth < 30
-            && elements.iter().any(|e| match e {
-                LayoutRenderingElement::Text(t) => match &t.target {
-                    TextTarget::Variable { var, .. } => var.to_string() == "year-suffix",
-                    TextTarget::Macro { name } => {
-                        macros.get(name).is_some_and(|m| walk(&m.children, macros, depth + 1))
-                    }
-                    _ => false,
-                },
-                LayoutRenderingElement::Group(g) => walk(&g.children, macros, depth + 1),
-                LayoutRenderingElement::Choose(c) => {
-                    c.branches().any(|b| walk(&b.children, macros, depth + 1))
-                        || c.otherwise.as_ref().is_some_and(|o| walk(&o.children, macros, depth + 1))
-                }
-                _ => false,
-            })
-    }
-    walk(&style.citation.layout.elements, macros, 0)
-        || style.bibliography.as_ref().is_some_and(|b| walk(&b.layout.elements, macros, 0))
+    let test = |e: &LayoutRenderingElement| match e {
+        LayoutRenderingElement::Text(t) => {
+            matches!(&t.target, TextTarget::Variable { var, .. } if crate::render::name_of(*var) == "year-suffix")
+        }
+        _ => false,
+    };
+    any_element(&style.citation.layout.elements, macros, &test, 0)
+        || style.bibliography.as_ref().is_some_and(|b| any_element(&b.layout.elements, macros, &test, 0))
 }

@@ -236,7 +236,7 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
                 Some(NameAsSortOrder::First) => index == 0,
                 None => false,
             };
-        let mut expand = ctx.disamb.givenname_of.get(index).copied().unwrap_or(ctx.disamb.givenname);
+        let mut expand = ctx.disamb.givenname_of.get(index).copied().unwrap_or(0);
         // Two people of one list who would print alike (`Kim, S.` twice) get
         // their given names in full, as citeproc-js prints them.
         if ctx.mode == Mode::Bibliography
@@ -461,7 +461,7 @@ pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> Stri
         // a letter (`"Quote"`, `<script>`) is no name to make initials of:
         // both stay as written.
         if word.chars().next().is_some_and(|c| c.is_lowercase() || !c.is_alphabetic()) {
-            push_word(&mut out, word, with);
+            push_word(&mut out, word);
             continue;
         }
         // The word's parts between periods, and whether a period follows.
@@ -520,8 +520,7 @@ pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> Stri
     out.trim_end().to_string()
 }
 
-fn push_word(out: &mut String, word: &str, with: &str) {
-    let _ = with;
+fn push_word(out: &mut String, word: &str) {
     if !out.is_empty() && !out.ends_with(' ') {
         out.push(' ');
     }

@@ -69,8 +69,6 @@ pub struct Disambiguation {
     /// At least this many names before et al. (the bibliography shows what
     /// the cites needed).
     pub min_names: usize,
-    /// Given-name expansion: 0 none, 1 initials, 2 full given names.
-    pub givenname: u8,
     /// Given-name expansion per name position, when only some names need it.
     pub givenname_of: Vec<u8>,
     /// The `disambiguate="true"` condition holds.

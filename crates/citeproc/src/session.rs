@@ -8,7 +8,7 @@ use crate::output::{self, Kind, Piece, Run, Tag};
 use crate::render::{Cite, Disambiguation, Mode};
 use crate::sort;
 use citationberg::taxonomy::Locator;
-use citationberg::{Collapse, SubsequentAuthorSubstituteRule, TestPosition};
+use citationberg::{Collapse, TestPosition};
 use std::collections::HashMap;
 
 /// One cite of a cluster, resolved.
@@ -174,7 +174,7 @@ pub fn render(
                 let author =
                     ctx.author_key.borrow().clone().or_else(|| ctx.author.borrow().as_ref().map(|a| output::plain(a)));
                 if author.is_some() && author == previous_author {
-                    substitute_author(&mut run, substitute, bib.subsequent_author_substitute_rule);
+                    substitute_author(&mut run, substitute);
                 }
                 previous_author = author;
             }
@@ -216,9 +216,9 @@ fn bib_layout_formatting(bib: &citationberg::Bibliography) -> citationberg::Form
     bib.layout.to_formatting()
 }
 
-/// Replaces the marked author names with the substitute string.
-fn substitute_author(run: &mut Run, substitute: &str, rule: SubsequentAuthorSubstituteRule) {
-    let _ = rule;
+/// Replaces the marked author names with the substitute string: the
+/// `complete-all` rule, the only one implemented so far (README).
+fn substitute_author(run: &mut Run, substitute: &str) {
     let Some(start) = run.iter().position(|p| p.kind == Kind::Mark(true)) else { return };
     let Some(end) = run.iter().position(|p| p.kind == Kind::Mark(false)) else { return };
     let style = run.get(start + 1).map(|p| p.style).unwrap_or_default();

@@ -36,12 +36,15 @@ pub fn keys(
                         let names = Names::with_variables(vec![*name]);
                         output::plain(&crate::names::render(&ctx, &names).0)
                     }
-                    Variable::Date(date) => item.dates.get(&date.to_string()).map(dates::sort_key).unwrap_or_default(),
-                    Variable::Number(_) | Variable::Page(_) => {
-                        ctx.variable(&variable.to_string(), false).map(|v| numbers::sort_key(&v)).unwrap_or_default()
+                    Variable::Date(date) => {
+                        item.dates.get(crate::render::name_of(*date)).map(dates::sort_key).unwrap_or_default()
                     }
+                    Variable::Number(_) | Variable::Page(_) => ctx
+                        .variable(crate::render::name_of(*variable), false)
+                        .map(|v| numbers::sort_key(&v))
+                        .unwrap_or_default(),
                     Variable::Standard(_) => ctx
-                        .variable(&variable.to_string(), false)
+                        .variable(crate::render::name_of(*variable), false)
                         .map(|v| output::plain(&crate::text::rich(&v, &processor.marks)))
                         .unwrap_or_default(),
                 },

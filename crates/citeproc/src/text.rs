@@ -376,7 +376,6 @@ fn sentence(slots: &mut [Slot]) {
 }
 
 fn title(slots: &mut [Slot]) {
-    let upper = all_upper(slots);
     let list = words(slots);
     let last = list.len().saturating_sub(1);
     let mut after_colon = false;
@@ -411,7 +410,7 @@ fn title(slots: &mut [Slot]) {
     // Nor does it capitalize a last stop word after a quote or apostrophe
     // (`A User’s Guide to`).
     let last_start = list.last().map_or(0, |w| w.start);
-    let quoted_before_last = slots[..last_start].iter().any(|s| matches!(s.c, '‘' | '’' | '“' | '”' | '"' | '\''));
+    let quoted_before_last = slots[..last_start].iter().any(|s| matches!(s.c, '’' | '\''));
     for (n, word) in list.into_iter().enumerate() {
         let text: String = slots[word.clone()].iter().map(|s| s.c).collect();
         let locked = slots[word.clone()].iter().all(|s| s.locked);
@@ -419,7 +418,6 @@ fn title(slots: &mut [Slot]) {
             // The spec lowercases all but the first letter of every word of
             // an all-uppercase title; citeproc-js leaves such titles alone
             // (they are mostly acronyms: `GQA`, `LEGAL-BERT`), and so do we.
-            let _ = upper;
             // Hyphens and periods inside a word part it into sub-words
             // (`Plug-and-Play`, `LLM.Int8`), each cased on its own.
             let mut start = word.start;
@@ -454,11 +452,9 @@ fn case_title_part(slots: &mut [Slot], part: std::ops::Range<usize>, edge: bool)
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_string();
     let lower = bare.to_lowercase();
-    let acronym = bare.chars().filter(|c| c.is_alphabetic()).all(char::is_uppercase) && !bare.is_empty();
     // Stop words stay as written: the spec lowercases them, citeproc-js
     // leaves a capitalized one alone (`I. The Electrostatic…`), and agreeing
     // with the reference processor is what users compare us by.
-    let _ = acronym;
     if !edge && STOP_WORDS.contains(&lower.as_str()) {
         return;
     }
