@@ -29,6 +29,10 @@ pub struct Style {
     /// The text is a locale term (not markup: it decides whether a note or
     /// an entry opening with it is capitalized).
     pub term: bool,
+    /// The text is a field's value: a space at its edge is the data's and
+    /// is kept where an affix or a delimiter meets it, as citeproc-js keeps
+    /// it (only spaces of the style's own strings are joined).
+    pub data: bool,
 }
 
 /// What a piece is.
@@ -297,16 +301,21 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
     }
     // Duplicate punctuation and spaces across joins.
     let mut last: Option<char> = None;
+    let mut last_data = false;
     for piece in run.iter_mut() {
         if piece.kind != Kind::Text {
-            if matches!(piece.kind, Kind::BlockStart(_) | Kind::BlockEnd) {
-                last = None;
+            match piece.kind {
+                Kind::BlockStart(_) | Kind::BlockEnd => last = None,
+                // An opening quote stands between a space before it and
+                // one inside it.
+                Kind::Open(_) => last = piece.text.chars().last(),
+                _ => {}
             }
             continue;
         }
         if let (Some(prev), Some(first)) = (last, piece.text.chars().next()) {
             let drop = if first == ' ' {
-                prev == ' '
+                prev == ' ' && !piece.style.data && !last_data
             } else if PUNCT.contains(&first) && PUNCT.contains(&prev) {
                 first == prev || (first == '.' && matches!(prev, '!' | '?' | ':' | ';'))
             } else {
@@ -318,13 +327,23 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
         }
         if let Some(c) = piece.text.chars().last() {
             last = Some(c);
+            last_data = piece.style.data;
         }
     }
     run.retain(|p| !p.text.is_empty() || !matches!(p.kind, Kind::Text | Kind::Open(_) | Kind::Close(_)));
 }
 
+/// Escapes text for HTML as citeproc-js does, which also writes each pair
+/// of white-space characters as a no-break space and a space (so that a
+/// browser shows both).
 fn escape_html(text: &str, out: &mut String) {
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() && chars.peek().is_some_and(|n| n.is_whitespace()) {
+            chars.next();
+            out.push_str("\u{a0} ");
+            continue;
+        }
         match c {
             '&' => out.push_str("&#38;"),
             '<' => out.push_str("&#60;"),
@@ -414,4 +433,49 @@ pub fn html(run: &[Piece]) -> String {
 /// Writes a tidied run as plain text.
 pub fn text(run: &[Piece]) -> String {
     plain(run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(text: &str) -> Piece {
+        let mut piece = Piece::text(text);
+        piece.style.data = true;
+        piece
+    }
+
+    #[test]
+    fn joins_keep_the_datas_spaces_and_drop_the_styles() {
+        // (pieces, after tidy) — as citeproc-js joins them.
+        let cases: Vec<(Vec<Piece>, &str)> = vec![
+            (vec![Piece::text("(1997). "), Piece::text(" Title")], "(1997). Title"),
+            (vec![Piece::text("(1997). "), data(" and Graphics")], "(1997).  and Graphics"),
+            (vec![data("A manual for "), Piece::text(" (p. 3)")], "A manual for  (p. 3)"),
+            (vec![Piece::text("Title."), Piece::text(".")], "Title."),
+        ];
+        for (mut run, want) in cases {
+            tidy(&mut run, true);
+            assert_eq!(plain(&run), want);
+        }
+    }
+
+    #[test]
+    fn an_opening_quote_keeps_the_space_inside_it() {
+        let mut run = vec![Piece::text(", "), Piece { kind: Kind::Open(false), ..Piece::text("“") }, data(" and")];
+        tidy(&mut run, true);
+        assert_eq!(plain(&run), ", “ and");
+    }
+
+    #[test]
+    fn html_writes_a_pair_of_spaces_as_a_no_break_space_and_a_space() {
+        for (text, want) in [
+            ("a  b", "a\u{a0} b"),
+            ("a \u{a0}b", "a\u{a0} b"),
+            ("a   b", "a\u{a0}  b"),
+            ("x < y & z", "x &#60; y &#38; z"),
+        ] {
+            assert_eq!(html(&[Piece::text(text)]), want, "{text:?}");
+        }
+    }
 }

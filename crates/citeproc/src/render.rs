@@ -28,6 +28,28 @@ pub fn name_of(variable: impl Into<Variable>) -> &'static str {
 }
 
 /// The address of a DOI (as written, when it is one already).
+/// A space before `:`, `;`, `?`, `!` or `»` and after `«` becomes a narrow
+/// no-break space, as citeproc-js writes every text it prints (a French
+/// typographic habit it applies in every language).
+fn narrow_spaces(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(' ') || !text.contains([':', ';', '?', '!', '»', '«']) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' ' && chars.peek().is_some_and(|n| matches!(n, ':' | ';' | '?' | '!' | '»')) {
+            out.push('\u{202f}');
+        } else if c == '«' && chars.peek() == Some(&' ') {
+            chars.next();
+            out.push_str("«\u{202f}");
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn doi_url(doi: &str) -> String {
     let doi = doi.trim();
     if doi.starts_with("http://") || doi.starts_with("https://") {
@@ -362,7 +384,13 @@ impl<'a> Ctx<'a> {
                     Variable::Number(_) if numbers::is_numeric(&value) && value.contains('-') => {
                         vec![Piece::text(numbers::ranges_with(self, &value))]
                     }
-                    _ => text::rich(&value, self.shared.marks),
+                    _ => {
+                        let mut run = text::rich(&narrow_spaces(&value), self.shared.marks);
+                        for piece in &mut run {
+                            piece.style.data = true;
+                        }
+                        run
+                    }
                 };
                 if self.mode == Mode::Sort && matches!(var, Variable::Number(_)) {
                     return (vec![Piece::text(numbers::sort_key(&value))], Called::Something);
@@ -405,13 +433,13 @@ impl<'a> Ctx<'a> {
             },
             TextTarget::Term { term, form, plural } => {
                 let value = self.term(*term, *form, *plural).unwrap_or_default();
-                let mut piece = Piece::text(value);
+                let mut piece = Piece::text(narrow_spaces(&value));
                 // A term whose case the style sets (`ibid` in lowercase) is
                 // not capitalized at the start of a note.
                 piece.style.term = text.text_case.is_none();
                 (vec![piece], Called::Nothing)
             }
-            TextTarget::Value { val } => (text::rich(val, self.shared.marks), Called::Nothing),
+            TextTarget::Value { val } => (text::rich(&narrow_spaces(val), self.shared.marks), Called::Nothing),
         };
         let leaf = !matches!(text.target, TextTarget::Macro { .. });
         let is_term = matches!(text.target, TextTarget::Term { .. });
@@ -554,5 +582,23 @@ impl<'a> Ctx<'a> {
             return false;
         }
         branch.match_.test(results.into_iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::narrow_spaces;
+
+    #[test]
+    fn spaces_before_high_punctuation_narrow_as_in_citeproc_js() {
+        for (text, want) in [
+            ("TeX and : New directions", "TeX and\u{202f}: New directions"),
+            ("Why ? Because ; so !", "Why\u{202f}? Because\u{202f}; so\u{202f}!"),
+            ("« Le dessin »", "«\u{202f}Le dessin\u{202f}»"),
+            ("Title: subtitle", "Title: subtitle"),
+            ("no punctuation here", "no punctuation here"),
+        ] {
+            assert_eq!(narrow_spaces(text), want, "{text:?}");
+        }
     }
 }

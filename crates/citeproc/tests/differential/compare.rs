@@ -42,8 +42,12 @@ pub struct Outcome {
     pub report: String,
 }
 
-/// Differences written to the report per style and dataset, of each kind.
-const REPORTED: usize = 15;
+/// Differences written to the report per style and dataset, of each kind:
+/// 15, or `SCHOLAR_DIFFERENTIAL_REPORTED` (all of them when working through
+/// a style's differences).
+fn reported() -> usize {
+    std::env::var("SCHOLAR_DIFFERENTIAL_REPORTED").ok().and_then(|n| n.parse().ok()).unwrap_or(15)
+}
 
 /// Compares our answer with citeproc-js's. Theirs sets the totals: an entry
 /// agrees when ours at the same position has the same id and the same
@@ -77,7 +81,7 @@ pub fn compare(ours: &Result<Response, String>, theirs: &Response) -> Outcome {
             outcome.entries.agree += 1;
             continue;
         }
-        if shown == REPORTED {
+        if shown == reported() {
             continue;
         }
         shown += 1;
@@ -119,7 +123,7 @@ pub fn compare(ours: &Result<Response, String>, theirs: &Response) -> Outcome {
             outcome.citations.agree += 1;
             continue;
         }
-        if shown == REPORTED {
+        if shown == reported() {
             continue;
         }
         shown += 1;
