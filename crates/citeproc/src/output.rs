@@ -299,38 +299,60 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
         }
         run.retain(|p| !p.text.is_empty() || p.kind.is_zero_width());
     }
-    // Duplicate punctuation and spaces across joins.
-    let mut last: Option<char> = None;
-    let mut last_data = false;
-    for piece in run.iter_mut() {
-        if piece.kind != Kind::Text {
-            match piece.kind {
+    // Duplicate punctuation and spaces across joins: `last` is the index of
+    // the text piece before, while nothing stands between.
+    let mut last: Option<usize> = None;
+    for i in 0..run.len() {
+        if run[i].kind != Kind::Text {
+            match run[i].kind {
                 Kind::BlockStart(_) | Kind::BlockEnd => last = None,
                 // An opening quote stands between a space before it and
                 // one inside it.
-                Kind::Open(_) => last = piece.text.chars().last(),
+                Kind::Open(_) => last = Some(i),
                 _ => {}
             }
             continue;
         }
-        if let (Some(prev), Some(first)) = (last, piece.text.chars().next()) {
-            let drop = if first == ' ' {
-                prev == ' ' && !piece.style.data && !last_data
-            } else if PUNCT.contains(&first) && PUNCT.contains(&prev) {
-                first == prev || (first == '.' && matches!(prev, '!' | '?' | ':' | ';'))
-            } else {
-                false
-            };
-            if drop {
-                piece.text.remove(0);
+        if let Some(j) = last
+            && let (Some(prev), Some(first)) = (run[j].text.chars().last(), run[i].text.chars().next())
+        {
+            match meet(prev, first, run[j].style.data || run[i].style.data) {
+                Join::Both => {}
+                Join::Left => {
+                    run[i].text.remove(0);
+                }
+                Join::Right => {
+                    run[j].text.pop();
+                }
             }
         }
-        if let Some(c) = piece.text.chars().last() {
-            last = Some(c);
-            last_data = piece.style.data;
+        if !run[i].text.is_empty() {
+            last = Some(i);
         }
     }
     run.retain(|p| !p.text.is_empty() || !matches!(p.kind, Kind::Text | Kind::Open(_) | Kind::Close(_)));
+}
+
+/// Which of two characters meeting at a join stay.
+enum Join {
+    Both,
+    Left,
+    Right,
+}
+
+/// Two punctuation marks meeting at a join merge as citeproc-js merges them
+/// (its table of left and right marks): a mark is not doubled, a period
+/// after `!`, `?`, `:` or `;` goes, and so do `:` after `!`, `?` or `;`; a
+/// `:` or `;` before `!` or `?` gives way to it. Spaces of the style's
+/// strings are not doubled; a field's own spaces stay.
+fn meet(prev: char, first: char, data: bool) -> Join {
+    match (prev, first) {
+        (' ', ' ') if !data => Join::Left,
+        (a, b) if a == b && PUNCT.contains(&a) => Join::Left,
+        ('!' | '?' | ':' | ';', '.') | ('!' | '?' | ';', ':') => Join::Left,
+        (':' | ';', '!' | '?') => Join::Right,
+        _ => Join::Both,
+    }
 }
 
 /// Escapes text for HTML as citeproc-js does, which also writes each pair
@@ -453,6 +475,10 @@ mod tests {
             (vec![Piece::text("(1997). "), data(" and Graphics")], "(1997).  and Graphics"),
             (vec![data("A manual for "), Piece::text(" (p. 3)")], "A manual for  (p. 3)"),
             (vec![Piece::text("Title."), Piece::text(".")], "Title."),
+            (vec![Piece::text("????"), Piece::text(": "), Piece::text("????")], "???? ????"),
+            (vec![Piece::text("Why?"), Piece::text(". Next")], "Why? Next"),
+            (vec![Piece::text("Part:"), Piece::text("? no")], "Part? no"),
+            (vec![Piece::text("Title,"), Piece::text(". Next")], "Title,. Next"),
         ];
         for (mut run, want) in cases {
             tidy(&mut run, true);
