@@ -118,6 +118,10 @@ impl Cache {
             env!("SCHOLAR_BUILD_ID").hash(h);
             config.hash(h);
             style.hash(h);
+            // The user's locale files, as they are now.
+            if let Some(dir) = &config.locales {
+                crate::style::locale_texts(&dir.path).ok().hash(h);
+            }
             output.hash(h);
             // Testing aid that changes rendering (see render::engine).
             std::env::var_os("SCHOLAR_WHOLE_SCOPES").is_some().hash(h);

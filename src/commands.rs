@@ -167,22 +167,36 @@ pub fn report(diagnostics: &Diagnostics, strict: bool) -> ExitCode {
     if errors > 0 || (strict && warnings > 0) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
-/// `mdbook-scholar format [--style S] [--locale L] [--html] FILE...`: every
-/// entry formatted, one per line, in the style's bibliography order.
-pub fn format(
-    files: &[PathBuf],
-    style: Option<&str>,
-    locale: Option<&str>,
-    html: bool,
-    mut out: impl Write,
-) -> Result<ExitCode> {
-    let style_source = match style {
+/// What `format` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct FormatOptions {
+    /// A bundled style's name or a `.csl` path (`ieee` when `None`).
+    pub style: Option<String>,
+    /// A CSL locale (the style's default, else `en-US`, when `None`).
+    pub locale: Option<String>,
+    /// A folder of CSL locale files over the bundled ones.
+    pub locales: Option<PathBuf>,
+    /// The CSL processor (the book's default when `None`).
+    pub engine: Option<crate::config::CslEngine>,
+    /// HTML instead of plain text.
+    pub html: bool,
+}
+
+/// `format`: every entry of the bibliography files as one list in the
+/// style's order (sorted, numbered, year suffixes and substituted authors as
+/// the style asks), one entry per line.
+pub fn format(files: &[PathBuf], options: &FormatOptions, mut out: impl Write) -> Result<ExitCode> {
+    let style_source = match options.style.as_deref() {
         None => StyleSource::Bundled("ieee".into()),
         Some(s) if s.ends_with(".csl") || s.contains('/') => StyleSource::File { path: s.into(), shown: s.into() },
         Some(s) => StyleSource::Bundled(s.into()),
     };
-    let style = Style::load(&style_source)?;
-    let locale = match locale {
+    let locales = options
+        .locales
+        .as_ref()
+        .map(|dir| crate::config::LocalesDir { path: dir.clone(), shown: dir.display().to_string() });
+    let style = Style::load(&style_source)?.with_locales(locales.as_ref())?;
+    let locale = match options.locale.as_deref() {
         Some(l) => resolve_locale(l).with_context(|| format!("`--locale {l}` is not a CSL locale"))?,
         None => style
             .default_locale
@@ -201,27 +215,35 @@ pub fn format(
     }
     let works: Vec<&Work> = library.keys().filter_map(|k| library.work(k)).map(|w| w.as_ref()).collect();
     let languages: Vec<Option<String>> = works.iter().map(|w| w.language.clone()).collect();
-    let engine = Engine::new(crate::config::CslEngine::Hayagriva, &style, &locale, &languages);
+    let engine = Engine::new(options.engine.unwrap_or_default(), &style, &locale, &languages);
     let references = engine.references(&works);
-    let by_reference: Vec<&crate::render::engine::Facts> = references.iter().map(|r| &r.facts).collect();
-    for (n, &w) in engine.order(&works, &by_reference).iter().enumerate() {
+    // One scope that lists every work without citing it: the style's sort,
+    // numbering, year suffixes and substitutions are the whole list's.
+    let facts: Vec<&crate::render::engine::Facts> = references.iter().map(|r| &r.facts).collect();
+    let everything: Vec<usize> = (0..works.len()).collect();
+    let list = engine.scope(&works, &facts, &[], &everything);
+    for (n, (&w, rendered)) in list.order.iter().zip(&list.items).enumerate() {
         let reference = &references[w];
-        let writer = Writer { number: Some(n + 1).filter(|_| engine.numeric()), links: html, entry_href: None };
-        let line = if html {
+        let (label, content) = match rendered {
+            Some(item) => (item.first_field.as_ref().map(|f| hayagriva::ElemChildren(vec![f.clone()])), &item.content),
+            None => (reference.label.clone(), &reference.content),
+        };
+        let writer = Writer { number: Some(n + 1).filter(|_| engine.numeric()), links: options.html, entry_href: None };
+        let line = if options.html {
             let mut line = format!("<div class=\"scholar-entry\" data-key=\"{}\">", escaped_attr(works[w].entry.key()));
-            if let Some(label) = &reference.label {
+            if let Some(label) = &label {
                 line.push_str(&format!("<span class=\"scholar-label\">{}</span> ", writer.html(label)));
             }
-            line.push_str(&writer.html(&reference.content));
+            line.push_str(&writer.html(content));
             line.push_str("</div>");
             line
         } else {
             let mut line = String::new();
-            if let Some(label) = &reference.label {
+            if let Some(label) = &label {
                 line.push_str(&writer.plain(label));
                 line.push(' ');
             }
-            line.push_str(&writer.plain(&reference.content));
+            line.push_str(&writer.plain(content));
             line.replace('\n', " ")
         };
         writeln!(out, "{line}")?;

@@ -33,6 +33,7 @@ const KEYS: &[&str] = &[
     "export",
     "cite-as",
     "engine",
+    "locales",
 ];
 /// Keys mdBook itself reads from every preprocessor table.
 const MDBOOK_KEYS: &[&str] = &["command", "before", "after", "optional", "renderers"];
@@ -79,6 +80,14 @@ pub enum StyleSource {
 /// A bibliography file: where it is, and how the user wrote it (for messages).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BibFile {
+    pub path: PathBuf,
+    pub shown: String,
+}
+
+/// The folder of the user's CSL locale files (`locales`): where it is, and
+/// how the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LocalesDir {
     pub path: PathBuf,
     pub shown: String,
 }
@@ -174,6 +183,8 @@ pub struct Config {
     pub cite_as: CiteAs,
     /// The CSL processor.
     pub engine: CslEngine,
+    /// A folder of CSL locale files over the bundled ones.
+    pub locales: Option<LocalesDir>,
     pub markdown: MarkdownFlavor,
     /// The book's source folder (`book.src`), resolved.
     pub src_dir: PathBuf,
@@ -332,6 +343,7 @@ impl Config {
             export: boolean(table, "export")?.unwrap_or(true),
             cite_as,
             engine,
+            locales: string(table, "locales")?.map(|shown| LocalesDir { path: root.join(&shown), shown }),
             markdown,
             src_dir: root.join("src"),
             src_shown: PathBuf::from("src"),
@@ -511,6 +523,7 @@ hover = false
 backrefs = false
 export = false
 engine = "scholar"
+locales = "csl-locales"
 command = "mdbook-scholar"
 after = ["links", "index"]
 [preprocessor.scholar.topics]
@@ -536,6 +549,7 @@ edition = 2
         assert_eq!(config.topics.top_works, 5);
         assert!(!config.export);
         assert_eq!(config.engine, CslEngine::Scholar);
+        assert_eq!(config.locales, Some(LocalesDir { path: "/b/csl-locales".into(), shown: "csl-locales".into() }));
         assert_eq!(config.cite_as.authors, ["Doe, Jane", "李四"]);
         assert_eq!(config.cite_as.year, Some(2025));
         assert_eq!(config.cite_as.edition.as_deref(), Some("2"));

@@ -132,7 +132,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     // the style, the chapters, and what the cache has for them.
     let (prepared, sources) = rayon::join(
         || {
-            let style = style::Style::load(&config.style)?;
+            let style = style::Style::load(&config.style)?.with_locales(config.locales.as_ref())?;
             // The chapters' texts leave the book (no copy) and come back spliced.
             let chapters = take_chapters(&mut book, config);
             // Chapters whose output is in the cache need no parsing or

@@ -12,8 +12,10 @@ Usage:
   mdbook-scholar build [BOOK_DIR]     build the book with mdBook in-process
   mdbook-scholar check [BOOK_DIR] [--strict]
                                       print every diagnostic, write nothing
-  mdbook-scholar format [--style S] [--locale L] [--html] FILE...
-                                      print every entry, formatted, one per line
+  mdbook-scholar format [--style S] [--locale L] [--locales DIR]
+                       [--engine hayagriva|scholar] [--html] FILE...
+                                      print the files' entries as one list in
+                                      the style's order, one entry per line
 ";
 
 fn main() -> ExitCode {
@@ -56,25 +58,24 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             commands::check(&book_dir(&rest)?, strict)
         }
         Some("format") => {
-            let (mut style, mut locale, mut html, mut files) = (None, None, false, Vec::new());
-            let mut rest = args[1..].iter();
-            while let Some(arg) = rest.next() {
+            let mut options = commands::FormatOptions::default();
+            let mut files = Vec::new();
+            let mut args = args[1..].iter();
+            while let Some(arg) = args.next() {
+                let mut value =
+                    |what: &str| args.next().cloned().ok_or_else(|| anyhow::anyhow!("`{arg}` needs {what}\n\n{USAGE}"));
                 match arg.as_str() {
-                    "--style" => {
-                        style = Some(
-                            rest.next()
-                                .ok_or_else(|| anyhow::anyhow!("`--style` needs a style name or .csl path"))?
-                                .clone(),
-                        )
+                    "--style" => options.style = Some(value("a style name or .csl path")?),
+                    "--locale" => options.locale = Some(value("a locale such as en-US")?),
+                    "--locales" => options.locales = Some(PathBuf::from(value("a folder of CSL locale files")?)),
+                    "--engine" => {
+                        options.engine = Some(match value("`hayagriva` or `scholar`")?.as_str() {
+                            "hayagriva" => mdbook_scholar::config::CslEngine::Hayagriva,
+                            "scholar" => mdbook_scholar::config::CslEngine::Scholar,
+                            other => anyhow::bail!("`--engine {other}` is not an engine; use `hayagriva` or `scholar`"),
+                        })
                     }
-                    "--locale" => {
-                        locale = Some(
-                            rest.next()
-                                .ok_or_else(|| anyhow::anyhow!("`--locale` needs a locale such as en-US"))?
-                                .clone(),
-                        )
-                    }
-                    "--html" => html = true,
+                    "--html" => options.html = true,
                     flag if flag.starts_with("--") => {
                         anyhow::bail!("unknown option `{flag}`\n\n{USAGE}")
                     }
@@ -84,7 +85,7 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
             if files.is_empty() {
                 anyhow::bail!("`format` needs at least one bibliography file\n\n{USAGE}");
             }
-            commands::format(&files, style.as_deref(), locale.as_deref(), html, std::io::stdout().lock())
+            commands::format(&files, &options, std::io::stdout().lock())
         }
         Some(other) => anyhow::bail!("unknown command `{other}`\n\n{USAGE}"),
     }

@@ -3,7 +3,7 @@
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use hayagriva::archive::{ArchivedStyle, LOCALES};
-use hayagriva::citationberg::{DependentStyle, IndependentStyle, Locale, LocaleCode, Style as CslStyle};
+use hayagriva::citationberg::{DependentStyle, IndependentStyle, Locale, LocaleCode, LocalizedTerm, Style as CslStyle};
 use std::path::{Path, PathBuf};
 
 use crate::config::StyleSource;
@@ -147,22 +147,35 @@ pub struct Style {
     pub shown: String,
     /// The locale a dependent style asks for, which wins over the parent's.
     pub default_locale: Option<LocaleCode>,
+    /// The user's locale files, over the bundled ones.
+    pub locales: LocaleOverrides,
 }
 
 impl Style {
     pub fn load(source: &StyleSource) -> Result<Style> {
         match source {
-            StyleSource::Bundled(name) => {
-                bundled(name).map(|csl| Style { csl, shown: name.clone(), default_locale: None })
-            }
+            StyleSource::Bundled(name) => bundled(name).map(|csl| Style {
+                csl,
+                shown: name.clone(),
+                default_locale: None,
+                locales: Default::default(),
+            }),
             StyleSource::File { path, shown } => {
                 let xml = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read the style file `{shown}` ({})", path.display()))?;
                 let (csl, default_locale) = from_csl_file(&xml, path)
                     .with_context(|| format!("the style file `{shown}` is not a usable CSL style"))?;
-                Ok(Style { csl, shown: shown.clone(), default_locale })
+                Ok(Style { csl, shown: shown.clone(), default_locale, locales: Default::default() })
             }
         }
+    }
+
+    /// The style with the user's locale files (`locales`), if any.
+    pub fn with_locales(mut self, dir: Option<&crate::config::LocalesDir>) -> Result<Style> {
+        if let Some(dir) = dir {
+            self.locales = LocaleOverrides::read(&dir.path, &dir.shown)?;
+        }
+        Ok(self)
     }
 
     /// The style's title, for messages and `format`'s header.
@@ -263,6 +276,99 @@ fn explain_xml(error: hayagriva::citationberg::XmlDeError) -> anyhow::Error {
         .map(|p| format!(" (at `{p}`)"))
         .unwrap_or_default();
     anyhow!("{}{place}", error.source)
+}
+
+/// Locale files a user gives (`locales = "DIR"`, `format --locales DIR`):
+/// every `locales-xx-XX.xml` of one folder. Each overrides the bundled
+/// locale of its language term by term, so a file may hold just the terms
+/// to fix; a language nothing bundles is added.
+#[derive(Debug, Clone, Default)]
+pub struct LocaleOverrides {
+    locales: Vec<Locale>,
+}
+
+impl LocaleOverrides {
+    /// Reads and checks the folder's locale files; `shown` is the folder as
+    /// the user wrote it.
+    pub fn read(dir: &Path, shown: &str) -> Result<LocaleOverrides> {
+        let files = locale_texts(dir).with_context(|| format!("cannot read the locales folder `{shown}`"))?;
+        if files.is_empty() {
+            bail!(
+                "the locales folder `{shown}` has no locale files; name them `locales-xx-XX.xml` (`locales-en-US.xml`)"
+            );
+        }
+        let mut locales = Vec::with_capacity(files.len());
+        for (name, xml) in files {
+            let place = format!("{}/{name}", shown.trim_end_matches('/'));
+            let file = hayagriva::citationberg::LocaleFile::from_xml(&xml)
+                .map_err(explain_xml)
+                .with_context(|| format!("`{place}` is not a CSL locale file"))?;
+            let named = name.trim_start_matches("locales-").trim_end_matches(".xml");
+            if file.lang.0 != named {
+                bail!(
+                    "`{place}` says `xml:lang=\"{}\"` but is named for `{named}`; rename the file or fix its language",
+                    file.lang.0
+                );
+            }
+            locales.push(Locale::from(file));
+        }
+        Ok(LocaleOverrides { locales })
+    }
+
+    /// Lays the overrides over `files` (bundled locales).
+    pub fn apply(&self, files: &mut Vec<Locale>) {
+        for user in &self.locales {
+            match files.iter_mut().find(|f| f.lang == user.lang) {
+                Some(bundled) => *bundled = overlay(user, bundled),
+                None => files.push(user.clone()),
+            }
+        }
+    }
+}
+
+/// `user`'s terms, date formats and options over `bundled`'s. Ordinal terms
+/// are replaced as a set, as CSL says: a file with any ordinal brings all.
+fn overlay(user: &Locale, bundled: &Locale) -> Locale {
+    let user_terms = user.terms.as_ref().map(|t| t.terms.as_slice()).unwrap_or_default();
+    let user_ordinals = user_terms.iter().any(|t| t.name.is_ordinal());
+    let mut terms = user_terms.to_vec();
+    let replaced = |t: &LocalizedTerm| {
+        (user_ordinals && t.name.is_ordinal()) || user_terms.iter().any(|u| u.name == t.name && u.form == t.form)
+    };
+    let kept = bundled.terms.iter().flat_map(|t| &t.terms).filter(|t| !replaced(t));
+    terms.extend(kept.cloned());
+    let mut date = user.date.clone();
+    date.extend(bundled.date.iter().filter(|d| !user.date.iter().any(|u| u.form == d.form)).cloned());
+    let style_options = match (user.style_options, bundled.style_options) {
+        (Some(mut user), Some(bundled)) => {
+            user.punctuation_in_quote = user.punctuation_in_quote.or(bundled.punctuation_in_quote);
+            user.limit_day_ordinals_to_day_1 = user.limit_day_ordinals_to_day_1.or(bundled.limit_day_ordinals_to_day_1);
+            Some(user)
+        }
+        (user, bundled) => user.or(bundled),
+    };
+    Locale {
+        lang: bundled.lang.clone(),
+        info: bundled.info.clone(),
+        terms: Some(hayagriva::citationberg::Terms { terms }),
+        date,
+        style_options,
+    }
+}
+
+/// The `locales-*.xml` files of a folder, by name, with their texts (also
+/// what the cache keys on).
+pub fn locale_texts(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        if name.starts_with("locales-") && name.ends_with(".xml") {
+            files.push((name.to_string(), std::fs::read_to_string(&path)?));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Where a dependent style's parent would be looked for (for documentation

@@ -181,6 +181,27 @@ fn changing_the_style_invalidates_the_cache() {
     assert_eq!(apa, run(&input(&dir, false), &[]));
 }
 
+#[test]
+fn editing_a_users_locale_file_invalidates_the_cache() {
+    let dir = common::scratch("equivalence-locale-change");
+    write_book(&dir, 6, "ieee");
+    std::fs::create_dir_all(dir.join("locales")).unwrap();
+    let locale = |page: &str| {
+        format!(
+            r#"<locale xmlns="http://purl.org/net/xbiblio/csl" version="1.0" xml:lang="en-US"><terms><term name="page" form="short"><single>{page}</single><multiple>{page}</multiple></term></terms></locale>"#
+        )
+    };
+    std::fs::write(dir.join("locales/locales-en-US.xml"), locale("pg.")).unwrap();
+    let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
+    std::fs::write(dir.join("book.toml"), format!("{toml}locales = \"locales\"\n")).unwrap();
+    let before = run(&input(&dir, true), &[]);
+    assert!(String::from_utf8_lossy(&before).contains("pg. 1"));
+    std::fs::write(dir.join("locales/locales-en-US.xml"), locale("page")).unwrap();
+    let after = run(&input(&dir, true), &[]);
+    assert!(String::from_utf8_lossy(&after).contains("page 1"));
+    assert_eq!(after, run(&input(&dir, false), &[]));
+}
+
 /// Scopes needing disambiguation take the shortcut (each work rendered once,
 /// the ambiguous ones together); hayagriva rendering whole scopes is the
 /// reference.

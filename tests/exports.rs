@@ -29,7 +29,13 @@ fn survey() -> (Config, Vec<Export>) {
 /// Each entry of `files` formatted in `style`, by key.
 fn formatted(files: &[PathBuf], style: &str, locale: &str) -> BTreeMap<String, String> {
     let mut out = Vec::new();
-    mdbook_scholar::commands::format(files, Some(style), Some(locale), true, &mut out).unwrap();
+    let options = mdbook_scholar::commands::FormatOptions {
+        style: Some(style.to_string()),
+        locale: Some(locale.to_string()),
+        html: true,
+        ..Default::default()
+    };
+    mdbook_scholar::commands::format(files, &options, &mut out).unwrap();
     String::from_utf8(out)
         .unwrap()
         .lines()

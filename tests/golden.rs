@@ -72,6 +72,8 @@ golden! {
     scholar_engine_numeric => "engine-scholar/ieee",
     scholar_engine_author_date => "engine-scholar/apa",
     scholar_engine_markdown => "engine-scholar/ieee-markdown",
+    // `locales = "DIR"`: the user's terms over the bundled locale.
+    users_locale_files => "locales",
 }
 
 /// A chapter without markers is byte-for-byte what it was.

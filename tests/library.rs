@@ -373,6 +373,77 @@ fn format_fails_only_when_a_file_cannot_be_read() {
 }
 
 #[test]
+fn format_prints_one_list_as_the_style_orders_it() {
+    // (style, the list): sorted by author, year suffixes for one author's
+    // two works of a year, the repeated author substituted where the style
+    // says so; numbered styles number in the list's order.
+    let cases = [
+        (
+            "apa",
+            "Doe, J. (2020a). Reading the first paper. Journal of Tests, 1, 1–10.\n\
+             Doe, J. (2020b). Writing the second paper. Journal of Tests, 2, 11–20.\n\
+             Roe, R. (2019). An earlier talk. Proceedings of the Test Conference, 5–6.\n",
+        ),
+        (
+            "turabian-author-date",
+            "Doe, Jane. 2020a. “Reading the First Paper.” Journal of Tests 1 (2020): 1–10.\n\
+             ———. 2020b. “Writing the Second Paper.” Journal of Tests 2 (2020): 11–20.\n\
+             Roe, Richard. 2019. “An Earlier Talk.” Proceedings of the Test Conference, 2019, 5–6.\n",
+        ),
+        (
+            "ieee",
+            "[1] R. Roe, “An earlier talk,” in Proceedings of the Test Conference, 2019, pp. 5–6.\n\
+             [2] J. Doe, “Reading the first paper,” Journal of Tests, vol. 1, pp. 1–10, 2020.\n\
+             [3] J. Doe, “Writing the second paper,” Journal of Tests, vol. 2, pp. 11–20, 2020.\n",
+        ),
+    ];
+    for (style, want) in cases {
+        let (code, out, err) = format(&["--engine", "scholar", "--style", style, "tests/data/same-author.bib"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out, want, "{style}");
+    }
+    // hayagriva makes the same list (its Chicago family aside).
+    let (_, out, _) = format(&["--engine", "hayagriva", "--style", "apa", "tests/data/same-author.bib"]);
+    assert_eq!(out, cases[0].1);
+}
+
+#[test]
+fn format_reads_the_users_locale_files_over_the_bundled_ones() {
+    // The folder's en-US has one term; the others stay the bundled ones.
+    for engine in ["scholar", "hayagriva"] {
+        let (code, out, err) = format(&[
+            "--engine",
+            engine,
+            "--locales",
+            "tests/data/locales-fix",
+            "--style",
+            "ieee",
+            "tests/data/same-author.bib",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains("“An earlier talk,” within Proceedings"), "{engine}: {out}");
+        assert!(out.contains("vol. 1, pp. 1–10"), "{engine}: {out}");
+    }
+    // A file that is not what its name says, a folder without locale
+    // files, and a missing folder are errors that name the place.
+    let cases = [
+        (
+            "tests/data/locales-bad",
+            "`tests/data/locales-bad/locales-en-US.xml` says `xml:lang=\"de-DE\"` but is named for `en-US`",
+        ),
+        ("tests/data/locales-broken", "`tests/data/locales-broken/locales-fr-FR.xml` is not a CSL locale file"),
+        ("tests/data/styles", "the locales folder `tests/data/styles` has no locale files"),
+        ("tests/data/no-such-folder", "cannot read the locales folder `tests/data/no-such-folder`"),
+    ];
+    for (dir, want) in cases {
+        let (code, out, err) = format(&["--locales", dir, "tests/data/same-author.bib"]);
+        assert_eq!(code, 1, "{dir}");
+        assert!(out.is_empty());
+        assert!(err.contains(want), "{dir}: {err}");
+    }
+}
+
+#[test]
 fn check_reports_everything_and_strict_fails_on_warnings() {
     let dir = common::fixtures().join("check");
     let run = |strict: bool| {

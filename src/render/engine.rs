@@ -213,6 +213,7 @@ impl Hayagriva {
         let (locale_files, sorter) = rayon::join(
             || {
                 let mut files = locale_files(codes.iter().map(String::as_str));
+                style.locales.apply(&mut files);
                 hot_terms_first(&mut files, &xml);
                 files
             },

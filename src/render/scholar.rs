@@ -30,7 +30,8 @@ impl Scholar {
     /// The style's processor in the book's `locale`, with hayagriva's
     /// bundled locale files.
     pub fn new(style: &Style, locale: &str) -> Scholar {
-        let locales = hayagriva::archive::locales();
+        let mut locales = hayagriva::archive::locales();
+        style.locales.apply(&mut locales);
         let processor = Processor::with_style(style.csl.clone(), &locales, Some(locale));
         let mut engine = Scholar { processor, numeric: false };
         engine.numeric = engine.probe_numeric();
