@@ -22,6 +22,9 @@ pub struct Marker {
     pub in_heading: bool,
     /// Inside a table cell: what replaces it must not contain a raw `|`.
     pub in_table: bool,
+    /// Inside a footnote's definition: a note style's citation is written
+    /// there in place, not as a note of its own.
+    pub in_footnote: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +97,16 @@ pub struct Heading {
 pub struct Scan {
     pub markers: Vec<Marker>,
     pub headings: Vec<Heading>,
+    pub footnotes: Footnotes,
+}
+
+/// The author's own footnotes: a note style's notes are numbered among them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Footnotes {
+    /// Each reference (`[^label]`): where it starts, and its label.
+    pub references: Vec<(usize, String)>,
+    /// Each definition (`[^label]: …`): the bytes it covers, and its label.
+    pub definitions: Vec<(Range<usize>, String)>,
 }
 
 /// How escapes written in the chapter's own file look after mdBook's `links`
@@ -129,7 +142,7 @@ pub fn chapter(
     source: Option<&SourceDirectives>,
 ) -> Scan {
     let mut scan = Scan::default();
-    let (runs, math) = text_runs(content, flavor);
+    let (runs, math) = text_runs(content, flavor, &mut scan.footnotes);
     for run in &runs {
         scan_run(content, run, &math, is_key, &mut scan.markers);
     }
@@ -170,6 +183,7 @@ struct Run {
     range: Range<usize>,
     in_heading: bool,
     in_table: bool,
+    in_footnote: bool,
 }
 
 pub fn parser(content: &str, flavor: MarkdownFlavor) -> mdbook_markdown::pulldown_cmark::Parser<'_> {
@@ -181,13 +195,13 @@ pub fn parser(content: &str, flavor: MarkdownFlavor) -> mdbook_markdown::pulldow
 }
 
 /// The runs of text of a chapter, and where its math is (see [`math_spans`]).
-fn text_runs(content: &str, flavor: MarkdownFlavor) -> (Vec<Run>, Vec<Range<usize>>) {
+fn text_runs(content: &str, flavor: MarkdownFlavor, footnotes: &mut Footnotes) -> (Vec<Run>, Vec<Range<usize>>) {
     let mut runs = Vec::new();
     let mut current: Option<Range<usize>> = None;
-    let (mut skip, mut heading, mut table) = (0usize, 0usize, 0usize);
-    let flush = |current: &mut Option<Range<usize>>, runs: &mut Vec<Run>, heading: usize, table: usize| {
+    let (mut skip, mut heading, mut table, mut footnote) = (0usize, 0usize, 0usize, 0usize);
+    let flush = |current: &mut Option<Range<usize>>, runs: &mut Vec<Run>, heading: usize, table: usize, footnote| {
         if let Some(range) = current.take() {
-            runs.push(Run { range, in_heading: heading > 0, in_table: table > 0 });
+            runs.push(Run { range, in_heading: heading > 0, in_table: table > 0, in_footnote: footnote > 0 });
         }
     };
     // The current block's text as the page will show it, each character
@@ -242,7 +256,7 @@ fn text_runs(content: &str, flavor: MarkdownFlavor) -> (Vec<Run>, Vec<Range<usiz
             }
             _ => {}
         }
-        flush(&mut current, &mut runs, heading, table);
+        flush(&mut current, &mut runs, heading, table, footnote);
         match event {
             Event::Start(
                 Tag::CodeBlock(_) | Tag::Link { .. } | Tag::Image { .. } | Tag::HtmlBlock | Tag::MetadataBlock(_),
@@ -254,10 +268,16 @@ fn text_runs(content: &str, flavor: MarkdownFlavor) -> (Vec<Run>, Vec<Range<usiz
             Event::End(TagEnd::Heading(_) | TagEnd::DefinitionListTitle) => heading = heading.saturating_sub(1),
             Event::Start(Tag::TableCell) => table += 1,
             Event::End(TagEnd::TableCell) => table = table.saturating_sub(1),
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                footnote += 1;
+                footnotes.definitions.push((range, label.to_string()));
+            }
+            Event::FootnoteReference(label) => footnotes.references.push((range.start, label.to_string())),
+            Event::End(TagEnd::FootnoteDefinition) => footnote = footnote.saturating_sub(1),
             _ => {}
         }
     }
-    flush(&mut current, &mut runs, heading, table);
+    flush(&mut current, &mut runs, heading, table, footnote);
     math.extend(math_spans(&shown));
     (runs, math)
 }
@@ -315,7 +335,13 @@ fn scan_run(content: &str, run: &Run, math: &[Range<usize>], is_key: &dyn Fn(&st
         if cuts_math(&span) {
             return false;
         }
-        markers.push(Marker { span, kind, in_heading: run.in_heading, in_table: run.in_table });
+        markers.push(Marker {
+            span,
+            kind,
+            in_heading: run.in_heading,
+            in_table: run.in_table,
+            in_footnote: run.in_footnote,
+        });
         true
     };
     let mut next_math = 0;
@@ -1060,9 +1086,10 @@ mod tests {
 
     #[test]
     fn context_flags() {
-        let markers = scan("# H [@a]\n\n| x |\n|---|\n| [@b] |\n\nplain [@a]\n");
-        let flags: Vec<(bool, bool)> = markers.iter().map(|m| (m.in_heading, m.in_table)).collect();
-        assert_eq!(flags, [(true, false), (false, true), (false, false)]);
+        let markers = scan("# H [@a]\n\n| x |\n|---|\n| [@b] |\n\nplain [@a][^n]\n\n[^n]: In a note [@b].\n");
+        let flags: Vec<(bool, bool, bool)> =
+            markers.iter().map(|m| (m.in_heading, m.in_table, m.in_footnote)).collect();
+        assert_eq!(flags, [(true, false, false), (false, true, false), (false, false, false), (false, false, true)]);
     }
 
     #[test]

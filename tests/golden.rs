@@ -74,6 +74,10 @@ golden! {
     scholar_engine_markdown => "engine-scholar/ieee-markdown",
     // `locales = "DIR"`: the user's terms over the bundled locale.
     users_locale_files => "locales",
+    // A note style: each citation a footnote, ibid and short forms, a
+    // citation inside the author's footnote in place.
+    note_style_as_footnotes => "notes",
+    note_style_as_footnotes_markdown => "notes-markdown",
 }
 
 /// A chapter without markers is byte-for-byte what it was.

@@ -67,6 +67,8 @@ pub struct ItemInput<'a> {
 pub struct CiteInput<'a> {
     pub items: Vec<ItemInput<'a>>,
     pub narrative: bool,
+    /// A note style's note number for the citation (see `render::notes`).
+    pub note: Option<u32>,
 }
 
 /// A scope rendered.

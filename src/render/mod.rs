@@ -9,13 +9,14 @@ pub mod engine;
 mod exports;
 pub mod labels;
 pub mod markdown;
+mod notes;
 mod scholar;
 mod sort;
 mod specialize;
 pub mod topics;
 pub mod write;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -80,6 +81,9 @@ pub struct Renderer<'a> {
     /// Each shown work as BibTeX, RIS and CSL-JSON (when `export` is on).
     exports: exports::Exports,
     words: exports::Words,
+    /// A note style's note numbers: (chapter, marker) → the number mdBook
+    /// gives the note the citation is (or stands in).
+    note_numbers: HashMap<(usize, usize), u32>,
 }
 
 impl<'a> Renderer<'a> {
@@ -98,13 +102,28 @@ impl<'a> Renderer<'a> {
         let works: Vec<&Work> = needed.iter().filter_map(|k| library.work(k).map(|w| w.as_ref())).collect();
         // Rendered in parallel and written out at once, so the trees of
         // thousands of references never pile up.
-        let prepared: Vec<Prepared> =
-            works.par_iter().map(|w| Prepared::new(engine.reference(w), output, engine.numeric())).collect();
+        let prepared: Vec<Prepared> = works
+            .par_iter()
+            .map(|w| Prepared::new(engine.reference(w), output, engine.numeric() || engine.note_style()))
+            .collect();
         let references = works.iter().enumerate().map(|(i, w)| (w.entry.key(), i)).collect();
         let labels = labels::for_locale(&config.locale);
         let exports = exports::Exports::new(library, config, output, &needed);
         let words = exports::Words::for_locale(&config.locale);
-        Renderer { collected, library, config, engine, output, labels, references, prepared, exports, words }
+        let note_numbers = if engine.note_style() { note_numbers(collected) } else { HashMap::new() };
+        Renderer {
+            collected,
+            library,
+            config,
+            engine,
+            output,
+            labels,
+            references,
+            prepared,
+            exports,
+            words,
+            note_numbers,
+        }
     }
 
     /// Every citation and list as edits per chapter (indexed like the
@@ -207,7 +226,8 @@ impl<'a> Renderer<'a> {
                 }
             }
             key_storage.push(site_keys);
-            inputs.push(CiteInput { items, narrative: citation.narrative });
+            let note = self.note_numbers.get(&(site.chapter, site.marker)).copied();
+            inputs.push(CiteInput { items, narrative: citation.narrative, note });
             known_items.push(known);
         }
         let first_nocite = keys.len();
@@ -238,14 +258,22 @@ impl<'a> Renderer<'a> {
             let marker = &chapter.scan.markers[site.marker];
             let citation = collected.citation(site);
             let mut tree = rendered.citations[n].clone();
-            // `@key` in a numeric style: the names, then the number.
-            if citation.narrative
-                && self.engine.numeric()
-                && let Some(work) = known_items[n].first().and_then(|&i| self.library.work(key_storage[n][i]))
-            {
-                let names = self.short_names(work, self.labels);
-                let zh = self.config.locale.starts_with("zh") || self.config.locale.starts_with("ja");
-                let text = format!("{names}{}", if zh { "" } else { " " });
+            // A note style's citation becomes a footnote, unless it already
+            // stands in one (or in a heading, whose id it must not change).
+            let as_note = self.engine.note_style() && !marker.in_footnote && !marker.in_heading;
+            let first_work = known_items[n].first().and_then(|&i| self.library.work(key_storage[n][i]));
+            // `@key` in a numeric or note style: the names stand in the
+            // text, then the number or the note.
+            let names = match first_work {
+                Some(work) if citation.narrative && (self.engine.numeric() || as_note) => {
+                    let names = self.short_names(work, self.labels);
+                    let zh = self.config.locale.starts_with("zh") || self.config.locale.starts_with("ja");
+                    Some(if as_note || zh { names } else { format!("{names} ") })
+                }
+                _ => None,
+            };
+            if let Some(names) = names.as_ref().filter(|_| !as_note) {
+                let text = names.clone();
                 tree.0.insert(
                     0,
                     hayagriva::ElemChild::Text(hayagriva::Formatted { text, formatting: Default::default() }),
@@ -263,46 +291,60 @@ impl<'a> Renderer<'a> {
                 .filter(|item| self.shown(&item.key).is_none())
                 .map(|item| item.key.as_str())
                 .collect();
-            let text = match self.output {
+            // What the citation says, and (HTML) the preview of its works.
+            let (body, preview) = match self.output {
                 Output::Html => {
                     let writer = Writer { entry_href: Some(&href), links: false, number: None };
-                    let mut html = format!("<span class=\"scholar-cite\" id=\"{}\">", site.id);
-                    if !tree.0.is_empty() {
-                        html.push_str(&writer.html(&tree));
-                    }
+                    let mut body = if tree.0.is_empty() { String::new() } else { writer.html(&tree) };
                     for key in &missing {
-                        if !html.ends_with('>') || !tree.0.is_empty() {
-                            html.push(' ');
+                        if !tree.0.is_empty() {
+                            body.push(' ');
                         }
-                        html.push_str(&self.missing_html(key));
+                        body.push_str(&self.missing_html(key));
                     }
+                    let mut preview = String::new();
                     if self.config.hover && !marker.in_heading && !item_keys.is_empty() {
-                        html.push_str("<span class=\"scholar-preview\" role=\"tooltip\">");
+                        preview.push_str("<span class=\"scholar-preview\" role=\"tooltip\">");
                         for key in &item_keys {
                             let number = numbers.get(&index[key]).copied();
-                            html.push_str("<span class=\"scholar-preview-entry\">");
+                            preview.push_str("<span class=\"scholar-preview-entry\">");
                             if let Some(&reference) = self.references.get(key) {
-                                write::preview_slot(reference, number, &mut html);
+                                write::preview_slot(reference, number, &mut preview);
                             }
-                            html.push_str("</span>");
+                            preview.push_str("</span>");
                         }
-                        html.push_str("</span>");
+                        preview.push_str("</span>");
                     }
-                    html.push_str("</span>");
-                    html
+                    (body, preview)
                 }
                 Output::Markdown => {
-                    let mut text = if tree.0.is_empty() { String::new() } else { Writer::default().markdown(&tree) };
+                    let mut body = if tree.0.is_empty() { String::new() } else { Writer::default().markdown(&tree) };
                     for key in &missing {
-                        if !text.is_empty() {
-                            text.push(' ');
+                        if !body.is_empty() {
+                            body.push(' ');
                         }
-                        text.push_str(&format!("**{}?**", markdown::text(key)));
+                        body.push_str(&format!("**{}?**", markdown::text(key)));
                     }
-                    if marker.in_table { text.replace('|', "\\|") } else { text }
+                    (body, String::new())
                 }
             };
             sink.css.push(site.chapter);
+            let mut body = body;
+            if self.engine.note_style() && marker.in_footnote {
+                notes::in_note(&mut body, &chapter.content, marker.span.end);
+            }
+            if as_note {
+                let note = notes::Note { label: &site.id, names: names.as_deref(), body: &body, preview: &preview };
+                let (inline, definition) = note.write(self.output, &chapter.content, marker.span.clone());
+                sink.edits.push((site.chapter, inline));
+                sink.edits.push((site.chapter, definition));
+                continue;
+            }
+            let text = match self.output {
+                Output::Html => format!("<span class=\"scholar-cite\" id=\"{}\">{body}{preview}</span>", site.id),
+                Output::Markdown if marker.in_table => body.replace('|', "\\|"),
+                Output::Markdown => body,
+            };
             sink.edits.push((site.chapter, Edit { range: marker.span.clone(), text }));
         }
 
@@ -724,6 +766,34 @@ struct Sink {
     css: Vec<usize>,
 }
 
+/// The note number of every citation of a note style, by chapter and
+/// marker (see [`notes::numbers`]).
+fn note_numbers(collected: &Collected) -> HashMap<(usize, usize), u32> {
+    let mut by_chapter: Vec<(Vec<(usize, usize)>, Vec<(usize, usize)>)> =
+        vec![Default::default(); collected.chapters.len()];
+    for site in &collected.citations {
+        let marker = &collected.chapters[site.chapter].scan.markers[site.marker];
+        let (notes, inside) = &mut by_chapter[site.chapter];
+        match (marker.in_footnote, marker.in_heading) {
+            (true, _) => inside.push((site.marker, marker.span.start)),
+            (false, false) => notes.push((site.marker, marker.span.start)),
+            // A citation in a heading stays in the text: no note.
+            (false, true) => {}
+        }
+    }
+    let mut numbers = HashMap::new();
+    for (chapter, (notes, inside)) in by_chapter.iter().enumerate() {
+        if notes.is_empty() && inside.is_empty() {
+            continue;
+        }
+        let footnotes = &collected.chapters[chapter].scan.footnotes;
+        for (marker, number) in notes::numbers(footnotes, notes, inside) {
+            numbers.insert((chapter, marker), number);
+        }
+    }
+    numbers
+}
+
 /// Where a list is: its chapter and the slug of its entries' ids.
 struct ListTarget {
     chapter: usize,
@@ -735,11 +805,18 @@ struct ListTarget {
 /// nothing rendered is left as written, with a warning: what the author
 /// wrote is never dropped without a word. `edits` are the chapter's so far.
 fn unplaced(chapter: &crate::collect::Chapter, edits: &mut Vec<Edit>) -> Vec<Diagnostic> {
-    // (A set: a chapter may hold 100,000 citations.)
-    let handled: HashSet<Range<usize>> = edits.iter().map(|e| e.range.clone()).collect();
+    // What the edits cover, in order (a chapter may hold 100,000
+    // citations): a marker is handled when an edit covers it (a note's mark
+    // also takes the spaces before and the punctuation after).
+    let mut handled: Vec<Range<usize>> = edits.iter().map(|e| e.range.clone()).collect();
+    handled.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let covered = |span: &Range<usize>| {
+        let at = handled.partition_point(|r| r.start <= span.start);
+        handled[..at].iter().rev().take_while(|r| r.start == handled[at - 1].start).any(|r| r.end >= span.end)
+    };
     let mut diagnostics = Vec::new();
     for marker in &chapter.scan.markers {
-        if handled.contains(&marker.span) {
+        if covered(&marker.span) {
             continue;
         }
         match marker.kind {

@@ -75,8 +75,10 @@ impl Scholar {
     /// (every work, the nocited ones too).
     pub fn scope(&self, works: &[&Work], citations: &[CiteInput]) -> ScopeOutput {
         let items: Vec<Item> = works.iter().map(|w| item(w)).collect();
-        let mut clusters = Vec::new();
+        let mut clusters: Vec<Vec<scholar_citeproc::CiteInput>> = Vec::new();
+        let mut notes = Vec::new();
         for citation in citations.iter().filter(|c| !c.items.is_empty()) {
+            notes.push(citation.note);
             let cites = citation
                 .items
                 .iter()
@@ -91,13 +93,43 @@ impl Scholar {
                     // renderer writes a narrative cite's names itself.
                     suppress_author: cited.suppress_author && !self.numeric,
                     author_only: false,
-                    narrative: citation.narrative && !self.numeric,
+                    // A note style's note is the full citation (the
+                    // names stand in the text).
+                    narrative: citation.narrative && !self.numeric && !self.note_style(),
                 })
                 .collect();
             clusters.push(cites);
         }
-        let rendered = self.processor.render(&items, &clusters, true);
-        let mut runs = rendered.citations.iter();
+        // A note style's clusters go in the order of their notes (a
+        // citation in a footnote is read where the footnote's mark is).
+        let mut order: Vec<usize> = (0..clusters.len()).collect();
+        let layout = if notes.iter().any(Option::is_some) {
+            // A citation in no note (in a heading) keeps its place.
+            let mut seen = 0;
+            let keys: Vec<u32> = notes
+                .iter()
+                .map(|n| {
+                    seen = n.unwrap_or(seen);
+                    seen
+                })
+                .collect();
+            order.sort_by_key(|&i| keys[i]);
+            let sorted: Vec<Vec<scholar_citeproc::CiteInput>> = order.iter().map(|&i| clusters[i].clone()).collect();
+            clusters = sorted;
+            scholar_citeproc::Layout {
+                notes: Some(order.iter().map(|&i| notes[i].unwrap_or(0)).collect()),
+                ..Default::default()
+            }
+        } else {
+            scholar_citeproc::Layout::default()
+        };
+        let mut rendered = self.processor.render_with(&items, &clusters, true, &layout);
+        // Back in the citations' order.
+        let mut in_order = vec![Vec::new(); order.len()];
+        for (run, &i) in rendered.citations.drain(..).zip(&order) {
+            in_order[i] = run;
+        }
+        let mut runs = in_order.iter();
         let citations = citations
             .iter()
             .map(|c| {

@@ -276,7 +276,7 @@ fn render_citations(
                             positions.push(TestPosition::Ibid);
                         }
                     }
-                    if note - last <= near_note {
+                    if note.saturating_sub(last) <= near_note {
                         positions.push(TestPosition::NearNote);
                     }
                 }
