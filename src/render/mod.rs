@@ -769,20 +769,21 @@ struct Sink {
 /// The note number of every citation of a note style, by chapter and
 /// marker (see [`notes::numbers`]).
 fn note_numbers(collected: &Collected) -> HashMap<(usize, usize), u32> {
-    let mut by_chapter: Vec<(Vec<(usize, usize)>, Vec<(usize, usize)>)> =
-        vec![Default::default(); collected.chapters.len()];
+    // Per chapter: the citations that become notes, and those written in
+    // footnotes (each a marker and where it starts).
+    let mut notes: Vec<Vec<(usize, usize)>> = vec![Vec::new(); collected.chapters.len()];
+    let mut inside: Vec<Vec<(usize, usize)>> = vec![Vec::new(); collected.chapters.len()];
     for site in &collected.citations {
         let marker = &collected.chapters[site.chapter].scan.markers[site.marker];
-        let (notes, inside) = &mut by_chapter[site.chapter];
         match (marker.in_footnote, marker.in_heading) {
-            (true, _) => inside.push((site.marker, marker.span.start)),
-            (false, false) => notes.push((site.marker, marker.span.start)),
+            (true, _) => inside[site.chapter].push((site.marker, marker.span.start)),
+            (false, false) => notes[site.chapter].push((site.marker, marker.span.start)),
             // A citation in a heading stays in the text: no note.
             (false, true) => {}
         }
     }
     let mut numbers = HashMap::new();
-    for (chapter, (notes, inside)) in by_chapter.iter().enumerate() {
+    for (chapter, (notes, inside)) in notes.iter().zip(&inside).enumerate() {
         if notes.is_empty() && inside.is_empty() {
             continue;
         }
