@@ -46,11 +46,23 @@ fn the_survey_works_in_a_browser() {
     // A small book whose formulas hold markers (tests/fixtures/math).
     let math_site = common::scratch("browser-math");
     build(&common::fixtures().join("math"), &math_site);
+    // A note style (tests/fixtures/notes) and collapsed numbers
+    // (tests/fixtures/collapse/gbt).
+    let notes_site = common::scratch("browser-notes");
+    build(&common::fixtures().join("notes"), &notes_site);
+    let collapse_site = common::scratch("browser-collapse");
+    build(&common::fixtures().join("collapse/gbt"), &collapse_site);
     for dir in [&site, &math_site] {
         use_local_mathjax(dir);
     }
 
-    let server = serve(vec![("/mathjax/", mathjax), ("/math/", math_site), ("/", site.clone())]);
+    let server = serve(vec![
+        ("/mathjax/", mathjax),
+        ("/math/", math_site),
+        ("/notes/", notes_site),
+        ("/collapse/", collapse_site),
+        ("/", site.clone()),
+    ]);
     let mut browser = Browser::start(&driver_path, &chromium);
     let base = format!("http://127.0.0.1:{server}");
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/out");
@@ -301,6 +313,55 @@ fn the_survey_works_in_a_browser() {
     let tenth = browser.find(".scholar-bibliography > .scholar-entry:nth-child(10)");
     browser.scroll_into_view(&tenth);
     browser.screenshot(&out.join("browser-references.png"));
+
+    // A note style's citation is a footnote mark: it leads to its note, which
+    // holds the citation's text, and hovering it shows the preview.
+    browser.goto(&format!("{base}/notes/notes.html"));
+    let mark = browser.find(".scholar-note .footnote-reference a");
+    let href = browser.attribute(&mark, "href");
+    let note = href.rsplit_once('#').expect("a fragment").1.to_string();
+    assert_eq!(note, "footnote-scholar-cite-notes-1", "{href}");
+    browser.scroll_into_view(&mark);
+    browser.click(&mark);
+    browser.wait_for_hash(&note);
+    let text = browser.exec(&format!("return document.getElementById({note:?}).textContent"), json!([]));
+    assert!(text.as_str().unwrap_or_default().contains("KNUTH D E. The TeXbook[M]"), "the note reads {text}");
+    let numbers = browser
+        .exec("return [...document.querySelectorAll('main .footnote-reference a')].map(a => a.textContent)", json!([]));
+    // Our notes and the author's `[^own]` (the fourth) are one sequence.
+    assert_eq!(numbers, json!(["1", "2", "3", "4", "5", "6", "7", "8"]), "note marks on notes.html");
+    browser.goto(&format!("{base}/notes/notes.html"));
+    let mark = browser.find(".scholar-note");
+    browser.scroll_into_view(&mark);
+    browser.hover(&mark);
+    assert_preview_visible(&mut browser, "hover on a note mark");
+    browser.screenshot(&out.join("browser-note.png"));
+
+    // A collapsed range (`[1–4]`): each number shown links to its entry, and
+    // the preview holds all four works.
+    browser.goto(&format!("{base}/collapse/collapse.html"));
+    let range = browser.exec(
+        "const c = document.querySelectorAll('main .scholar-cite')[4];
+         return {text: c.firstChild ? [...c.childNodes].filter(n => !n.classList || !n.classList.contains('scholar-preview')).map(n => n.textContent).join('') : '',
+                 links: [...c.querySelectorAll(':scope > a')].map(a => a.getAttribute('href')),
+                 previews: c.querySelectorAll('.scholar-preview-entry').length};",
+        json!([]),
+    );
+    assert_eq!(range["text"], json!("[1–4]"), "{range}");
+    let links: Vec<String> =
+        range["links"].as_array().unwrap().iter().map(|l| l.as_str().unwrap_or_default().to_string()).collect();
+    assert_eq!(links.len(), 2, "{range}");
+    assert_eq!(range["previews"], json!(4), "{range}");
+    let first = browser
+        .exec("return document.querySelectorAll('main .scholar-cite')[4].querySelector(':scope > a')", json!([]));
+    let id = links[0].trim_start_matches('#').to_string();
+    browser.click(&first);
+    browser.wait_for_hash(&id);
+    browser.goto(&format!("{base}/collapse/collapse.html"));
+    let cite = browser.exec("return document.querySelectorAll('main .scholar-cite')[4]", json!([]));
+    browser.scroll_into_view(&cite);
+    browser.hover(&cite);
+    assert_preview_visible(&mut browser, "hover on a collapsed range");
 
     // The print page: ids unique, every citation link lands, previews work
     // on screen and are hidden in print.

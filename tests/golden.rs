@@ -78,6 +78,11 @@ golden! {
     // citation inside the author's footnote in place.
     note_style_as_footnotes => "notes",
     note_style_as_footnotes_markdown => "notes-markdown",
+    // Collapsed and grouped citations: each number or year still links to
+    // its entry, and the preview holds every work of the citation.
+    collapse_numbers_gbt => "collapse/gbt",
+    collapse_years_apa => "collapse/apa",
+    collapse_year_suffixes_springer => "collapse/springer",
 }
 
 /// A chapter without markers is byte-for-byte what it was.
