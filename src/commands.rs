@@ -215,7 +215,8 @@ pub fn format(files: &[PathBuf], options: &FormatOptions, mut out: impl Write) -
     }
     let works: Vec<&Work> = library.keys().filter_map(|k| library.work(k)).map(|w| w.as_ref()).collect();
     let languages: Vec<Option<String>> = works.iter().map(|w| w.language.clone()).collect();
-    let engine = Engine::new(options.engine.unwrap_or_default(), &style, &locale, &languages);
+    let engine =
+        Engine::new(options.engine.unwrap_or_default(), &style, &locale, &languages, style.multilingual_by_design());
     let references = engine.references(&works);
     // One scope that lists every work without citing it: the style's sort,
     // numbering, year suffixes and substitutions are the whole list's.

@@ -34,6 +34,7 @@ const KEYS: &[&str] = &[
     "cite-as",
     "engine",
     "locales",
+    "entry-language",
 ];
 /// Keys mdBook itself reads from every preprocessor table.
 const MDBOOK_KEYS: &[&str] = &["command", "before", "after", "optional", "renderers"];
@@ -185,6 +186,9 @@ pub struct Config {
     pub engine: CslEngine,
     /// A folder of CSL locale files over the bundled ones.
     pub locales: Option<LocalesDir>,
+    /// Each entry in its own language's terms (`entry-language`); `None`
+    /// leaves it to the style (on for the GB/T 7714 family).
+    pub entry_language: Option<bool>,
     pub markdown: MarkdownFlavor,
     /// The book's source folder (`book.src`), resolved.
     pub src_dir: PathBuf,
@@ -344,6 +348,7 @@ impl Config {
             cite_as,
             engine,
             locales: string(table, "locales")?.map(|shown| LocalesDir { path: root.join(&shown), shown }),
+            entry_language: boolean(table, "entry-language")?,
             markdown,
             src_dir: root.join("src"),
             src_shown: PathBuf::from("src"),
@@ -524,6 +529,7 @@ backrefs = false
 export = false
 engine = "scholar"
 locales = "csl-locales"
+entry-language = true
 command = "mdbook-scholar"
 after = ["links", "index"]
 [preprocessor.scholar.topics]
@@ -550,6 +556,7 @@ edition = 2
         assert!(!config.export);
         assert_eq!(config.engine, CslEngine::Scholar);
         assert_eq!(config.locales, Some(LocalesDir { path: "/b/csl-locales".into(), shown: "csl-locales".into() }));
+        assert_eq!(config.entry_language, Some(true));
         assert_eq!(config.cite_as.authors, ["Doe, Jane", "李四"]);
         assert_eq!(config.cite_as.year, Some(2025));
         assert_eq!(config.cite_as.edition.as_deref(), Some("2"));

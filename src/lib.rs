@@ -262,7 +262,8 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
     } else {
         let languages: Vec<Option<String>> =
             needed.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
-        let engine = Engine::new(config.engine, &style, &config.locale, &languages);
+        let entry_language = config.entry_language.unwrap_or_else(|| style.multilingual_by_design());
+        let engine = Engine::new(config.engine, &style, &config.locale, &languages, entry_language);
         timer.lap("engine");
         let renderer = render::Renderer::new(&collected, &library, config, &engine, output, &needed);
         timer.lap("render references");

@@ -178,6 +178,14 @@ impl Style {
         Ok(self)
     }
 
+    /// Whether the style is written for entries in several languages, each
+    /// in its own terms: the GB/T 7714 family (`等` for Chinese works,
+    /// `et al.` for Western ones).
+    pub fn multilingual_by_design(&self) -> bool {
+        let id = &self.csl.info.id;
+        id.contains("gb-7714") || id.contains("gb-t-7714") || self.shown.contains("7714")
+    }
+
     /// The style's title, for messages and `format`'s header.
     pub fn title(&self) -> &str {
         &self.csl.info.title.value

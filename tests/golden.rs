@@ -83,6 +83,10 @@ golden! {
     collapse_numbers_gbt => "collapse/gbt",
     collapse_years_apa => "collapse/apa",
     collapse_year_suffixes_springer => "collapse/springer",
+    // One locale per book (an English IEEE book prints English terms for a
+    // German work); GB/T 7714 gives each work its own (et al. and 等).
+    mixed_languages_under_ieee => "mixed-language/ieee",
+    mixed_languages_under_gbt => "mixed-language/gbt",
 }
 
 /// A chapter without markers is byte-for-byte what it was.

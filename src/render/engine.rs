@@ -97,11 +97,22 @@ pub enum Engine {
 
 impl Engine {
     /// The engine `choice` for `style`; `locale` is the book's, `languages`
-    /// those of the works to render.
-    pub fn new(choice: CslEngine, style: &Style, locale: &str, languages: &[Option<String>]) -> Engine {
+    /// those of the works to render; with `entry_language` each work is
+    /// rendered in its own language's terms.
+    pub fn new(
+        choice: CslEngine,
+        style: &Style,
+        locale: &str,
+        languages: &[Option<String>],
+        entry_language: bool,
+    ) -> Engine {
         match choice {
-            CslEngine::Hayagriva => Engine::Hayagriva(Box::new(Hayagriva::new(style, locale, languages))),
-            CslEngine::Scholar => Engine::Scholar(Box::new(super::scholar::Scholar::new(style, locale))),
+            CslEngine::Hayagriva => {
+                Engine::Hayagriva(Box::new(Hayagriva::new(style, locale, languages, entry_language)))
+            }
+            CslEngine::Scholar => {
+                Engine::Scholar(Box::new(super::scholar::Scholar::new(style, locale, languages, entry_language)))
+            }
         }
     }
 
@@ -186,14 +197,17 @@ pub struct Hayagriva {
     /// compare with the shortcut.
     pub force_whole: bool,
     note_style: bool,
+    /// Each work in its own language's locale (see [`Hayagriva::work_locale`]).
+    entry_language: bool,
     /// The style's citations read nothing of an entry (see
     /// [`citations_read_nothing`]).
     slim_citations: bool,
 }
 
 impl Hayagriva {
-    /// `locale` is the book's; `languages` those of the works to render.
-    pub fn new(style: &Style, locale: &str, languages: &[Option<String>]) -> Hayagriva {
+    /// `locale` is the book's; `languages` those of the works to render;
+    /// with `entry_language` each work is rendered in its own language.
+    pub fn new(style: &Style, locale: &str, languages: &[Option<String>], entry_language: bool) -> Hayagriva {
         let locale = LocaleCode(locale.to_string());
         let mut codes: Vec<String> = vec![locale.0.clone(), "en-US".into()];
         for language in languages.iter().flatten() {
@@ -240,6 +254,7 @@ impl Hayagriva {
             // The reference path the shortcuts are tested against.
             force_whole,
             note_style,
+            entry_language,
             slim_citations: !force_whole && citations_read_nothing(&xml),
         };
         engine.numeric = engine.probe_numeric();
@@ -275,8 +290,12 @@ impl Hayagriva {
     }
 
     /// The locale a work's reference uses: its own language's (Chinese works
-    /// get 等, others "et al." under GB/T 7714), the book's otherwise.
+    /// get 等, others "et al." under GB/T 7714) with `entry-language`, the
+    /// book's otherwise.
     pub fn work_locale(&self, work: &Work) -> LocaleCode {
+        if !self.entry_language {
+            return self.locale.clone();
+        }
         let book_language = self.locale.0.split('-').next().unwrap_or("en");
         match work.language.as_deref() {
             Some(language) if language == book_language => self.locale.clone(),

@@ -24,16 +24,27 @@ pub struct Scholar {
     processor: Processor,
     /// Citations show citation numbers (`[1]`).
     pub numeric: bool,
+    /// Each entry in its own language's terms; a work whose language no
+    /// field or script shows is then Western in a Chinese, Japanese or
+    /// Korean book (`en`).
+    undeclared: Option<&'static str>,
 }
 
 impl Scholar {
     /// The style's processor in the book's `locale`, with hayagriva's
-    /// bundled locale files.
-    pub fn new(style: &Style, locale: &str) -> Scholar {
+    /// bundled locale files; with `entry_language`, each work in the
+    /// language of `languages` it is written in.
+    pub fn new(style: &Style, locale: &str, languages: &[Option<String>], entry_language: bool) -> Scholar {
         let mut locales = hayagriva::archive::locales();
         style.locales.apply(&mut locales);
-        let processor = Processor::with_style(style.csl.clone(), &locales, Some(locale));
-        let mut engine = Scholar { processor, numeric: false };
+        let mut processor = Processor::with_style(style.csl.clone(), &locales, Some(locale));
+        let book_language = locale.split('-').next().unwrap_or("en");
+        let undeclared = (entry_language && matches!(book_language, "zh" | "ja" | "ko")).then_some("en");
+        if entry_language {
+            let named = languages.iter().flatten().map(String::as_str);
+            processor = processor.with_item_languages(&locales, named.chain(undeclared));
+        }
+        let mut engine = Scholar { processor, numeric: false, undeclared };
         engine.numeric = engine.probe_numeric();
         engine
     }
@@ -56,7 +67,7 @@ impl Scholar {
 
     /// A work's reference, rendered alone (numbered 1 when the style numbers).
     pub fn reference(&self, work: &Work) -> Reference {
-        let item = item(work);
+        let item = self.item(work);
         let cite = scholar_citeproc::CiteInput { id: item.id.clone(), ..Default::default() };
         let rendered = self.processor.render(&[item], &[vec![cite]], true);
         let citation = rendered.citations.into_iter().next().unwrap_or_default();
@@ -74,7 +85,7 @@ impl Scholar {
     /// Renders one scope whole: its citations in reading order and its list
     /// (every work, the nocited ones too).
     pub fn scope(&self, works: &[&Work], citations: &[CiteInput]) -> ScopeOutput {
-        let items: Vec<Item> = works.iter().map(|w| item(w)).collect();
+        let items: Vec<Item> = works.iter().map(|w| self.item(w)).collect();
         let mut clusters: Vec<Vec<scholar_citeproc::CiteInput>> = Vec::new();
         let mut notes = Vec::new();
         for citation in citations.iter().filter(|c| !c.items.is_empty()) {
@@ -158,7 +169,7 @@ impl Scholar {
 
     /// The list order of `works` (in order of first citation): the style's.
     pub fn order(&self, works: &[&Work]) -> Vec<usize> {
-        let items: Vec<Item> = works.iter().map(|w| item(w)).collect();
+        let items: Vec<Item> = works.iter().map(|w| self.item(w)).collect();
         let rendered = self.processor.render(&items, &[], true);
         if rendered.bibliography.is_empty() {
             return (0..works.len()).collect();
@@ -168,15 +179,23 @@ impl Scholar {
     }
 }
 
-/// A work as the processor's item, through its CSL-JSON (as exported).
-fn item(work: &Work) -> Item {
-    let csl = crate::export::csl::item(&work.entry, work.language.as_deref());
-    let json = serde_json::to_value(&csl).unwrap_or_default();
-    // The converter always writes an object with an `id`.
-    Item::from_json(&json).unwrap_or_else(|_| {
-        Item::from_json(&serde_json::json!({ "id": work.entry.key(), "type": "document" }))
-            .expect("an id and a type make an item")
-    })
+impl Scholar {
+    /// A work as the processor's item, through its CSL-JSON (as exported).
+    fn item(&self, work: &Work) -> Item {
+        let csl = crate::export::csl::item(&work.entry, work.language.as_deref());
+        let json = serde_json::to_value(&csl).unwrap_or_default();
+        // The converter always writes an object with an `id`.
+        let mut item = Item::from_json(&json).unwrap_or_else(|_| {
+            Item::from_json(&serde_json::json!({ "id": work.entry.key(), "type": "document" }))
+                .expect("an id and a type make an item")
+        });
+        if let Some(language) = self.undeclared
+            && work.language.is_none()
+        {
+            item.strings.insert("language".into(), language.into());
+        }
+        item
+    }
 }
 
 /// A locator's CSL name (`page`, `chapter`, …).

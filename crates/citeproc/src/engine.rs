@@ -23,6 +23,37 @@ pub struct Processor {
     bib_names: InheritableNameOptions,
     /// Whether the style asks for any disambiguation at all.
     pub(crate) disambiguates: bool,
+    /// Other languages' terms, for items rendered in their own language
+    /// (see [`Processor::with_item_languages`]).
+    item_languages: Vec<ItemLanguage>,
+}
+
+/// The terms and quotation marks of one language an item may be written in.
+struct ItemLanguage {
+    /// The base language (`en`), as items' `language` fields are matched.
+    base: String,
+    terms: Terms,
+    marks: Marks,
+}
+
+/// The base language of a language tag (`en-GB` → `en`), lowercase; `None`
+/// for what is not a tag (`English`).
+fn base_language(tag: &str) -> Option<String> {
+    let base = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    (2..=3).contains(&base.len()).then_some(base).filter(|b| b.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+/// A locale's quotation marks.
+fn marks_of(terms: &Terms) -> Marks {
+    let quote = |term: OtherTerm, fallback: &str| {
+        terms.text(Term::Other(term), TermForm::Long, false).unwrap_or(fallback).to_string()
+    };
+    Marks {
+        open: quote(OtherTerm::OpenQuote, "“"),
+        close: quote(OtherTerm::CloseQuote, "”"),
+        inner_open: quote(OtherTerm::OpenInnerQuote, "‘"),
+        inner_close: quote(OtherTerm::CloseInnerQuote, "’"),
+    }
 }
 
 /// Why a style could not be used.
@@ -76,15 +107,7 @@ impl Processor {
             .or_else(|| style.default_locale.as_ref().map(|l| l.0.clone()))
             .unwrap_or_else(|| "en-US".to_string());
         let terms = Terms::resolve(&lang, &style.locale, locales);
-        let quote = |term: OtherTerm, fallback: &str| {
-            terms.text(Term::Other(term), TermForm::Long, false).unwrap_or(fallback).to_string()
-        };
-        let marks = Marks {
-            open: quote(OtherTerm::OpenQuote, "“"),
-            close: quote(OtherTerm::CloseQuote, "”"),
-            inner_open: quote(OtherTerm::OpenInnerQuote, "‘"),
-            inner_close: quote(OtherTerm::CloseInnerQuote, "’"),
-        };
+        let marks = marks_of(&terms);
         let macros: HashMap<String, CslMacro> = style.macros.iter().map(|m| (m.name.clone(), m.clone())).collect();
         let explicit_year_suffix = uses_year_suffix(&style, &macros);
         let collator = lang.parse::<icu_locale::Locale>().ok().and_then(|locale| {
@@ -101,7 +124,58 @@ impl Processor {
             || citation.disambiguate_add_givenname
             || citation.disambiguate_add_year_suffix
             || condition;
-        Processor { style, terms, marks, macros, explicit_year_suffix, collator, cite_names, bib_names, disambiguates }
+        Processor {
+            style,
+            terms,
+            marks,
+            macros,
+            explicit_year_suffix,
+            collator,
+            cite_names,
+            bib_names,
+            disambiguates,
+            item_languages: Vec::new(),
+        }
+    }
+
+    /// Renders each item whose `language` is one of `languages` (tags such
+    /// as `en` or `de-DE`) with that language's terms, dates and quotation
+    /// marks, not the style's locale: what the GB/T 7714 styles are written
+    /// for (`等` for Chinese works, `et al.` for Western ones), and what some
+    /// multilingual books want. citeproc-js renders every item in the
+    /// style's locale; so does this processor unless asked. Items in the
+    /// style's own language, or in a language the locales lack, are not
+    /// affected.
+    pub fn with_item_languages<'l>(
+        mut self,
+        locales: &dyn LocaleSource,
+        languages: impl IntoIterator<Item = &'l str>,
+    ) -> Processor {
+        let own = base_language(&self.terms.lang);
+        for tag in languages {
+            let Some(base) = base_language(tag) else { continue };
+            if Some(&base) == own.as_ref() || self.item_languages.iter().any(|l| l.base == base) {
+                continue;
+            }
+            let terms = Terms::resolve(tag.trim(), &self.style.locale, locales);
+            // Only a language some locale file has: the chain would be
+            // en-US's otherwise.
+            if terms.is_fallback_only() {
+                continue;
+            }
+            let marks = marks_of(&terms);
+            self.item_languages.push(ItemLanguage { base, terms, marks });
+        }
+        self
+    }
+
+    /// The terms an item is rendered with, if not the style's.
+    fn item_language(&self, item: &Item) -> Option<&ItemLanguage> {
+        if self.item_languages.is_empty() {
+            return None;
+        }
+        let base = base_language(item.string("language")?)?;
+        self.item_languages.iter().find(|l| l.base == base)
     }
 
     /// Whether the style is a note style.
@@ -141,6 +215,10 @@ impl Processor {
         name_options: &'a InheritableNameOptions,
     ) -> Ctx<'a> {
         let language = item.string("language").unwrap_or(&self.terms.lang);
+        let shared = match self.item_language(item) {
+            Some(own) => Shared { terms: &own.terms, marks: &own.marks, ..*shared },
+            None => *shared,
+        };
         Ctx {
             shared,
             item,
@@ -176,6 +254,13 @@ impl Processor {
     /// Finishes a run for output.
     pub(crate) fn tidy(&self, run: &mut Run) {
         output::tidy(run, self.terms.punctuation_in_quote);
+    }
+
+    /// Finishes an item's entry for output, in the item's language's rule
+    /// for punctuation in quotes.
+    pub(crate) fn tidy_entry(&self, item: &Item, run: &mut Run) {
+        let terms = self.item_language(item).map_or(&self.terms, |l| &l.terms);
+        output::tidy(run, terms.punctuation_in_quote);
     }
 }
 
@@ -229,4 +314,47 @@ fn uses_year_suffix(style: &IndependentStyle, macros: &HashMap<String, CslMacro>
     };
     any_element(&style.citation.layout.elements, macros, &test, 0)
         || style.bibliography.as_ref().is_some_and(|b| any_element(&b.layout.elements, macros, &test, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locale(lang: &str, et_al: &str, and: &str) -> String {
+        format!(
+            r#"<locale xmlns="http://purl.org/net/xbiblio/csl" version="1.0" xml:lang="{lang}"><terms><term name="et-al">{et_al}</term><term name="and">{and}</term></terms></locale>"#
+        )
+    }
+
+    #[test]
+    fn items_in_their_own_language_when_asked() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0" default-locale="zh-CN">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout><names variable="author"><name et-al-min="2" et-al-use-first="1"/></names></layout></citation>
+          <bibliography><layout><names variable="author"><name et-al-min="2" et-al-use-first="1"/></names></layout></bibliography></style>"#;
+        let locales: HashMap<String, String> = [
+            ("zh-CN".to_string(), locale("zh-CN", "等", "和")),
+            ("en-US".to_string(), locale("en-US", "et al.", "and")),
+        ]
+        .into();
+        let item = |id: &str, language: Option<&str>| {
+            let mut json = serde_json::json!({
+                "id": id, "type": "book",
+                "author": [{"family": "Doe", "given": "Jane"}, {"family": "Roe", "given": "Richard"}]
+            });
+            if let Some(language) = language {
+                json["language"] = language.into();
+            }
+            Item::from_json(&json).unwrap()
+        };
+        let items = [item("en", Some("en")), item("en-gb", Some("en-GB")), item("zh", Some("zh")), item("none", None)];
+        let list = |processor: &Processor| -> Vec<String> {
+            processor.render(&items, &[], true).bibliography.iter().map(|(_, run)| crate::html(run)).collect()
+        };
+        let plain = Processor::new(style, &locales, None, &|_| None).unwrap();
+        assert_eq!(list(&plain), ["Jane Doe 等", "Jane Doe 等", "Jane Doe 等", "Jane Doe 等"]);
+        // German has no locale here: its items stay in the style's language.
+        let own = Processor::new(style, &locales, None, &|_| None).unwrap().with_item_languages(&locales, ["en", "de"]);
+        assert_eq!(list(&own), ["Jane Doe et al.", "Jane Doe et al.", "Jane Doe 等", "Jane Doe 等"]);
+    }
 }

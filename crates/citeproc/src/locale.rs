@@ -134,6 +134,9 @@ pub struct Terms {
     pub punctuation_in_quote: bool,
     /// Whether ordinal day numbers are used only for the first of a month.
     pub limit_day_ordinals_to_day_1: bool,
+    /// Whether a locale file of the language itself was found (not only
+    /// the en-US every chain ends with).
+    own_file: bool,
 }
 
 impl Terms {
@@ -155,8 +158,10 @@ impl Terms {
         }
         files.push("en-US".to_string());
         files.dedup();
+        let mut own_file = false;
         for file in files {
             if let Some(locale) = source.locale(&file) {
+                own_file |= file != "en-US" || base == "en";
                 chain.push(locale);
             }
         }
@@ -172,9 +177,15 @@ impl Terms {
             index,
             punctuation_in_quote: option(|l| l.style_options.and_then(|o| o.punctuation_in_quote)),
             limit_day_ordinals_to_day_1: option(|l| l.style_options.and_then(|o| o.limit_day_ordinals_to_day_1)),
+            own_file,
             chain,
             lang: lang.to_string(),
         }
+    }
+
+    /// Whether only en-US stands behind a language that is not English.
+    pub(crate) fn is_fallback_only(&self) -> bool {
+        !self.own_file
     }
 
     /// A term in the asked form, falling back through CSL's form order

@@ -100,6 +100,7 @@ pub struct Disambiguation {
 }
 
 /// The style's and locale's fixed parts a rendering reads.
+#[derive(Clone, Copy)]
 pub struct Shared<'a> {
     /// The locale.
     pub terms: &'a Terms,
@@ -124,8 +125,9 @@ pub struct Shared<'a> {
 
 /// Everything one rendering of one item needs.
 pub struct Ctx<'a> {
-    /// Style and locale.
-    pub shared: &'a Shared<'a>,
+    /// Style and locale (the item's own language's, where it is rendered
+    /// in it).
+    pub shared: Shared<'a>,
     /// The item.
     pub item: &'a Item,
     /// The item's type, read once.

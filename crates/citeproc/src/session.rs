@@ -178,7 +178,7 @@ pub fn render(
                 }
                 previous_author = author;
             }
-            processor.tidy(&mut run);
+            processor.tidy_entry(&items[i], &mut run);
             capitalize_first(&mut run);
             entries.push((items[i].id.clone(), run));
         }
