@@ -79,6 +79,11 @@ pub enum Tag {
     LinkStart(String),
     /// Its end.
     LinkEnd,
+    /// The start of a year suffix, under `collapse="year-suffix"` (where
+    /// the suffixes of a cluster join: `2000a, b`).
+    YearSuffixStart,
+    /// Its end.
+    YearSuffixEnd,
 }
 
 /// Wraps a run in a pair of tags (nothing when it prints nothing).
