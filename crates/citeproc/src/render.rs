@@ -110,6 +110,9 @@ pub struct Shared<'a> {
     /// Whether the style prints `year-suffix` itself; otherwise it follows
     /// the first year printed.
     pub explicit_year_suffix: bool,
+    /// Each of the author's names is marked in the bibliography (a
+    /// per-name `subsequent-author-substitute-rule`).
+    pub mark_each_name: bool,
     /// Page range format.
     pub page_range_format: Option<PageRangeFormat>,
     /// `initialize-with-hyphen`.

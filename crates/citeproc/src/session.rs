@@ -8,7 +8,7 @@ use crate::output::{self, Kind, Piece, Run, Tag};
 use crate::render::{Cite, Collapsing, Disambiguation, Mode};
 use crate::sort;
 use citationberg::taxonomy::Locator;
-use citationberg::{Collapse, TestPosition};
+use citationberg::{Collapse, SubsequentAuthorSubstituteRule, TestPosition};
 use std::collections::HashMap;
 
 /// One cite of a cluster, resolved.
@@ -132,6 +132,7 @@ pub fn render(
         let shared = processor.shared();
         let names = processor.bibliography_names();
         let mut previous_author: Option<String> = None;
+        let mut previous_names: Vec<String> = Vec::new();
         for &i in &bib_order {
             // The list shows the year suffix, and at least as many names as
             // the cites needed to be told apart (citeproc-js does both); not
@@ -173,10 +174,18 @@ pub fn render(
                 // Authors compare by the names shown, et al. aside.
                 let author =
                     ctx.author_key.borrow().clone().or_else(|| ctx.author.borrow().as_ref().map(|a| output::plain(a)));
+                let rule = bib.subsequent_author_substitute_rule;
+                let names = author_names(&run);
                 if author.is_some() && author == previous_author {
-                    substitute_author(&mut run, substitute);
+                    substitute_author(&mut run, substitute, rule);
+                } else if !names.is_empty() {
+                    substitute_partially(&mut run, substitute, rule, &previous_names, &names);
                 }
                 previous_author = author;
+                // (citeproc-js keeps the names of the last entry that had any.)
+                if !names.is_empty() {
+                    previous_names = names;
+                }
             }
             processor.tidy(&mut run);
             capitalize_first(&mut run);
@@ -216,13 +225,71 @@ fn bib_layout_formatting(bib: &citationberg::Bibliography) -> citationberg::Form
     bib.layout.to_formatting()
 }
 
-/// Replaces the marked author names with the substitute string: the
-/// `complete-all` rule, the only one implemented so far (README).
-fn substitute_author(run: &mut Run, substitute: &str) {
+/// Replaces the author's names, all the same as the entry before's, with
+/// the substitute string: the whole of them (`complete-all`, citeproc-js
+/// keeping a label after it), or each name (`complete-each`, and the partial
+/// rules, all of whose names match; a title in their place goes whole).
+fn substitute_author(run: &mut Run, substitute: &str, rule: SubsequentAuthorSubstituteRule) {
+    let count = author_names(run).len();
+    // A title standing in for the names is replaced whole by every rule.
+    if rule != SubsequentAuthorSubstituteRule::CompleteAll && count > 0 {
+        let first_only = rule == SubsequentAuthorSubstituteRule::PartialFirst;
+        substitute_names(run, substitute, if first_only { count.min(1) } else { count });
+        return;
+    }
     let Some(start) = run.iter().position(|p| p.kind == Kind::Mark(true)) else { return };
     let Some(end) = run.iter().position(|p| p.kind == Kind::Mark(false)) else { return };
     let style = run.get(start + 1).map(|p| p.style).unwrap_or_default();
     run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
+}
+
+/// The partial rules where not all names match: the names that match the
+/// entry before's, name by name from the first (`partial-each`), or the
+/// first only (`partial-first`).
+fn substitute_partially(
+    run: &mut Run,
+    substitute: &str,
+    rule: SubsequentAuthorSubstituteRule,
+    previous: &[String],
+    names: &[String],
+) {
+    let matching = names.iter().zip(previous).take_while(|(a, b)| a == b).count();
+    let count = match rule {
+        SubsequentAuthorSubstituteRule::PartialEach => matching,
+        SubsequentAuthorSubstituteRule::PartialFirst => matching.min(1),
+        _ => 0,
+    };
+    substitute_names(run, substitute, count);
+}
+
+/// Each name of the author, as printed (marked by `Kind::Name`).
+fn author_names(run: &Run) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut current: Option<String> = None;
+    for piece in run {
+        match piece.kind {
+            Kind::Name(true) => current = Some(String::new()),
+            Kind::Name(false) => names.extend(current.take()),
+            _ => {
+                if let Some(name) = current.as_mut() {
+                    name.push_str(&piece.text);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Replaces the first `count` marked names with the substitute string.
+fn substitute_names(run: &mut Run, substitute: &str, count: usize) {
+    for _ in 0..count {
+        let Some(start) = run.iter().position(|p| p.kind == Kind::Name(true)) else { return };
+        let Some(end) = run[start..].iter().position(|p| p.kind == Kind::Name(false)).map(|e| start + e) else {
+            return;
+        };
+        let style = run.get(start + 1).map(|p| p.style).unwrap_or_default();
+        run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
+    }
 }
 
 fn render_citations(
@@ -1069,5 +1136,45 @@ mod tests {
             .filter(|tag| matches!(tag, Tag::CiteStart(_)))
             .collect();
         assert_eq!(starts, [Tag::CiteStart(0), Tag::CiteStart(1), Tag::CiteStart(2)]);
+    }
+
+    /// The four rules of `subsequent-author-substitute`, as citeproc-js
+    /// applies them.
+    #[test]
+    fn subsequent_author_substitute_rules() {
+        let items: Vec<Item> =
+            [("a", "Smith+Jones+Brown"), ("b", "Smith+Jones+Brown"), ("c", "Smith+Jones"), ("d", "Doe")]
+                .iter()
+                .enumerate()
+                .map(|(n, (id, names))| {
+                    let author: Vec<_> =
+                        names.split('+').map(|f| serde_json::json!({"family": f, "given": "A."})).collect();
+                    Item::from_json(&serde_json::json!({
+                        "id": id, "type": "book", "title": id, "author": author, "issued": {"date-parts": [[2000 + n]]}
+                    }))
+                    .unwrap()
+                })
+                .collect();
+        let cases = [
+            ("complete-all", ["---. b", "Smith &#38; Jones. c"]),
+            ("complete-each", ["---, ---, &#38; ---. b", "Smith &#38; Jones. c"]),
+            ("partial-each", ["---, ---, &#38; ---. b", "--- &#38; ---. c"]),
+            ("partial-first", ["---, Jones, &#38; Brown. b", "--- &#38; Jones. c"]),
+        ];
+        for (rule, expected) in cases {
+            let style = format!(
+                r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+                <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+                <citation><layout><text variable="title"/></layout></citation>
+                <bibliography subsequent-author-substitute="---" subsequent-author-substitute-rule="{rule}">
+                <layout><group delimiter=". "><names variable="author"><name and="symbol" form="short"/></names>
+                <text variable="title"/></group></layout></bibliography></style>"#
+            );
+            let processor = Processor::new(&style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+            let out = processor.render(&items, &[], true);
+            let entries: Vec<String> = out.bibliography.iter().map(|(_, run)| crate::html(run)).collect();
+            assert_eq!(entries[1..3], expected, "{rule}");
+            assert_eq!(entries[3], "Doe. d", "{rule}");
+        }
     }
 }
