@@ -244,7 +244,11 @@ fn part_text(ctx: &Ctx, part: &Part, value: [i32; 3], date: &DateValue) -> Run {
             if year == 0 {
                 return Run::new();
             }
-            let mut text = if year < 0 {
+            // Collapsed into the previous cite's year: only the suffix.
+            let dropped = value == date.start && ctx.collapsing.borrow_mut().drop_year(year);
+            let mut text = if dropped {
+                String::new()
+            } else if year < 0 {
                 format!("{} {}", -year, ctx.term(Term::Other(OtherTerm::Bc), TermForm::Long, false).unwrap_or_default())
             } else if year < 1000 {
                 format!("{year} {}", ctx.term(Term::Other(OtherTerm::Ad), TermForm::Long, false).unwrap_or_default())
@@ -259,8 +263,19 @@ fn part_text(ctx: &Ctx, part: &Part, value: [i32; 3], date: &DateValue) -> Run {
                 && !*ctx.printed_year_suffix.borrow()
                 && let Some(suffix) = &ctx.disamb.year_suffix
             {
-                text.push_str(suffix);
                 *ctx.printed_year_suffix.borrow_mut() = true;
+                if ctx.collapsing.borrow().year_suffix {
+                    let mut run = vec![Piece::text(text)];
+                    let mut suffix = vec![Piece::text(suffix.clone())];
+                    output::tag(&mut suffix, output::Tag::YearSuffixStart, output::Tag::YearSuffixEnd);
+                    run.extend(suffix);
+                    run.retain(|p| p.kind != output::Kind::Text || !p.text.is_empty());
+                    return run;
+                }
+                text.push_str(suffix);
+            }
+            if text.is_empty() {
+                return Run::new();
             }
             text
         }

@@ -194,6 +194,10 @@ impl Processor {
             marks: &self.marks,
             macros: &self.macros,
             explicit_year_suffix: self.explicit_year_suffix,
+            mark_each_name: self.style.bibliography.as_ref().is_some_and(|b| {
+                b.subsequent_author_substitute.is_some()
+                    && b.subsequent_author_substitute_rule != citationberg::SubsequentAuthorSubstituteRule::CompleteAll
+            }),
             page_range_format: self.style.settings.page_range_format,
             initialize_with_hyphen: self.style.settings.initialize_with_hyphen,
             demote: self.style.settings.demote_non_dropping_particle,
@@ -238,6 +242,7 @@ impl Processor {
             author_key: RefCell::new(None),
             rendered: RefCell::new(None),
             in_names: Cell::new(false),
+            collapsing: RefCell::new(Default::default()),
         }
     }
 

@@ -258,6 +258,16 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
         // delimiters between them (citeproc-js).
         let mut one = one_name(ctx, options, element, name, inverted, expand);
         output::format(&mut one, &element.to_formatting());
+        if ctx.shared.mark_each_name && ctx.mode == Mode::Bibliography && ctx.in_names.get() {
+            let mark = |start| Piece {
+                text: String::new(),
+                style: Default::default(),
+                nocase: true,
+                kind: output::Kind::Name(start),
+            };
+            one.insert(0, mark(true));
+            one.push(mark(false));
+        }
         parts.push(one);
     }
     let inverted_at = |i: usize| {

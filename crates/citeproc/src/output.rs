@@ -51,6 +51,9 @@ pub enum Kind {
     /// Where the author's names start (`true`) and end: for
     /// `subsequent-author-substitute`.
     Mark(bool),
+    /// Where one name of the author's names starts (`true`) and ends: for
+    /// the per-name rules of `subsequent-author-substitute`.
+    Name(bool),
     /// A zero-width tag for callers that build their own output tree (which
     /// cite of a cluster, the citation number, a link).
     Tag(Tag),
@@ -59,7 +62,7 @@ pub enum Kind {
 impl Kind {
     /// Whether the piece prints nothing and only marks a place.
     pub fn is_zero_width(&self) -> bool {
-        matches!(self, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_) | Kind::Tag(_))
+        matches!(self, Kind::BlockStart(_) | Kind::BlockEnd | Kind::Mark(_) | Kind::Name(_) | Kind::Tag(_))
     }
 }
 
@@ -79,6 +82,11 @@ pub enum Tag {
     LinkStart(String),
     /// Its end.
     LinkEnd,
+    /// The start of a year suffix, under `collapse="year-suffix"` (where
+    /// the suffixes of a cluster join: `2000a, b`).
+    YearSuffixStart,
+    /// Its end.
+    YearSuffixEnd,
 }
 
 /// Wraps a run in a pair of tags (nothing when it prints nothing).
@@ -268,7 +276,7 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
         while i + 1 < run.len() {
             // The next printing piece, past author marks and tags.
             let mut k = i + 1;
-            while k < run.len() && matches!(run[k].kind, Kind::Mark(_) | Kind::Tag(_)) {
+            while k < run.len() && matches!(run[k].kind, Kind::Mark(_) | Kind::Name(_) | Kind::Tag(_)) {
                 k += 1;
             }
             if matches!(run[i].kind, Kind::Close(_))
@@ -428,7 +436,7 @@ pub fn html(run: &[Piece]) -> String {
                 close_all(&mut open, &mut out);
                 out.push_str("</div>");
             }
-            Kind::Mark(_) | Kind::Tag(_) => {}
+            Kind::Mark(_) | Kind::Name(_) | Kind::Tag(_) => {}
             _ => {
                 if piece.text.is_empty() {
                     continue;

@@ -111,6 +111,9 @@ pub struct Shared<'a> {
     /// Whether the style prints `year-suffix` itself; otherwise it follows
     /// the first year printed.
     pub explicit_year_suffix: bool,
+    /// Each of the author's names is marked in the bibliography (a
+    /// per-name `subsequent-author-substitute-rule`).
+    pub mark_each_name: bool,
     /// Page range format.
     pub page_range_format: Option<PageRangeFormat>,
     /// `initialize-with-hyphen`.
@@ -163,6 +166,40 @@ pub struct Ctx<'a> {
     pub author_key: RefCell<Option<String>>,
     /// Inside a names element (its substitutes are part of it).
     pub in_names: Cell<bool>,
+    /// What cite collapsing reads from and writes to a cite's rendering.
+    pub collapsing: RefCell<Collapsing>,
+}
+
+/// A cite's part in collapsing its cluster (citations only): the years it
+/// prints, whether it evaluated a text variable, and, under
+/// `collapse="year-suffix"`, the years it leaves out and its tagged suffix.
+#[derive(Debug, Clone, Default)]
+pub struct Collapsing {
+    /// `collapse="year-suffix"` or `"year-suffix-ranged"` with
+    /// `disambiguate-add-year-suffix`: years are recorded, year suffixes
+    /// tagged, and `previous_years` left out.
+    pub year_suffix: bool,
+    /// The years the previous cite by the same author printed: a year equal
+    /// to the one printed at its place is left out, so that only its suffix
+    /// prints (citeproc-js compares the years in the order printed).
+    pub previous_years: Option<Vec<i32>>,
+    /// The years this cite printed, in order.
+    pub years: Vec<i32>,
+    /// A `cs:text` of a variable (other than the locator, the citation
+    /// number, the year suffix and the citation label) was evaluated, set
+    /// or empty: citeproc-js then no longer counts the cite as collapsed.
+    pub text_variable: bool,
+}
+
+impl Collapsing {
+    /// Records a year about to print; whether to leave it out.
+    pub fn drop_year(&mut self, year: i32) -> bool {
+        if !self.year_suffix {
+            return false;
+        }
+        self.years.push(year);
+        self.previous_years.as_ref().and_then(|years| years.get(self.years.len() - 1)) == Some(&year)
+    }
 }
 
 /// Whether the variables an element called were empty.
@@ -357,6 +394,16 @@ impl<'a> Ctx<'a> {
     fn text(&self, text: &Text) -> Rendered {
         let (mut run, called) = match &text.target {
             TextTarget::Variable { var, form } => {
+                // (citeproc-js renders these four apart, without the check.)
+                let apart = [
+                    Variable::Number(NumberVariable::Locator),
+                    Variable::Number(NumberVariable::CitationNumber),
+                    Variable::Standard(StandardVariable::YearSuffix),
+                    Variable::Standard(StandardVariable::CitationLabel),
+                ];
+                if self.mode == Mode::Citation && !apart.contains(var) {
+                    self.collapsing.borrow_mut().text_variable = true;
+                }
                 let name = name_of(*var);
                 let short = *form == LongShortForm::Short;
                 let Some(value) = self.variable(name, short) else {
@@ -410,6 +457,9 @@ impl<'a> Ctx<'a> {
                         ),
                         Variable::Standard(StandardVariable::DOI) => {
                             output::tag(&mut run, output::Tag::LinkStart(doi_url(&value)), output::Tag::LinkEnd)
+                        }
+                        Variable::Standard(StandardVariable::YearSuffix) if self.collapsing.borrow().year_suffix => {
+                            output::tag(&mut run, output::Tag::YearSuffixStart, output::Tag::YearSuffixEnd)
                         }
                         _ => {}
                     }

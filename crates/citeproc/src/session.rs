@@ -5,10 +5,10 @@
 use crate::engine::Processor;
 use crate::item::Item;
 use crate::output::{self, Kind, Piece, Run, Tag};
-use crate::render::{Cite, Disambiguation, Mode};
+use crate::render::{Cite, Collapsing, Disambiguation, Mode};
 use crate::sort;
 use citationberg::taxonomy::Locator;
-use citationberg::{Collapse, TestPosition};
+use citationberg::{Collapse, SubsequentAuthorSubstituteRule, TestPosition};
 use std::collections::HashMap;
 
 /// One cite of a cluster, resolved.
@@ -132,6 +132,7 @@ pub fn render(
         let shared = processor.shared();
         let names = processor.bibliography_names();
         let mut previous_author: Option<String> = None;
+        let mut previous_names: Vec<String> = Vec::new();
         for &i in &bib_order {
             // The list shows the year suffix, and at least as many names as
             // the cites needed to be told apart (citeproc-js does both); not
@@ -173,10 +174,18 @@ pub fn render(
                 // Authors compare by the names shown, et al. aside.
                 let author =
                     ctx.author_key.borrow().clone().or_else(|| ctx.author.borrow().as_ref().map(|a| output::plain(a)));
+                let rule = bib.subsequent_author_substitute_rule;
+                let names = author_names(&run);
                 if author.is_some() && author == previous_author {
-                    substitute_author(&mut run, substitute);
+                    substitute_author(&mut run, substitute, rule);
+                } else if !names.is_empty() {
+                    substitute_partially(&mut run, substitute, rule, &previous_names, &names);
                 }
                 previous_author = author;
+                // (citeproc-js keeps the names of the last entry that had any.)
+                if !names.is_empty() {
+                    previous_names = names;
+                }
             }
             processor.tidy_entry(&items[i], &mut run);
             capitalize_first(&mut run);
@@ -216,13 +225,71 @@ fn bib_layout_formatting(bib: &citationberg::Bibliography) -> citationberg::Form
     bib.layout.to_formatting()
 }
 
-/// Replaces the marked author names with the substitute string: the
-/// `complete-all` rule, the only one implemented so far (README).
-fn substitute_author(run: &mut Run, substitute: &str) {
+/// Replaces the author's names, all the same as the entry before's, with
+/// the substitute string: the whole of them (`complete-all`, citeproc-js
+/// keeping a label after it), or each name (`complete-each`, and the partial
+/// rules, all of whose names match; a title in their place goes whole).
+fn substitute_author(run: &mut Run, substitute: &str, rule: SubsequentAuthorSubstituteRule) {
+    let count = author_names(run).len();
+    // A title standing in for the names is replaced whole by every rule.
+    if rule != SubsequentAuthorSubstituteRule::CompleteAll && count > 0 {
+        let first_only = rule == SubsequentAuthorSubstituteRule::PartialFirst;
+        substitute_names(run, substitute, if first_only { count.min(1) } else { count });
+        return;
+    }
     let Some(start) = run.iter().position(|p| p.kind == Kind::Mark(true)) else { return };
     let Some(end) = run.iter().position(|p| p.kind == Kind::Mark(false)) else { return };
     let style = run.get(start + 1).map(|p| p.style).unwrap_or_default();
     run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
+}
+
+/// The partial rules where not all names match: the names that match the
+/// entry before's, name by name from the first (`partial-each`), or the
+/// first only (`partial-first`).
+fn substitute_partially(
+    run: &mut Run,
+    substitute: &str,
+    rule: SubsequentAuthorSubstituteRule,
+    previous: &[String],
+    names: &[String],
+) {
+    let matching = names.iter().zip(previous).take_while(|(a, b)| a == b).count();
+    let count = match rule {
+        SubsequentAuthorSubstituteRule::PartialEach => matching,
+        SubsequentAuthorSubstituteRule::PartialFirst => matching.min(1),
+        _ => 0,
+    };
+    substitute_names(run, substitute, count);
+}
+
+/// Each name of the author, as printed (marked by `Kind::Name`).
+fn author_names(run: &Run) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut current: Option<String> = None;
+    for piece in run {
+        match piece.kind {
+            Kind::Name(true) => current = Some(String::new()),
+            Kind::Name(false) => names.extend(current.take()),
+            _ => {
+                if let Some(name) = current.as_mut() {
+                    name.push_str(&piece.text);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Replaces the first `count` marked names with the substitute string.
+fn substitute_names(run: &mut Run, substitute: &str, count: usize) {
+    for _ in 0..count {
+        let Some(start) = run.iter().position(|p| p.kind == Kind::Name(true)) else { return };
+        let Some(end) = run[start..].iter().position(|p| p.kind == Kind::Name(false)).map(|e| start + e) else {
+            return;
+        };
+        let style = run.get(start + 1).map(|p| p.style).unwrap_or_default();
+        run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
+    }
 }
 
 fn render_citations(
@@ -235,7 +302,6 @@ fn render_citations(
     layout: &Layout,
 ) -> Vec<Run> {
     let citation = &processor.style.citation;
-    let shared = processor.shared();
     let names = processor.citation_names();
     let near_note = citation.near_note_distance as usize;
     // Per item: the note of its last cite; document-wide: the last cite.
@@ -319,57 +385,33 @@ fn render_citations(
         }
 
         // Each cite, with its author remembered for grouping.
-        let mut rendered: Vec<(usize, Run, String, bool)> = Vec::new();
+        let year_suffix = year_suffix_collapse(processor);
         let narrative = cites.len() == 1 && cites[0].1.narrative;
         let mut narrator = Run::new();
+        let mut rendered: Vec<RenderedCite> = Vec::with_capacity(cites.len());
         for (i, input, cite) in &cites {
-            let ctx =
-                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
-            ctx.suppress_author.set(input.suppress_author || narrative);
-            let (mut run, _) = ctx.elements(&citation.layout.elements, "");
-            let author = ctx.author.borrow().clone().unwrap_or_default();
-            if input.author_only {
-                run = author.clone();
-            }
-            // The cite itself, without the author's words around it.
-            output::tag(&mut run, Tag::CiteStart(position(cluster, input)), Tag::CiteEnd);
-
-            let affixed = input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some();
-            if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
-                // The author's own words: never recased.
-                let mut with = crate::text::rich(prefix, &processor.marks);
-                for piece in with.iter_mut() {
-                    piece.nocase = true;
-                }
-                with.extend(run);
-                run = with;
-            }
-            if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
-                // The author's own words: never recased, and their comma
-                // stays outside a closing quote.
-                let mut words = crate::text::rich(suffix, &processor.marks);
-                for piece in words.iter_mut() {
-                    piece.nocase = true;
-                }
-                run.extend(words);
-            }
+            let state = Collapsing { year_suffix, ..Collapsing::default() };
+            let (one, author) =
+                render_cite(processor, items, cluster, (*i, input, cite), numbers, disamb, state, narrative);
             if narrative {
-                narrator = author.clone();
+                narrator = author;
             }
-            rendered.push((*i, run, output::plain(&author), affixed));
+            rendered.push(one);
+        }
+        if grouped_sort(processor) && cites.len() > 1 {
+            let order = group_by_author(processor, items, &cites, &rendered, numbers, disamb);
+            cites = order.iter().map(|&k| cites[k].clone()).collect();
+            rendered = order.iter().map(|&k| rendered[k].clone()).collect();
         }
 
         let delimiter = citation.layout.delimiter.clone().unwrap_or_default();
         let mut run = match citation.collapse {
             Some(Collapse::CitationNumber) => collapse_numbers(&rendered, numbers, &delimiter, citation),
-            Some(_) => group_authors(processor, items, &cites, &rendered, &delimiter, citation, numbers, disamb),
-            None => {
-                if citation.cite_group_delimiter.is_some() {
-                    group_authors(processor, items, &cites, &rendered, &delimiter, citation, numbers, disamb)
-                } else {
-                    output::join(rendered.into_iter().map(|r| r.1).collect(), &delimiter)
-                }
+            Some(_) => collapse_authors(processor, items, cluster, &cites, rendered, numbers, disamb),
+            None if citation.cite_group_delimiter.is_some() => {
+                collapse_authors(processor, items, cluster, &cites, rendered, numbers, disamb)
             }
+            None => output::join(rendered.into_iter().map(|r| r.run).collect(), &delimiter),
         };
         // The layout's affixes sit inside its formatting (citeproc-js:
         // `<sup>[1]</sup>`).
@@ -412,19 +454,9 @@ fn position(cluster: &[CiteInput], input: &CiteInput) -> usize {
     cluster.iter().position(|c| std::ptr::eq(c, input)).unwrap_or(0)
 }
 
-/// The given position of a rendered cite (its start tag's).
-fn position_of(run: &Run) -> usize {
-    run.iter()
-        .find_map(|p| match p.kind {
-            Kind::Tag(Tag::CiteStart(k)) => Some(k),
-            _ => None,
-        })
-        .unwrap_or(0)
-}
-
 /// `[1]–[4]`: three or more consecutive numbers become a range.
 fn collapse_numbers(
-    rendered: &[(usize, Run, String, bool)],
+    rendered: &[RenderedCite],
     numbers: &[usize],
     delimiter: &str,
     citation: &citationberg::Citation,
@@ -436,9 +468,9 @@ fn collapse_numbers(
     while k < rendered.len() {
         let mut end = k;
         while end + 1 < rendered.len()
-            && !rendered[end].3
-            && !rendered[end + 1].3
-            && numbers[rendered[end + 1].0] == numbers[rendered[end].0] + 1
+            && !rendered[end].affixed
+            && !rendered[end + 1].affixed
+            && numbers[rendered[end + 1].item] == numbers[rendered[end].item] + 1
         {
             end += 1;
         }
@@ -446,13 +478,20 @@ fn collapse_numbers(
             out.push(Piece::text(if previous_collapsed { after.clone() } else { delimiter.to_string() }));
         }
         if end >= k + 2 {
-            out.extend(rendered[k].1.clone());
+            out.extend(rendered[k].run.clone());
+            // The cites within the range print nothing, but keep their tags
+            // for callers.
+            for inner in &rendered[k + 1..end] {
+                out.extend(
+                    inner.run.iter().filter(|p| matches!(p.kind, Kind::Tag(Tag::CiteStart(_) | Tag::CiteEnd))).cloned(),
+                );
+            }
             out.push(Piece::text("–"));
-            out.extend(rendered[end].1.clone());
+            out.extend(rendered[end].run.clone());
             previous_collapsed = true;
             k = end + 1;
         } else {
-            out.extend(rendered[k].1.clone());
+            out.extend(rendered[k].run.clone());
             previous_collapsed = false;
             k += 1;
         }
@@ -460,72 +499,430 @@ fn collapse_numbers(
     out
 }
 
-/// Cites by the same author go together; with `collapse="year"` the author
-/// is printed once.
+/// One cite of a cluster, rendered, with what collapsing needs to know.
+#[derive(Debug, Clone)]
+struct RenderedCite {
+    /// The item.
+    item: usize,
+    /// The cite with its tags and the author's own prefix and suffix.
+    run: Run,
+    /// Its author as printed (plain), empty when it prints none.
+    author: String,
+    /// It has a prefix, a suffix or a locator.
+    affixed: bool,
+    /// The years it printed (`collapse="year-suffix"`).
+    years: Vec<i32>,
+    /// It evaluated a text variable (citeproc-js: not collapsed then).
+    text_variable: bool,
+}
+
+/// Renders one cite with its own prefix and suffix, tagged with its place in
+/// the cluster as given; also returns the author's names as printed.
 #[allow(clippy::too_many_arguments)]
-fn group_authors(
+fn render_cite(
+    processor: &Processor,
+    items: &[Item],
+    cluster: &[CiteInput],
+    (i, input, cite): (usize, &CiteInput, &Cite),
+    numbers: &[usize],
+    disamb: &[Disambiguation],
+    collapsing: Collapsing,
+    suppress_author: bool,
+) -> (RenderedCite, Run) {
+    let shared = processor.shared();
+    let names = processor.citation_names();
+    let citation = &processor.style.citation;
+    let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(cite), Some(numbers[i]), &disamb[i], names);
+    ctx.suppress_author.set(input.suppress_author || suppress_author);
+    *ctx.collapsing.borrow_mut() = collapsing;
+    let (mut run, _) = ctx.elements(&citation.layout.elements, "");
+    let author = ctx.author.borrow().clone().unwrap_or_default();
+    if input.author_only {
+        run = author.clone();
+    }
+    // Cites group by the names printed; a title standing in for them does
+    // not group (citeproc-js compares only names).
+    let names_printed = ctx.author_key.borrow().is_some();
+    // The cite itself, without the author's words around it.
+    output::tag(&mut run, Tag::CiteStart(position(cluster, input)), Tag::CiteEnd);
+    if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
+        // The author's own words: never recased.
+        let mut with = crate::text::rich(prefix, &processor.marks);
+        for piece in with.iter_mut() {
+            piece.nocase = true;
+        }
+        with.extend(run);
+        run = with;
+    }
+    if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
+        // The author's own words: never recased, and their comma stays
+        // outside a closing quote.
+        let mut words = crate::text::rich(suffix, &processor.marks);
+        for piece in words.iter_mut() {
+            piece.nocase = true;
+        }
+        run.extend(words);
+    }
+    let collapsing = ctx.collapsing.borrow();
+    let one = RenderedCite {
+        item: i,
+        run,
+        author: if names_printed { output::plain(&author) } else { String::new() },
+        affixed: input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some(),
+        years: collapsing.years.clone(),
+        text_variable: collapsing.text_variable,
+    };
+    (one, author)
+}
+
+/// Whether year suffixes collapse (`2000a, b`): `collapse="year-suffix"` or
+/// `"year-suffix-ranged"`, and only with `disambiguate-add-year-suffix`
+/// (citeproc-js's precondition).
+fn year_suffix_collapse(processor: &Processor) -> bool {
+    let citation = &processor.style.citation;
+    matches!(citation.collapse, Some(Collapse::YearSuffix | Collapse::YearSuffixRanged))
+        && citation.disambiguate_add_year_suffix
+}
+
+/// Whether a sorted cluster keeps the cites of one author together (the
+/// spec's cite grouping): citeproc-js does so in in-text styles that
+/// collapse by author, and wherever `cite-group-delimiter` is set, and only
+/// when the citation is sorted.
+fn grouped_sort(processor: &Processor) -> bool {
+    let citation = &processor.style.citation;
+    citation.sort.is_some()
+        && match citation.collapse {
+            Some(Collapse::CitationNumber) => false,
+            Some(_) => !processor.is_note_style() || citation.cite_group_delimiter.is_some(),
+            None => citation.cite_group_delimiter.is_some(),
+        }
+}
+
+/// The order of a sorted cluster with each author's cites together: the
+/// authors' groups ordered by their first cite's first sort key, the cites
+/// of a group in sort order. (citeproc-js sorts by author, then by the
+/// first key of each author's first cite; ties keep the order by author.)
+fn group_by_author(
     processor: &Processor,
     items: &[Item],
     cites: &[(usize, &CiteInput, Cite)],
-    rendered: &[(usize, Run, String, bool)],
-    delimiter: &str,
-    citation: &citationberg::Citation,
+    rendered: &[RenderedCite],
+    numbers: &[usize],
+    disamb: &[Disambiguation],
+) -> Vec<usize> {
+    let Some(sort_spec) = &processor.style.citation.sort else { return (0..cites.len()).collect() };
+    let names = processor.citation_names();
+    let collate = |a: &str, b: &str| match &processor.collator {
+        Some(collator) => collator.compare(a, b),
+        None => a.cmp(b),
+    };
+    // Stable: the cluster is in sort order already. Cites without names
+    // come last, as one group (citeproc-js's author key is undefined).
+    let mut by_author: Vec<usize> = (0..cites.len()).collect();
+    by_author.sort_by(|&a, &b| {
+        let (a, b) = (&rendered[a].author, &rendered[b].author);
+        a.is_empty().cmp(&b.is_empty()).then_with(|| collate(a, b))
+    });
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for k in by_author {
+        match groups.last_mut() {
+            Some(group) if rendered[group[0]].author == rendered[k].author => group.push(k),
+            _ => groups.push(vec![k]),
+        }
+    }
+    let first_key = |k: usize| {
+        let (i, ..) = cites[k];
+        let keys = sort::keys(processor, sort_spec, &items[i], Some(numbers[i]), &disamb[i], names);
+        keys.into_iter().take(1).collect::<sort::Keys>()
+    };
+    let leaders: Vec<sort::Keys> = groups.iter().map(|g| first_key(g[0])).collect();
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| sort::compare(processor, sort_spec, &leaders[a], &leaders[b]));
+    order.into_iter().flat_map(|g| groups[g].clone()).collect()
+}
+
+/// How one cite of a cluster stands to the cite before it, as citeproc-js
+/// tracks it while rendering.
+#[derive(Debug, Clone, Copy, Default)]
+struct CiteState {
+    /// Same author as the last cite that printed one: names left out.
+    cut: bool,
+    /// Counted as collapsed: the names were left out or there were none,
+    /// and no text variable was evaluated (citeproc-js's `have_collapsed`).
+    collapsed: bool,
+    /// The cite-group delimiter goes before it (same author; kept over a
+    /// cite that prints no author).
+    group: bool,
+}
+
+/// Each cite's state: authors compare with the last one printed, which a
+/// cite without an author leaves as it is.
+fn cite_states(collapse: bool, group_delimiter: bool, rendered: &[RenderedCite]) -> Vec<CiteState> {
+    let mut last_author: Option<&str> = None;
+    let mut group = false;
+    rendered
+        .iter()
+        .map(|r| {
+            let cut = if r.author.is_empty() {
+                false
+            } else if last_author == Some(r.author.as_str()) {
+                group = group_delimiter;
+                true
+            } else {
+                last_author = Some(&r.author);
+                group = false;
+                false
+            };
+            let collapsed = collapse && !r.text_variable && (cut || r.author.is_empty());
+            CiteState { cut: cut && collapse, collapsed, group }
+        })
+        .collect()
+}
+
+/// The delimiter before cite `k` (citeproc-js's `getSpliceDelimiter`):
+/// `after-collapse-delimiter` after a locator, after a collapsed group and
+/// between cites not collapsed (except under `collapse="year-suffix"`); the
+/// cite-group delimiter within a group; `, ` within a collapsed group of an
+/// in-text style without either; else the layout's.
+fn splice_delimiter(
+    processor: &Processor,
+    states: &[CiteState],
+    cites: &[(usize, &CiteInput, Cite)],
+    k: usize,
+) -> String {
+    let citation = &processor.style.citation;
+    let layout = citation.layout.delimiter.clone().unwrap_or_default();
+    let (previous, this) = (states[k - 1], states[k]);
+    if let Some(after) = &citation.after_collapse_delimiter {
+        let not_year_suffix = citation.collapse != Some(Collapse::YearSuffix);
+        if cites[k - 1].2.locator.is_some() || (!this.collapsed && (previous.collapsed || not_year_suffix)) {
+            return after.clone();
+        }
+        return layout;
+    }
+    if this.group
+        && let Some(group) = &citation.cite_group_delimiter
+    {
+        return group.clone();
+    }
+    if this.collapsed && !processor.is_note_style() {
+        return ", ".to_string();
+    }
+    layout
+}
+
+/// A cluster whose cites by one author collapse (`collapse="year"`,
+/// `"year-suffix"`, `"year-suffix-ranged"`) or only join with
+/// `cite-group-delimiter`: the author is printed once, a year equal to the
+/// one before is left out under `year-suffix` (`2000a, b`), and consecutive
+/// suffixes make ranges under `year-suffix-ranged` (`2000a–c`). Every cite
+/// keeps its tags, even one a range leaves out.
+fn collapse_authors(
+    processor: &Processor,
+    items: &[Item],
+    cluster: &[CiteInput],
+    cites: &[(usize, &CiteInput, Cite)],
+    mut rendered: Vec<RenderedCite>,
     numbers: &[usize],
     disamb: &[Disambiguation],
 ) -> Run {
-    let group_delimiter = citation
-        .cite_group_delimiter
-        .clone()
-        .or_else(|| citation.after_collapse_delimiter.clone())
-        .unwrap_or_else(|| ", ".to_string());
-    let after = citation.get_after_collapse_delimiter().to_string();
-    let collapse = citation.collapse.is_some();
-    // Groups keep the order of their first cite.
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (k, r) in rendered.iter().enumerate() {
-        // A cite that prints no author joins the group before it
-        // (citeproc-js: `Knuth, 1986c, n.d.-a`).
-        if r.2.is_empty()
-            && collapse
-            && let Some(last) = groups.last_mut()
-        {
-            last.push(k);
+    let citation = &processor.style.citation;
+    let year_suffix = year_suffix_collapse(processor);
+    let states = cite_states(citation.collapse.is_some(), citation.cite_group_delimiter.is_some(), &rendered);
+    for k in 1..rendered.len() {
+        let drop_years = year_suffix && states[k].collapsed;
+        if !states[k].cut && !drop_years {
             continue;
         }
-        match groups.iter_mut().find(|g| !r.2.is_empty() && rendered[g[0]].2 == r.2) {
-            Some(group) => group.push(k),
-            None => groups.push(vec![k]),
-        }
+        let state = Collapsing {
+            year_suffix,
+            previous_years: drop_years.then(|| rendered[k - 1].years.clone()),
+            ..Collapsing::default()
+        };
+        let (i, input, cite) = &cites[k];
+        let (again, _) =
+            render_cite(processor, items, cluster, (*i, input, cite), numbers, disamb, state, states[k].cut);
+        rendered[k].run = again.run;
     }
-    let shared = processor.shared();
-    let names = processor.citation_names();
+    let suffixes = suffix_chains(processor, &rendered);
     let mut out = Run::new();
-    let mut previous_collapsed = false;
-    for group in groups {
-        if !out.is_empty() {
-            out.push(Piece::text(if previous_collapsed { after.clone() } else { delimiter.to_string() }));
+    for (k, r) in rendered.into_iter().enumerate() {
+        // A cite left with nothing to print (its author cut, no date) takes
+        // no delimiter either.
+        if output::is_empty(&r.run) {
+            continue;
         }
-        let mut runs = Vec::new();
-        for (n, &k) in group.iter().enumerate() {
-            if n == 0 || !collapse || rendered[k].3 {
-                runs.push(rendered[k].1.clone());
+        match suffixes[k] {
+            Joint::Splice if k > 0 && !output::is_empty(&out) => {
+                out.push(Piece::text(splice_delimiter(processor, &states, cites, k)))
+            }
+            Joint::Splice => {}
+            Joint::Text(ref text) => out.push(Piece::text(text.clone())),
+            Joint::Hidden => {
+                // In a range: printed as nothing, but still there for callers.
+                out.extend(r.run.into_iter().filter(|p| matches!(p.kind, Kind::Tag(Tag::CiteStart(_) | Tag::CiteEnd))));
                 continue;
             }
-            let (i, input, cite) = &cites[k];
-            let ctx =
-                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
-            ctx.suppress_author.set(true);
-            let (mut run, _) = ctx.elements(&citation.layout.elements, "");
-            output::tag(&mut run, Tag::CiteStart(position_of(&rendered[k].1)), Tag::CiteEnd);
-            if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
-                run.extend(crate::text::rich(suffix, &processor.marks));
-            }
-            runs.push(run);
         }
-        previous_collapsed = collapse && group.len() > 1;
-        out.extend(output::join(runs, &group_delimiter));
+        out.extend(r.run);
     }
     out
+}
+
+/// What goes before a cite of a collapsed cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Joint {
+    /// The delimiter between cites.
+    Splice,
+    /// A year suffix after the one before it: this text.
+    Text(String),
+    /// Within a range of suffixes: nothing, and the cite is not printed.
+    Hidden,
+}
+
+/// Where a cite prints only its year suffix and the cite before ends with
+/// one, the suffixes join as
+/// citeproc-js joins numbers: a suffix that follows the one before goes
+/// after the year-suffix delimiter (`cite-group-delimiter`, else
+/// `year-suffix-delimiter`, else the layout's), three or more in a row make
+/// a range under `year-suffix-ranged`, and one that does not follow takes
+/// the cite delimiter, except the last such one of a run, which takes the
+/// year-suffix delimiter too (citeproc-js's `checkLast`: `2000a, c,e`).
+fn suffix_chains(processor: &Processor, rendered: &[RenderedCite]) -> Vec<Joint> {
+    let citation = &processor.style.citation;
+    let mut joints = vec![Joint::Splice; rendered.len()];
+    if !year_suffix_collapse(processor) {
+        return joints;
+    }
+    let successor = citation
+        .cite_group_delimiter
+        .clone()
+        .or_else(|| citation.year_suffix_delimiter.clone())
+        .or_else(|| citation.layout.delimiter.clone())
+        .unwrap_or_default();
+    let ranged = citation.collapse == Some(Collapse::YearSuffixRanged);
+    let mut k = 0;
+    while k < rendered.len() {
+        // A chain: a cite ending with a suffix, then cites that print only
+        // their suffix (citeproc-js keeps the suffix a number to join only
+        // then; a cite that prints more is text).
+        let mut chain = vec![k];
+        if ends_with_suffix(&rendered[k].run).is_some() {
+            while let Some(&last) = chain.last()
+                && last + 1 < rendered.len()
+                && only_suffix(&rendered[last + 1].run)
+            {
+                chain.push(last + 1);
+            }
+        }
+        if chain.len() > 1 {
+            let numbers: Vec<usize> = chain
+                .iter()
+                .enumerate()
+                .map(|(n, &c)| {
+                    let run = &rendered[c].run;
+                    let letters = if n == 0 { ends_with_suffix(run) } else { starts_with_suffix(run) };
+                    suffix_number(&letters.unwrap_or_default())
+                })
+                .collect();
+            for (n, status) in number_statuses(&numbers, ranged).into_iter().enumerate().skip(1) {
+                joints[chain[n]] = match status {
+                    Status::Successor => Joint::Text(successor.clone()),
+                    Status::End => Joint::Text("–".to_string()),
+                    Status::Suppressed => Joint::Hidden,
+                    Status::Start | Status::Seen | Status::SuccessorOfSuccessor => Joint::Splice,
+                };
+            }
+        }
+        k = chain.last().map_or(k, |&last| last) + 1;
+    }
+    joints
+}
+
+/// citeproc-js's statuses of joined numbers (`NumericBlob.checkNext` and
+/// `checkLast`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Start,
+    Successor,
+    SuccessorOfSuccessor,
+    Suppressed,
+    End,
+    Seen,
+}
+
+/// The status of each number of a run: the first starts; one that follows
+/// the number before succeeds it (under ranges, the third of three in a row
+/// ends a range whose middle is suppressed); one that does not is seen,
+/// except the last seen one, which succeeds.
+fn number_statuses(numbers: &[usize], ranged: bool) -> Vec<Status> {
+    let mut status = vec![Status::Start; numbers.len()];
+    for n in 0..numbers.len().saturating_sub(1) {
+        if numbers[n + 1] == numbers[n] + 1 {
+            status[n + 1] = match status[n] {
+                Status::Successor | Status::SuccessorOfSuccessor if ranged => {
+                    status[n] = Status::Suppressed;
+                    Status::SuccessorOfSuccessor
+                }
+                _ => Status::Successor,
+            };
+        } else {
+            if status[n] == Status::SuccessorOfSuccessor {
+                status[n] = Status::End;
+            }
+            status[n + 1] = Status::Seen;
+        }
+    }
+    if let Some(last) = status.last_mut()
+        && *last == Status::SuccessorOfSuccessor
+    {
+        *last = Status::End;
+    }
+    if let Some(seen) = status.iter_mut().skip(1).rev().find(|s| **s == Status::Seen) {
+        *seen = Status::Successor;
+    }
+    status
+}
+
+/// `a` → 1, `z` → 26, `aa` → 27: the suffix as the number citeproc-js
+/// compares.
+fn suffix_number(letters: &str) -> usize {
+    letters.chars().filter(|c| c.is_ascii_lowercase()).fold(0, |n, c| n * 26 + (c as usize - 'a' as usize + 1))
+}
+
+/// The year suffix a run starts with (nothing printed before it).
+fn starts_with_suffix(run: &Run) -> Option<String> {
+    suffix_at(run.iter())
+}
+
+/// Whether a run prints its year suffix and nothing else.
+fn only_suffix(run: &Run) -> bool {
+    let printed: String = run.iter().filter(|p| !p.kind.is_zero_width()).map(|p| p.text.as_str()).collect();
+    starts_with_suffix(run).is_some_and(|suffix| suffix == printed)
+}
+
+/// The year suffix a run ends with (nothing printed after it).
+fn ends_with_suffix(run: &Run) -> Option<String> {
+    let mut reversed: Vec<Piece> = run.iter().rev().cloned().collect();
+    for piece in reversed.iter_mut() {
+        piece.kind = match piece.kind {
+            Kind::Tag(Tag::YearSuffixStart) => Kind::Tag(Tag::YearSuffixEnd),
+            Kind::Tag(Tag::YearSuffixEnd) => Kind::Tag(Tag::YearSuffixStart),
+            ref other => other.clone(),
+        };
+    }
+    suffix_at(reversed.iter())
+}
+
+/// The text between a year-suffix start and end tag met before anything
+/// prints.
+fn suffix_at<'a>(mut pieces: impl Iterator<Item = &'a Piece>) -> Option<String> {
+    let start = Kind::Tag(Tag::YearSuffixStart);
+    let first = pieces.find(|p| p.kind == start || (!p.kind.is_zero_width() && !p.text.is_empty()))?;
+    if first.kind != start {
+        return None;
+    }
+    Some(pieces.take_while(|p| p.kind != Kind::Tag(Tag::YearSuffixEnd)).map(|p| p.text.as_str()).collect())
 }
 
 #[cfg(test)]
@@ -603,5 +1000,181 @@ mod tests {
         let run = &out.citations[0];
         assert_eq!(run.first().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteStart(0))));
         assert_eq!(run.last().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteEnd)));
+    }
+
+    fn author_date(citation: &str) -> Processor {
+        let style = format!(
+            r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+              <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+              {citation}</style>"#
+        );
+        Processor::new(&style, &HashMap::<String, String>::new(), None, &|_| None).unwrap()
+    }
+
+    fn dated(id: &str, family: &str, year: i32) -> Item {
+        Item::from_json(&serde_json::json!({
+            "id": id, "type": "book", "title": id, "author": [{"family": family, "given": "A."}],
+            "issued": {"date-parts": [[year]]}
+        }))
+        .unwrap()
+    }
+
+    /// Year suffixes collapse as citeproc-js joins them: after the
+    /// year-suffix delimiter, in ranges of three under `year-suffix-ranged`,
+    /// the cite delimiter before one that does not follow (but the last);
+    /// a cite that prints more than its suffix is text.
+    #[test]
+    fn year_suffixes_collapse() {
+        let citation = |collapse: &str, extra: &str| {
+            format!(
+                r#"<citation collapse="{collapse}" disambiguate-add-year-suffix="true" {extra}>
+                <sort><key variable="issued"/><key variable="author"/></sort>
+                <layout prefix="(" suffix=")" delimiter="; "><group delimiter=" ">
+                <names variable="author"><name form="short"/></names>
+                <date variable="issued"><date-part name="year"/></date><text variable="locator"/></group>
+                </layout></citation>"#
+            )
+        };
+        let items: Vec<Item> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|id| dated(id, "Smith", 2000))
+            .chain([dated("f", "Smith", 2001), dated("g", "Jones", 2000)])
+            .collect();
+        let ranged = citation("year-suffix-ranged", r#"year-suffix-delimiter=",""#);
+        let plain = citation("year-suffix", "");
+        let grouped = citation("year-suffix", r#"cite-group-delimiter=", ""#);
+        let cases: [(&str, &[&str], &str); 7] = [
+            (&ranged, &["a", "b", "c", "d", "e", "f"], "(Smith 2000a–e, 2001)"),
+            (&ranged, &["a", "c", "e", "f"], "(Smith 2000a, c,e, 2001)"),
+            (&ranged, &["a", "c", "d", "g"], "(Jones 2000; Smith 2000a,c,d)"),
+            (&ranged, &["a", "b:5", "c", "d"], "(Smith 2000a, b 5, c,d)"),
+            (&plain, &["a", "b", "c"], "(Smith 2000a; b; c)"),
+            (&plain, &["f", "a", "g", "b"], "(Jones 2000; Smith 2000a; b, 2001)"),
+            (&grouped, &["a", "b", "f"], "(Smith 2000a, b, 2001)"),
+        ];
+        for (citation, ids, expected) in cases {
+            let processor = author_date(citation);
+            let cluster: Vec<CiteInput> = ids
+                .iter()
+                .map(|id| {
+                    let (id, locator) = id.split_once(':').map_or((*id, None), |(i, l)| (i, Some(l.to_string())));
+                    CiteInput { id: id.into(), locator, ..Default::default() }
+                })
+                .collect();
+            // All cited first: the suffixes follow the items' order.
+            let all = items.iter().map(|i| CiteInput { id: i.id.clone(), ..Default::default() }).collect();
+            let out = processor.render(&items, &[all, cluster], false);
+            assert_eq!(crate::html(&out.citations[1]), expected, "{ids:?}");
+        }
+    }
+
+    /// citeproc-js's statuses of the suffixes of a run, as numbers.
+    #[test]
+    fn numbers_join_as_citeproc_js_joins_them() {
+        use Status::*;
+        let cases: [(&[usize], bool, &[Status]); 5] = [
+            (&[1, 2, 3, 4, 5], true, &[Start, Suppressed, Suppressed, Suppressed, End]),
+            (&[1, 2, 3, 4, 5], false, &[Start, Successor, Successor, Successor, Successor]),
+            (&[1, 3, 5], true, &[Start, Seen, Successor]),
+            (&[1, 3, 4, 5], true, &[Start, Successor, Suppressed, End]),
+            (&[1, 2, 4], true, &[Start, Successor, Successor]),
+        ];
+        for (numbers, ranged, expected) in cases {
+            assert_eq!(number_statuses(numbers, ranged), expected, "{numbers:?}");
+        }
+        for (letters, number) in [("a", 1), ("z", 26), ("aa", 27), ("ab", 28)] {
+            assert_eq!(suffix_number(letters), number);
+        }
+    }
+
+    /// Each cite of a collapsed citation keeps its tags: a caller links each
+    /// year suffix, and each number of a range, to its entry; the cites a
+    /// range leaves out are there, empty.
+    #[test]
+    fn collapsed_cites_keep_their_tags() {
+        let processor = author_date(
+            r#"<citation collapse="year-suffix-ranged" disambiguate-add-year-suffix="true">
+            <layout prefix="(" suffix=")" delimiter="; "><group delimiter=" ">
+            <names variable="author"><name form="short"/></names>
+            <date variable="issued"><date-part name="year"/></date></group></layout></citation>"#,
+        );
+        let items = [dated("a", "Doe", 1982), dated("b", "Doe", 1982), dated("c", "Doe", 1982)];
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        let out = processor.render(&items, &[vec![cite("a"), cite("b"), cite("c")]], false);
+        assert_eq!(crate::html(&out.citations[0]), "(Doe 1982a–c)");
+        let cites: Vec<(Tag, String)> = tags(&out.citations[0])
+            .into_iter()
+            .filter(|(tag, _)| matches!(tag, Tag::CiteStart(_) | Tag::YearSuffixStart))
+            .collect();
+        assert_eq!(
+            cites,
+            [
+                (Tag::CiteStart(0), "Doe 1982".into()),
+                (Tag::YearSuffixStart, "a".into()),
+                (Tag::CiteStart(1), String::new()),
+                (Tag::CiteStart(2), String::new()),
+                (Tag::YearSuffixStart, "c".into()),
+            ]
+        );
+        // The numeric collapse likewise keeps the cites inside a range.
+        let out = Processor::new(
+            &STYLE.replace("<citation>", r#"<citation collapse="citation-number">"#),
+            &HashMap::<String, String>::new(),
+            None,
+            &|_| None,
+        )
+        .unwrap()
+        .render(
+            &[item("a", "A"), item("b", "B"), item("c", "C")],
+            &[vec![cite("a"), cite("b"), cite("c")]],
+            false,
+        );
+        assert_eq!(crate::html(&out.citations[0]), "[1–3]");
+        let starts: Vec<Tag> = tags(&out.citations[0])
+            .into_iter()
+            .map(|(tag, _)| tag)
+            .filter(|tag| matches!(tag, Tag::CiteStart(_)))
+            .collect();
+        assert_eq!(starts, [Tag::CiteStart(0), Tag::CiteStart(1), Tag::CiteStart(2)]);
+    }
+
+    /// The four rules of `subsequent-author-substitute`, as citeproc-js
+    /// applies them.
+    #[test]
+    fn subsequent_author_substitute_rules() {
+        let items: Vec<Item> =
+            [("a", "Smith+Jones+Brown"), ("b", "Smith+Jones+Brown"), ("c", "Smith+Jones"), ("d", "Doe")]
+                .iter()
+                .enumerate()
+                .map(|(n, (id, names))| {
+                    let author: Vec<_> =
+                        names.split('+').map(|f| serde_json::json!({"family": f, "given": "A."})).collect();
+                    Item::from_json(&serde_json::json!({
+                        "id": id, "type": "book", "title": id, "author": author, "issued": {"date-parts": [[2000 + n]]}
+                    }))
+                    .unwrap()
+                })
+                .collect();
+        let cases = [
+            ("complete-all", ["---. b", "Smith &#38; Jones. c"]),
+            ("complete-each", ["---, ---, &#38; ---. b", "Smith &#38; Jones. c"]),
+            ("partial-each", ["---, ---, &#38; ---. b", "--- &#38; ---. c"]),
+            ("partial-first", ["---, Jones, &#38; Brown. b", "--- &#38; Jones. c"]),
+        ];
+        for (rule, expected) in cases {
+            let style = format!(
+                r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+                <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+                <citation><layout><text variable="title"/></layout></citation>
+                <bibliography subsequent-author-substitute="---" subsequent-author-substitute-rule="{rule}">
+                <layout><group delimiter=". "><names variable="author"><name and="symbol" form="short"/></names>
+                <text variable="title"/></group></layout></bibliography></style>"#
+            );
+            let processor = Processor::new(&style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+            let out = processor.render(&items, &[], true);
+            let entries: Vec<String> = out.bibliography.iter().map(|(_, run)| crate::html(run)).collect();
+            assert_eq!(entries[1..3], expected, "{rule}");
+            assert_eq!(entries[3], "Doe. d", "{rule}");
+        }
     }
 }
