@@ -250,7 +250,9 @@ fn tree(run: &[Piece]) -> ElemChildren {
                 }
                 continue;
             }
-            Kind::Mark(_) => continue,
+            // Author marks, and year suffixes (their cite's element links
+            // them already).
+            Kind::Mark(_) | Kind::Name(_) | Kind::Tag(Tag::YearSuffixStart | Tag::YearSuffixEnd) => continue,
             Kind::Text | Kind::Open(_) | Kind::Close(_) => None,
         };
         if let Some(frame) = frame {
