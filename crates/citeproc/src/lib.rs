@@ -29,6 +29,7 @@ mod disambiguate;
 mod engine;
 pub mod item;
 pub mod locale;
+mod markdown;
 mod names;
 mod numbers;
 mod output;
@@ -48,6 +49,13 @@ use std::path::Path;
 /// Writes a rendered run as HTML (citeproc-js's markup).
 pub fn html(run: &Run) -> String {
     output::html(run)
+}
+
+/// Writes a rendered run as inline Markdown: emphasis and links as
+/// Markdown has them, superscripts and small capitals as inline HTML, every
+/// other character escaped where a parser would read it as markup.
+pub fn markdown(run: &Run) -> String {
+    markdown::markdown(run)
 }
 
 /// Writes a rendered run as plain text.
@@ -121,6 +129,7 @@ pub fn render_request(request: &Request) -> Result<Response, String> {
     let write = |run: &Run| match request.format {
         Format::Html => html(run),
         Format::Text => plain_text(run),
+        Format::Markdown => markdown(run),
     };
     Ok(Response {
         bibliography: rendered

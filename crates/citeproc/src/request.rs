@@ -64,6 +64,8 @@ pub enum Format {
     Html,
     /// Plain text.
     Text,
+    /// Inline Markdown (see [`crate::markdown`]).
+    Markdown,
 }
 
 /// One cite inside a citation cluster.
