@@ -28,6 +28,8 @@ struct Options {
     runs: usize,
     out: PathBuf,
     pathological: bool,
+    /// `engine = …` for our runs (the book's default when `None`).
+    engine: Option<String>,
 }
 
 fn main() {
@@ -43,6 +45,7 @@ fn main() {
         runs: 3,
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/out"),
         pathological: false,
+        engine: None,
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -57,6 +60,7 @@ fn main() {
                 options.runs = 1;
             }
             "--pathological" => options.pathological = true,
+            "--engine" => options.engine = Some(value()),
             other => panic!("unknown option {other}"),
         }
     }
@@ -122,7 +126,7 @@ fn pathological(options: &Options) {
         for n in [*size, size * 2] {
             let (content, bib) = make(n);
             let input = one(&format!("{}-{n}", name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")), content, &bib);
-            walls.push(measure(options.runs, || run_process(Path::new(BIN), &[], &input, None)).wall);
+            walls.push(measure(options.runs, || run_process(Path::new(BIN), &[], &input, &[])).wall);
         }
         println!("| {name} | {size} | {:.3} | {} | {:.3} | {:.2} |", walls[0], size * 2, walls[1], walls[1] / walls[0]);
     }
@@ -137,8 +141,11 @@ fn nop() {
 fn run(options: &Options) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "mdbook-scholar benchmark: {} chapters × 20 citations, {}-entry .bib, median of {} run(s), {cores} cores\n",
-        options.chapters, options.entries, options.runs
+        "mdbook-scholar benchmark: {} chapters × 20 citations, {}-entry .bib, median of {} run(s), {cores} cores, engine {}\n",
+        options.chapters,
+        options.entries,
+        options.runs,
+        options.engine.as_deref().unwrap_or("(the default)")
     );
     std::fs::create_dir_all(&options.out).unwrap();
     let root = options.out.join("book");
@@ -167,6 +174,14 @@ fn run(options: &Options) {
         path
     };
 
+    let engine_env;
+    let ours: &[(&str, &str)] = match &options.engine {
+        Some(engine) => {
+            engine_env = [("MDBOOK_PREPROCESSOR__SCHOLAR__ENGINE", engine.as_str())];
+            &engine_env
+        }
+        None => &[],
+    };
     let cache_dir = root.join(".scholar-cache");
     let n = options.chapters;
     let input_ieee = inputs(n, "refs.bib", "ieee", "chapter", true);
@@ -175,7 +190,7 @@ fn run(options: &Options) {
     let input_big = inputs(n, "refs-big.bib", "ieee", "chapter", true);
 
     let nop_exe = std::env::current_exe().unwrap();
-    let nop = measure(options.runs, || run_process(&nop_exe, &["nop"], &input_ieee, None));
+    let nop = measure(options.runs, || run_process(&nop_exe, &["nop"], &input_ieee, &[]));
     table.row("do-nothing preprocessor", &nop, None);
 
     let clear = || {
@@ -183,22 +198,26 @@ fn run(options: &Options) {
     };
     let cold_ieee = measure(options.runs, || {
         clear();
-        run_process(Path::new(BIN), &[], &input_ieee, None)
+        run_process(Path::new(BIN), &[], &input_ieee, ours)
     });
     table.row("mdbook-scholar cold, ieee, per-chapter lists", &cold_ieee, Some(&nop));
     let cold_apa = measure(options.runs, || {
         clear();
-        run_process(Path::new(BIN), &[], &input_apa, None)
+        run_process(Path::new(BIN), &[], &input_apa, ours)
     });
     table.row("mdbook-scholar cold, apa, per-chapter lists", &cold_apa, Some(&nop));
     let cold_apa_global = measure(options.runs, || {
         clear();
-        run_process(Path::new(BIN), &[], &input_apa_global, None)
+        run_process(Path::new(BIN), &[], &input_apa_global, ours)
     });
     table.row("mdbook-scholar cold, apa, one list (scope none)", &cold_apa_global, Some(&nop));
     let single = measure(options.runs, || {
         clear();
-        run_process(Path::new(BIN), &[], &input_ieee, Some(("RAYON_NUM_THREADS", "1")))
+        {
+            let mut env = ours.to_vec();
+            env.push(("RAYON_NUM_THREADS", "1"));
+            run_process(Path::new(BIN), &[], &input_ieee, &env)
+        }
     });
     table.row("mdbook-scholar cold, ieee, one thread", &single, Some(&nop));
 
@@ -206,22 +225,22 @@ fn run(options: &Options) {
     let edited = edit_one_chapter(&input_ieee, &options.out.join("input-edited-ieee.json"));
     let warm = measure(options.runs, || {
         clear();
-        run_process(Path::new(BIN), &[], &input_ieee, None);
-        run_process(Path::new(BIN), &[], &edited, None)
+        run_process(Path::new(BIN), &[], &input_ieee, ours);
+        run_process(Path::new(BIN), &[], &edited, ours)
     });
     table.row("mdbook-scholar warm (one chapter edited), ieee", &warm, Some(&nop));
     let edited_apa = edit_one_chapter(&input_apa, &options.out.join("input-edited-apa.json"));
     let warm_apa = measure(options.runs, || {
         clear();
-        run_process(Path::new(BIN), &[], &input_apa, None);
-        run_process(Path::new(BIN), &[], &edited_apa, None)
+        run_process(Path::new(BIN), &[], &input_apa, ours);
+        run_process(Path::new(BIN), &[], &edited_apa, ours)
     });
     table.row("mdbook-scholar warm (one chapter edited), apa", &warm_apa, Some(&nop));
 
     // Library size: the same citations against ten times the entries.
     let big_run = measure(options.runs, || {
         clear();
-        run_process(Path::new(BIN), &[], &input_big, None)
+        run_process(Path::new(BIN), &[], &input_big, ours)
     });
     table.row(&format!("mdbook-scholar cold, ieee, {big}-entry .bib"), &big_run, Some(&nop));
 
@@ -233,7 +252,7 @@ fn run(options: &Options) {
             if fraction == 1 { input_ieee.clone() } else { inputs(chapters, "refs.bib", "ieee", "chapter", true) };
         let m = measure(options.runs, || {
             clear();
-            run_process(Path::new(BIN), &[], &input, None)
+            run_process(Path::new(BIN), &[], &input, ours)
         });
         growth.push((chapters, m.wall));
         if fraction != 1 {
@@ -246,22 +265,30 @@ fn run(options: &Options) {
         // mdbook-bib reads the same JSON (its own table in the same config);
         // check once that it really expanded the citations.
         check_expands(bib, &input_ieee);
-        let ieee_chapters = measure(options.runs, || run_process(bib, &[], &input_ieee, None));
+        let ieee_chapters = measure(options.runs, || run_process(bib, &[], &input_ieee, &[]));
         table.row("mdbook-bib 0.5, CSL ieee, per-chapter lists", &ieee_chapters, Some(&nop));
-        let apa_global = measure(options.runs, || run_process(bib, &[], &input_apa_global, None));
+        let apa_global = measure(options.runs, || run_process(bib, &[], &input_apa_global, &[]));
         table.row("mdbook-bib 0.5, CSL apa, one global list", &apa_global, Some(&nop));
         peers.push((
-            "cold ieee per-chapter vs mdbook-bib ieee per-chapter (target ≥ 4×)",
+            "cold ieee per-chapter vs mdbook-bib ieee per-chapter, wall (target ≥ 10×)",
             ieee_chapters.wall,
             cold_ieee.wall,
         ));
+        peers.push(("  the same, CPU (target ≥ 5×)", ieee_chapters.cpu, cold_ieee.cpu));
         peers.push((
-            "cold apa per-chapter vs mdbook-bib apa global list (target ≥ 3×)",
+            "cold apa per-chapter vs mdbook-bib apa global list, wall (target ≥ 10×)",
             apa_global.wall,
             cold_apa.wall,
         ));
+        peers.push(("  the same, CPU (target ≥ 5×)", apa_global.cpu, cold_apa.cpu));
         peers.push((
-            "peak memory: mdbook-bib / ours, ieee per-chapter (target ≥ 1×)",
+            "cold apa one list (scope none) vs mdbook-bib apa global list, wall (target ≥ 3×)",
+            apa_global.wall,
+            cold_apa_global.wall,
+        ));
+        peers.push(("  the same, CPU (target ≥ 5×)", apa_global.cpu, cold_apa_global.cpu));
+        peers.push((
+            "peak memory: mdbook-bib / ours, ieee per-chapter (target ≥ 1.33×, ours ≤ 3/4)",
             ieee_chapters.rss_mb,
             cold_ieee.rss_mb,
         ));
@@ -275,10 +302,10 @@ fn run(options: &Options) {
     if mdbook_bib.is_none() {
         println!("  (mdbook-bib is not on PATH: `cargo install mdbook-bib --locked` to compare)");
     }
-    println!("  warm ieee / do-nothing (target ≤ 5×): {:.1}×", warm.wall / nop.wall);
-    println!("  warm apa / do-nothing (target ≤ 5×): {:.1}×", warm_apa.wall / nop.wall);
+    println!("  warm ieee / do-nothing (target ≤ 3×): {:.1}×", warm.wall / nop.wall);
+    println!("  warm apa / do-nothing (target ≤ 3×): {:.1}×", warm_apa.wall / nop.wall);
     println!(
-        "  {big}-entry / {}-entry .bib, same citations (target ≤ 1.5×): {:.2}×",
+        "  {big}-entry / {}-entry .bib, same citations (target ≤ 1.2×): {:.2}×",
         options.entries,
         big_run.wall / cold_ieee.wall
     );
@@ -289,31 +316,41 @@ fn run(options: &Options) {
     println!("  growth with book size (linear if ms/chapter stays flat): {}", per_chapter.join(", "));
 }
 
+/// Medians over runs (the spread is the fastest and slowest wall time).
 #[derive(Clone, Copy)]
 struct Measured {
     wall: f64,
     rss_mb: f64,
+    cpu: f64,
+    spread: (f64, f64),
 }
 
-fn measure(runs: usize, mut f: impl FnMut() -> (Duration, f64)) -> Measured {
-    let mut walls = Vec::new();
+fn measure(runs: usize, mut f: impl FnMut() -> Run) -> Measured {
+    let (mut walls, mut cpus) = (Vec::new(), Vec::new());
     let mut rss: f64 = 0.0;
     for _ in 0..runs.max(1) {
-        let (wall, peak) = f();
-        walls.push(wall.as_secs_f64());
-        rss = rss.max(peak);
+        let run = f();
+        walls.push(run.wall.as_secs_f64());
+        cpus.push(run.cpu);
+        rss = rss.max(run.rss_mb);
     }
     walls.sort_by(f64::total_cmp);
-    Measured { wall: walls[walls.len() / 2], rss_mb: rss }
+    cpus.sort_by(f64::total_cmp);
+    Measured {
+        wall: walls[walls.len() / 2],
+        rss_mb: rss,
+        cpu: cpus[cpus.len() / 2],
+        spread: (walls[0], walls[walls.len() - 1]),
+    }
 }
 
 /// Runs `exe` with `input` on stdin, stdout discarded; wall time and the
 /// child's peak RSS in MiB.
-fn run_process(exe: &Path, args: &[&str], input: &Path, env: Option<(&str, &str)>) -> (Duration, f64) {
+fn run_process(exe: &Path, args: &[&str], input: &Path, env: &[(&str, &str)]) -> Run {
     let stdin = std::fs::File::open(input).unwrap();
     let mut command = Command::new(exe);
     command.args(args).stdin(stdin).stdout(Stdio::null()).stderr(Stdio::piped());
-    if let Some((k, v)) = env {
+    for (k, v) in env {
         command.env(k, v);
     }
     let start = Instant::now();
@@ -335,7 +372,15 @@ fn run_process(exe: &Path, args: &[&str], input: &Path, env: Option<(&str, &str)
         }
         panic!("{} failed on {}: {stderr}", exe.display(), input.display());
     }
-    (wall, usage.ru_maxrss as f64 / 1024.0)
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Run { wall, rss_mb: usage.ru_maxrss as f64 / 1024.0, cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime) }
+}
+
+/// One process run: wall time, peak RSS in MiB, CPU time (user + system).
+struct Run {
+    wall: Duration,
+    rss_mb: f64,
+    cpu: f64,
 }
 
 /// Fails unless `exe` replaced most `[@…]` markers of `input`.
@@ -360,10 +405,16 @@ impl Table {
     }
 
     fn render(&self) -> String {
-        let mut out = String::from("| run | wall (s) | × do-nothing | peak RSS (MiB) |\n|---|---|---|---|\n");
+        let mut out = String::from(
+            "| run | wall (s) | spread (s) | CPU (s) | × do-nothing | peak RSS (MiB) |\n|---|---|---|---|---|---|\n",
+        );
         for (what, m, ratio) in &self.0 {
             let ratio = ratio.map_or("1.0".to_string(), |r| format!("{r:.1}"));
-            let _ = writeln!(out, "| {what} | {:.3} | {ratio} | {:.0} |", m.wall, m.rss_mb);
+            let _ = writeln!(
+                out,
+                "| {what} | {:.3} | {:.3}–{:.3} | {:.3} | {ratio} | {:.0} |",
+                m.wall, m.spread.0, m.spread.1, m.cpu, m.rss_mb
+            );
         }
         out
     }
