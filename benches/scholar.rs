@@ -158,13 +158,16 @@ fn run(options: &Options) {
     let mdbook_bib = which("mdbook-bib");
     let mut table = Table::default();
 
-    // Inputs: our table and mdbook-bib's, ieee and apa.
+    // Inputs: our table and mdbook-bib's, ieee and apa. (mdBook's protocol
+    // takes no configuration from the environment: the engine is written
+    // into the table.)
+    let engine = options.engine.as_ref().map(|e| format!("engine = \"{e}\"\n")).unwrap_or_default();
     let inputs = |chapters: usize, bib: &str, style: &str, scope: &str, cache: bool| {
         let name = format!("input-{chapters}-{bib}-{style}-{scope}-{cache}.json");
         let path = options.out.join(&name);
         let book = synthetic_book(chapters, bib_keys, 7);
         let toml = format!(
-            "[book]\ntitle = \"Benchmark\"\n[preprocessor.scholar]\nbibliography = \"{bib}\"\nstyle = \"{style}\"\nscope = \"{scope}\"\ncache = {cache}\n\
+            "[book]\ntitle = \"Benchmark\"\n[preprocessor.scholar]\nbibliography = \"{bib}\"\nstyle = \"{style}\"\nscope = \"{scope}\"\ncache = {cache}\n{engine}\
              [preprocessor.bib]\nbibliography = \"../{bib}\"\nbackend = \"csl\"\ncsl-style = \"{style}\"\ncitation-syntax = \"pandoc\"\nrender-bib = \"cited\"\nadd-bib-in-chapters = {}\n",
             scope == "chapter"
         );
@@ -174,14 +177,7 @@ fn run(options: &Options) {
         path
     };
 
-    let engine_env;
-    let ours: &[(&str, &str)] = match &options.engine {
-        Some(engine) => {
-            engine_env = [("MDBOOK_PREPROCESSOR__SCHOLAR__ENGINE", engine.as_str())];
-            &engine_env
-        }
-        None => &[],
-    };
+    let ours: &[(&str, &str)] = &[];
     let cache_dir = root.join(".scholar-cache");
     let n = options.chapters;
     let input_ieee = inputs(n, "refs.bib", "ieee", "chapter", true);

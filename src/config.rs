@@ -55,10 +55,11 @@ pub enum Scope {
 /// Which CSL processor renders citations and lists.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum CslEngine {
-    /// hayagriva (today's default).
-    #[default]
+    /// hayagriva, as the first versions rendered.
     Hayagriva,
-    /// Our own processor, `scholar-citeproc` (`crates/citeproc`).
+    /// Our own processor, `scholar-citeproc` (`crates/citeproc`): it agrees
+    /// with citeproc-js far more often, so it is the default.
+    #[default]
     Scholar,
 }
 
@@ -313,8 +314,8 @@ impl Config {
         };
 
         let engine = match string(table, "engine")?.as_deref() {
-            None | Some("hayagriva") => CslEngine::Hayagriva,
-            Some("scholar") => CslEngine::Scholar,
+            Some("hayagriva") => CslEngine::Hayagriva,
+            None | Some("scholar") => CslEngine::Scholar,
             Some(other) => {
                 bail!("`{TABLE}.engine = \"{other}\"` is not an engine; use \"hayagriva\" or \"scholar\"")
             }
@@ -509,7 +510,7 @@ mod tests {
         assert_eq!(config.on_missing, OnMissing::Warn);
         assert!(config.hover && config.backrefs && config.cache);
         assert_eq!(config.topics, TopicsConfig::default());
-        assert_eq!(config.engine, CslEngine::Hayagriva);
+        assert_eq!(config.engine, CslEngine::Scholar);
         assert_eq!(config.src_dir, Path::new("/b/src"));
         assert_eq!(config.build_dir, Path::new("/b/book"));
     }
