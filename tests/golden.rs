@@ -87,6 +87,9 @@ golden! {
     // German work); GB/T 7714 gives each work its own (et al. and 等).
     mixed_languages_under_ieee => "mixed-language/ieee",
     mixed_languages_under_gbt => "mixed-language/gbt",
+    // The book-wide list is one list: one author's two works of a year are
+    // 2020a and 2020b there, though each chapter cites one.
+    book_list_disambiguates_across_the_book => "book-list-apa",
 }
 
 /// A chapter without markers is byte-for-byte what it was.

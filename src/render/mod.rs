@@ -421,7 +421,11 @@ impl<'a> Renderer<'a> {
         let keys: Vec<&str> = collected.keys.iter().map(String::as_str).filter(|k| self.shown(k).is_some()).collect();
         let (works, references): (Vec<&Work>, Vec<&Facts>) =
             keys.iter().filter_map(|k| self.shown(k)).map(|(w, p)| (w, &p.facts)).unzip();
-        let order = self.engine.order(&works, &references);
+        // One list of every work, rendered together: the style's order, and
+        // year suffixes and substituted authors across the whole book.
+        let everything: Vec<usize> = (0..works.len()).collect();
+        let rendered = self.engine.scope(&works, &references, &[], &everything);
+        let order = &rendered.order;
         // Back-references: every citation of each key, in reading order.
         let mut cited_at: HashMap<&str, Vec<&Site>> = HashMap::new();
         for site in &collected.citations {
@@ -432,7 +436,7 @@ impl<'a> Renderer<'a> {
                 }
             }
         }
-        for &w in &order {
+        for &w in order {
             let key = keys[w];
             book.targets.insert(key.to_string(), (holder, format!("scholar-ref-book-{}", id_safe(key))));
         }
@@ -448,10 +452,17 @@ impl<'a> Renderer<'a> {
                 } else {
                     None
                 };
-                self.entry_block(key, &id, self.reference_text(key, Some(n + 1)), backrefs)
+                let body = match &rendered.items[n] {
+                    Some(item) => self.item_html_or_md(item),
+                    None => self.reference_text(key, Some(n + 1)),
+                };
+                self.entry_block(key, &id, body, backrefs)
             })
             .collect();
-        let labelled = keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled);
+        let labelled = match rendered.items.first() {
+            Some(Some(item)) => item.first_field.is_some(),
+            _ => keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled),
+        };
         let mut block = self.list_block(&entries, 2, labelled, true, "book");
         let listed: Vec<&str> = order.iter().map(|&w| keys[w]).collect();
         block.push_str(&self.exports.downloads(&listed, "references", &self.words));
