@@ -160,6 +160,7 @@ impl Processor {
             author_key: RefCell::new(None),
             rendered: RefCell::new(None),
             in_names: Cell::new(false),
+            numerals: RefCell::new(None),
         }
     }
 

@@ -33,6 +33,9 @@ pub struct Style {
     /// is kept where an affix or a delimiter meets it, as citeproc-js keeps
     /// it (only spaces of the style's own strings are joined).
     pub data: bool,
+    /// While a cite renders: the citeproc-js numeric blob the piece belongs
+    /// to, numbered from 1 (0: ordinary text). See `blobs.rs`.
+    pub numeral: u16,
 }
 
 /// What a piece is.

@@ -4,7 +4,7 @@
 use crate::item::Item;
 use crate::locale::Terms;
 use crate::output::{self, Marks, Piece, Run};
-use crate::{dates, names, numbers, text};
+use crate::{blobs, dates, names, numbers, text};
 use citationberg::taxonomy::{
     Kind, Locator, NumberOrPageVariable, NumberVariable, OtherTerm, StandardVariable, Term, Variable,
 };
@@ -161,6 +161,9 @@ pub struct Ctx<'a> {
     pub author_key: RefCell<Option<String>>,
     /// Inside a names element (its substitutes are part of it).
     pub in_names: Cell<bool>,
+    /// When a cite tracks citeproc-js's numeric blobs (`blobs.rs`): each
+    /// blob's integer, by id.
+    pub numerals: RefCell<Option<Vec<Option<u64>>>>,
 }
 
 /// Whether the variables an element called were empty.
@@ -193,7 +196,7 @@ impl<'a> Ctx<'a> {
         let mut runs = Vec::with_capacity(elements.len());
         let mut called = Called::Nothing;
         self.collect(elements, &mut runs, &mut called);
-        (output::join(runs, delimiter), called)
+        (blobs::join(runs, delimiter), called)
     }
 
     /// Renders elements one run each; a `cs:choose` contributes the runs of
@@ -286,6 +289,7 @@ impl<'a> Ctx<'a> {
         if quotes {
             output::quote(run, self.shared.marks);
         }
+        let blob = run.iter().any(|p| p.style.numeral != 0).then(|| blobs::single(run));
         if leaf && formatting.font_style.is_some() && !text::romanesque(&output::plain(run)) {
             let upright = citationberg::Formatting { font_style: None, ..*formatting };
             output::format(run, &upright);
@@ -293,6 +297,11 @@ impl<'a> Ctx<'a> {
             output::format(run, formatting);
         }
         output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
+        if let Some(single) = blob {
+            let prefix = affixes.prefix.as_deref().is_some_and(|p| !p.is_empty());
+            let folds = quotes || !formatting.is_empty() || affixes.suffix.as_deref().is_some_and(|s| !s.is_empty());
+            blobs::settle(run, single, prefix, folds);
+        }
         if let Some(display) = display {
             output::block(run, display);
         }
@@ -353,6 +362,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn text(&self, text: &Text) -> Rendered {
+        // A number citeproc-js prints as a numeric blob: its integer.
+        let mut blob: Option<Option<u64>> = None;
         let (mut run, called) = match &text.target {
             TextTarget::Variable { var, form } => {
                 let name = name_of(*var);
@@ -361,6 +372,9 @@ impl<'a> Ctx<'a> {
                     return (Run::new(), Called::Empty);
                 };
                 self.note_rendered(name);
+                if blobs::is_blob_variable(name) && blobs::is_blob_value(&value) {
+                    blob = Some(blobs::value(&value));
+                }
                 let run = match var {
                     Variable::Page(_) => numbers::page_range(self, &value),
                     Variable::Number(NumberVariable::Locator) => {
@@ -458,6 +472,13 @@ impl<'a> Ctx<'a> {
             leaf,
         );
         self.english.set(english);
+        if let Some(value) = blob
+            && let Some(values) = self.numerals.borrow_mut().as_mut()
+            && !output::is_empty(&run)
+        {
+            values.push(value);
+            blobs::mark(&mut run, u16::try_from(values.len()).unwrap_or(u16::MAX));
+        }
         (run, called)
     }
 

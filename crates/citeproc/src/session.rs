@@ -2,6 +2,7 @@
 //! order, the bibliography sorted and numbered, ambiguous cites told apart,
 //! then every citation cluster and every entry rendered.
 
+use crate::blobs;
 use crate::engine::Processor;
 use crate::item::Item;
 use crate::output::{self, Kind, Piece, Run, Tag};
@@ -322,15 +323,25 @@ fn render_citations(
         let mut rendered: Vec<(usize, Run, String, bool)> = Vec::new();
         let narrative = cites.len() == 1 && cites[0].1.narrative;
         let mut narrator = Run::new();
+        // What citeproc-js's cluster sees of each cite (`blobs.rs`).
+        let mut shapes: Vec<Vec<blobs::Elem>> = Vec::with_capacity(cites.len());
         for (i, input, cite) in &cites {
             let ctx =
                 processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
             ctx.suppress_author.set(input.suppress_author || narrative);
+            *ctx.numerals.borrow_mut() = Some(Vec::new());
             let (mut run, _) = ctx.elements(&citation.layout.elements, "");
+            let values = ctx.numerals.borrow_mut().take().unwrap_or_default();
+            let mut elems = blobs::shape(&mut run, &values);
             let author = ctx.author.borrow().clone().unwrap_or_default();
             if input.author_only {
                 run = author.clone();
+                elems = vec![blobs::Elem::Str];
             }
+            let last =
+                shapes.len() + 1 == cites.len() && citation.layout.suffix.as_deref().is_some_and(|s| !s.is_empty());
+            let has = |affix: &Option<String>| affix.as_deref().is_some_and(|a| !a.is_empty());
+            shapes.push(blobs::in_cluster(elems, has(&input.prefix), has(&input.suffix), last));
             // The cite itself, without the author's words around it.
             output::tag(&mut run, Tag::CiteStart(position(cluster, input)), Tag::CiteEnd);
 
@@ -367,7 +378,8 @@ fn render_citations(
                 if citation.cite_group_delimiter.is_some() {
                     group_authors(processor, items, &cites, &rendered, &delimiter, citation, numbers, disamb)
                 } else {
-                    output::join(rendered.into_iter().map(|r| r.1).collect(), &delimiter)
+                    let dropped = blobs::dropped_delimiters(&shapes, !delimiter.is_empty());
+                    join_cites(rendered.into_iter().map(|r| r.1).collect(), &delimiter, &dropped)
                 }
             }
         };
@@ -403,6 +415,22 @@ fn render_citations(
             capitalize_first(&mut run);
         }
         out.push(run);
+    }
+    out
+}
+
+/// Joins the cites of a cluster with the layout's delimiter, except where
+/// citeproc-js drops it (`dropped`, by cite: see `blobs.rs`).
+fn join_cites(runs: Vec<Run>, delimiter: &str, dropped: &[bool]) -> Run {
+    let mut out = Run::new();
+    for (k, run) in runs.into_iter().enumerate() {
+        if output::is_empty(&run) {
+            continue;
+        }
+        if !out.is_empty() && !delimiter.is_empty() && !dropped.get(k).copied().unwrap_or(false) {
+            out.push(Piece::text(delimiter));
+        }
+        out.extend(run);
     }
     out
 }
@@ -581,6 +609,35 @@ mod tests {
         let entry = &out.bibliography[0].1;
         assert_eq!(crate::html(entry), "1. A. Beta, https://doi.org/10.1/x");
         assert!(tags(entry).contains(&(Tag::LinkStart("https://doi.org/10.1/x".into()), "10.1/x".into())));
+    }
+
+    /// A cluster of back references in a note style that prints only the
+    /// note number (GB/T 7714's `同5`) loses the delimiter before numbers that
+    /// citeproc-js's range machinery makes successors (`blobs.rs`).
+    #[test]
+    fn note_numbers_join_as_citeproc_js_joins_them() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout suffix="." delimiter="; "><choose><if position="subsequent">
+            <group delimiter=": "><text variable="first-reference-note-number" prefix="同"/>
+              <text variable="locator"/></group></if>
+            <else><names variable="author"/></else></choose></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items = [item("a", "Alpha"), item("b", "Beta"), item("c", "Gamma")];
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        let located = |id: &str| CiteInput { locator: Some("12".into()), ..cite(id) };
+        let prefixed = |id: &str| CiteInput { prefix: Some("see ".into()), ..cite(id) };
+        let cases: &[(Vec<CiteInput>, &str)] = &[
+            (vec![cite("a"), cite("b"), cite("c")], "同1同2同3."),
+            (vec![cite("c"), cite("b"), cite("a")], "同3; 同2同1."),
+            (vec![cite("c"), located("a"), cite("b")], "同3; 同1: 12; 同2."),
+            (vec![prefixed("a"), cite("c")], "see 同1同3."),
+        ];
+        for (cluster, expected) in cases {
+            let clusters = vec![vec![cite("a")], vec![cite("b")], vec![cite("c")], cluster.clone()];
+            let out = processor.render(&items, &clusters, false);
+            assert_eq!(crate::html(&out.citations[3]), *expected);
+        }
     }
 
     /// A narrative cite (pandoc's `@key`) is the author, then the rest with
