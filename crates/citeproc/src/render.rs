@@ -369,7 +369,11 @@ impl<'a> Ctx<'a> {
                 let name = name_of(*var);
                 let short = *form == LongShortForm::Short;
                 let Some(value) = self.variable(name, short) else {
-                    return (Run::new(), Called::Empty);
+                    // citeproc-js counts `year-suffix` as printed even when
+                    // there is none, so that a group (or macro) around it and
+                    // a `no date` term stays.
+                    let called = if name == "year-suffix" { Called::Something } else { Called::Empty };
+                    return (Run::new(), called);
                 };
                 self.note_rendered(name);
                 if blobs::is_blob_variable(name) && blobs::is_blob_value(&value) {
@@ -434,6 +438,11 @@ impl<'a> Ctx<'a> {
             TextTarget::Macro { name } => match self.shared.macros.get(name) {
                 Some(m) => {
                     let (run, called) = self.elements(&m.children, "");
+                    // citeproc-js expands a macro call into a group: its
+                    // labels and terms go when all its variables are empty.
+                    if called == Called::Empty {
+                        return (Run::new(), Called::Empty);
+                    }
                     let called = if !output::is_empty(&run) {
                         Called::Something
                     } else if called == Called::Nothing {
@@ -490,10 +499,14 @@ impl<'a> Ctx<'a> {
     fn label(&self, label: &Label) -> Run {
         let variable = Variable::from(label.variable);
         let (value, term): (Option<String>, Term) = match label.variable {
+            // citeproc-js prints a locator's label, `page` by default, even
+            // when the cite has no locator (`CSL.evaluateLabel`; the
+            // specification prints labels only with their variable): the
+            // group around it decides.
             NumberOrPageVariable::Number(NumberVariable::Locator) => {
-                let Some(cite) = self.cite.filter(|c| c.locator.is_some()) else { return Run::new() };
+                let Some(cite) = self.cite else { return Run::new() };
                 let locator = cite.label.unwrap_or(Locator::Page);
-                (cite.locator.clone(), Term::Locator(locator))
+                (Some(cite.locator.clone().unwrap_or_default()), Term::Locator(locator))
             }
             // A label for the volume of a work in several volumes (`3 vol`)
             // prints the volume term, as citeproc-js does.
@@ -609,6 +622,52 @@ impl<'a> Ctx<'a> {
 #[cfg(test)]
 mod tests {
     use super::narrow_spaces;
+    use crate::item::Item;
+    use crate::{CiteInput, Processor};
+
+    /// Groups as citeproc-js keeps or drops them: a macro call is a group, a
+    /// locator's label prints without a locator, `year-suffix` counts as
+    /// printed.
+    #[test]
+    fn labels_macros_and_year_suffix_as_citeproc_js_groups_them() {
+        let style = |layout: &str| {
+            format!(
+                r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+                <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+                <locale><terms><term name="page" form="short"><single>p.</single><multiple>pp.</multiple></term>
+                  <term name="no date" form="short">n.d.</term></terms></locale>
+                <macro name="locator"><label variable="locator" form="short" prefix=", " suffix=" "/>
+                  <text variable="locator"/></macro>
+                <macro name="date"><choose><if variable="issued"><date variable="issued">
+                  <date-part name="year"/></date></if><else><text term="no date" form="short"/></else></choose>
+                  <text variable="year-suffix"/></macro>
+                <citation><layout><text variable="title"/>{layout}</layout></citation></style>"#
+            )
+        };
+        let cases = [
+            // The macro's variables are all empty: its label goes too.
+            (r#"<text macro="locator"/>"#, None, "T"),
+            (r#"<text macro="locator"/>"#, Some("3"), "T, p. 3"),
+            // In a group that prints a variable, the label stays.
+            (
+                r#"<group delimiter=" "><text variable="volume"/><label variable="locator" form="short"/></group>"#,
+                None,
+                "T2 p.",
+            ),
+            // `no date` and an empty year suffix.
+            (r#"<text macro="date" prefix=", "/>"#, None, "T, n.d."),
+        ];
+        let item =
+            Item::from_json(&serde_json::json!({"id": "a", "type": "book", "title": "T", "volume": "2"})).unwrap();
+        for (layout, locator, expected) in cases {
+            let processor =
+                Processor::new(&style(layout), &std::collections::HashMap::<String, String>::new(), None, &|_| None)
+                    .unwrap();
+            let cite = CiteInput { id: "a".into(), locator: locator.map(str::to_string), ..Default::default() };
+            let out = processor.render(std::slice::from_ref(&item), &[vec![cite]], false);
+            assert_eq!(crate::html(&out.citations[0]), expected, "{layout}");
+        }
+    }
 
     #[test]
     fn spaces_before_high_punctuation_narrow_as_in_citeproc_js() {
