@@ -160,6 +160,8 @@ impl Processor {
             author_key: RefCell::new(None),
             rendered: RefCell::new(None),
             in_names: Cell::new(false),
+            author_only: Cell::new(false),
+            author_done: Cell::new(false),
             numerals: RefCell::new(None),
         }
     }

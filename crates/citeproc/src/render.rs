@@ -59,6 +59,26 @@ fn doi_url(doi: &str) -> String {
     }
 }
 
+/// The variables that end an author-only cite, with names and dates
+/// (citeproc-js's `MULTI_FIELDS`, which set `probably_rendered_something`).
+const MULTI_FIELDS: &[&str] = &[
+    "event",
+    "publisher",
+    "publisher-place",
+    "event-place",
+    "title",
+    "container-title",
+    "collection-title",
+    "authority",
+    "genre",
+    "title-short",
+    "medium",
+    "country",
+    "jurisdiction",
+    "archive",
+    "archive-place",
+];
+
 /// What a rendering is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -161,6 +181,11 @@ pub struct Ctx<'a> {
     pub author_key: RefCell<Option<String>>,
     /// Inside a names element (its substitutes are part of it).
     pub in_names: Cell<bool>,
+    /// Only the author (`author-only`): see [`Ctx::element`].
+    pub author_only: Cell<bool>,
+    /// In an author-only cite, a name, date or title printed: what follows
+    /// prints nothing.
+    pub author_done: Cell<bool>,
     /// When a cite tracks citeproc-js's numeric blobs (`blobs.rs`): each
     /// blob's integer, by id.
     pub numerals: RefCell<Option<Vec<Option<u64>>>>,
@@ -226,8 +251,44 @@ impl<'a> Ctx<'a> {
         choose.otherwise.as_ref().map(|o| o.children.as_slice())
     }
 
-    /// Renders one element.
+    /// Renders one element; for an author-only cite, as citeproc-js's
+    /// `element_trace` does: `text` and `number` elements print nothing
+    /// (outside a names element's substitute), and a date or names element
+    /// prints only when no name, date or title (printed or not) came before.
+    /// What does not print still counts as printed, so labels, delimiters and
+    /// the affixes of the groups around it stay.
     pub fn element(&self, element: &LayoutRenderingElement) -> Rendered {
+        let (run, called) = self.element_itself(element);
+        if !self.author_only.get() || self.in_names.get() {
+            return (run, called);
+        }
+        match element {
+            LayoutRenderingElement::Text(text) => match &text.target {
+                TextTarget::Macro { .. } => (run, called),
+                TextTarget::Variable { var, .. } => {
+                    // A title sets citeproc-js's `probably_rendered_something`.
+                    if MULTI_FIELDS.contains(&name_of(*var)) && !output::is_empty(&run) {
+                        self.author_done.set(true);
+                    }
+                    (Run::new(), called)
+                }
+                _ => (Run::new(), called),
+            },
+            LayoutRenderingElement::Number(_) => (Run::new(), called),
+            LayoutRenderingElement::Date(_) | LayoutRenderingElement::Names(_) => {
+                if self.author_done.get() {
+                    return (Run::new(), called);
+                }
+                if !output::is_empty(&run) {
+                    self.author_done.set(true);
+                }
+                (run, called)
+            }
+            _ => (run, called),
+        }
+    }
+
+    fn element_itself(&self, element: &LayoutRenderingElement) -> Rendered {
         match element {
             LayoutRenderingElement::Text(text) => self.text(text),
             LayoutRenderingElement::Date(date) => dates::render(self, date),

@@ -329,13 +329,13 @@ fn render_citations(
             let ctx =
                 processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
             ctx.suppress_author.set(input.suppress_author || narrative);
+            ctx.author_only.set(input.author_only);
             *ctx.numerals.borrow_mut() = Some(Vec::new());
             let (mut run, _) = ctx.elements(&citation.layout.elements, "");
             let values = ctx.numerals.borrow_mut().take().unwrap_or_default();
             let mut elems = blobs::shape(&mut run, &values);
             let author = ctx.author.borrow().clone().unwrap_or_default();
             if input.author_only {
-                run = author.clone();
                 elems = vec![blobs::Elem::Str];
             }
             let last =
@@ -386,12 +386,19 @@ fn render_citations(
         // The layout's affixes sit inside its formatting (citeproc-js:
         // `<sup>[1]</sup>`).
         // Only the author's name: without the layout's affixes.
-        let author_only = !cites.is_empty() && cites.iter().all(|(_, input, _)| input.author_only);
+        let mut author_only = !cites.is_empty() && cites.iter().all(|(_, input, _)| input.author_only);
         if output::is_empty(&run) && !cites.is_empty() {
-            // What citeproc-js prints for a citation the style renders empty.
-            let text =
-                if author_only { "[NO_PRINTED_FORM]" } else { "[CSL STYLE ERROR: reference with no printed form.]" };
-            run = vec![Piece::text(text)];
+            // What citeproc-js prints for a citation the style renders empty:
+            // an error in the layout's affixes, unless the first cite left
+            // out its author (`getCitationCluster` reports no error then, and
+            // the empty cluster is "[NO_PRINTED_FORM]", bare).
+            let (_, first, _) = &cites[0];
+            if first.author_only || first.suppress_author {
+                author_only = true;
+                run = vec![Piece::text("[NO_PRINTED_FORM]")];
+            } else {
+                run = vec![Piece::text("[CSL STYLE ERROR: reference with no printed form.]")];
+            }
         }
         use citationberg::ToFormatting;
         if !author_only {
@@ -638,6 +645,44 @@ mod tests {
             let out = processor.render(&items, &clusters, false);
             assert_eq!(crate::html(&out.citations[3]), *expected);
         }
+    }
+
+    /// An author-only cite prints what citeproc-js leaves of the layout: the
+    /// first names, with the labels and group affixes around them; a cluster
+    /// left empty by suppress-author is `[NO_PRINTED_FORM]`.
+    #[test]
+    fn author_only_and_empty_clusters_as_citeproc_js_prints_them() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <locale><terms><term name="page" form="short"><single>p.</single><multiple>pp.</multiple></term>
+            <term name="ibid">ibid.</term></terms></locale>
+          <citation><layout suffix="." delimiter="; "><choose><if position="ibid"><text term="ibid"/></if>
+            <else><group delimiter=", " suffix="!"><names variable="author"/><text variable="title"/>
+              <group delimiter=" "><label variable="page" form="short"/><text variable="page"/></group>
+            </group></else></choose></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items = [Item::from_json(&serde_json::json!({
+            "id": "a", "type": "book", "title": "T", "page": "1-2", "author": [{"family": "Doe", "given": "J."}]
+        }))
+        .unwrap()];
+        let only = CiteInput { id: "a".into(), author_only: true, ..Default::default() };
+        let without = CiteInput { id: "a".into(), suppress_author: true, ..Default::default() };
+        let cases: &[(Vec<Vec<CiteInput>>, &str)] = &[
+            (vec![vec![only.clone()]], "J. Doe, pp.!"),
+            // An ibid prints only its term: nothing is left.
+            (vec![vec![without.clone()], vec![only]], "[NO_PRINTED_FORM]"),
+            (vec![vec![without.clone()]], "T, pp. 1–2!"),
+        ];
+        for (clusters, expected) in cases {
+            let out = processor.render(&items, clusters, false);
+            assert_eq!(crate::html(out.citations.last().unwrap()), *expected);
+        }
+        let names_only = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout suffix="."><names variable="author"/></layout></citation></style>"#;
+        let processor = Processor::new(names_only, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let out = processor.render(&items, &[vec![without]], false);
+        assert_eq!(crate::html(&out.citations[0]), "[NO_PRINTED_FORM]");
     }
 
     /// A narrative cite (pandoc's `@key`) is the author, then the rest with
