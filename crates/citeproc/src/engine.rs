@@ -23,6 +23,12 @@ pub struct Processor {
     bib_names: InheritableNameOptions,
     /// Whether the style asks for any disambiguation at all.
     pub(crate) disambiguates: bool,
+    /// Whether citeproc-js redoes the disambiguation of a note style as its
+    /// cites come (`processCitationCluster`'s `rerunAkeys`) in a way that
+    /// shows: the style tells cites apart only by testing `disambiguate`, by
+    /// cite, and prints the note of the first reference, which the cites it
+    /// compares then carry.
+    pub(crate) reruns: bool,
 }
 
 /// Why a style could not be used.
@@ -101,7 +107,25 @@ impl Processor {
             || citation.disambiguate_add_givenname
             || citation.disambiguate_add_year_suffix
             || condition;
-        Processor { style, terms, marks, macros, explicit_year_suffix, collator, cite_names, bib_names, disambiguates }
+        let reruns = condition
+            && style.settings.class == citationberg::StyleClass::Note
+            && citation.givenname_disambiguation_rule == citationberg::DisambiguationRule::ByCite
+            && !citation.disambiguate_add_names
+            && !citation.disambiguate_add_givenname
+            && !citation.disambiguate_add_year_suffix
+            && prints_variable(&citation.layout.elements, &macros, "first-reference-note-number");
+        Processor {
+            style,
+            terms,
+            marks,
+            macros,
+            explicit_year_suffix,
+            collator,
+            cite_names,
+            bib_names,
+            disambiguates,
+            reruns,
+        }
     }
 
     /// Whether the style is a note style.
@@ -222,14 +246,19 @@ fn tests_disambiguate(elements: &[LayoutRenderingElement], macros: &HashMap<Stri
     any_element(elements, macros, &test, 0)
 }
 
-/// Whether the style prints the `year-suffix` variable anywhere.
-fn uses_year_suffix(style: &IndependentStyle, macros: &HashMap<String, CslMacro>) -> bool {
+/// Whether a layout prints a variable with `cs:text`.
+fn prints_variable(elements: &[LayoutRenderingElement], macros: &HashMap<String, CslMacro>, name: &str) -> bool {
     let test = |e: &LayoutRenderingElement| match e {
         LayoutRenderingElement::Text(t) => {
-            matches!(&t.target, TextTarget::Variable { var, .. } if crate::render::name_of(*var) == "year-suffix")
+            matches!(&t.target, TextTarget::Variable { var, .. } if crate::render::name_of(*var) == name)
         }
         _ => false,
     };
-    any_element(&style.citation.layout.elements, macros, &test, 0)
-        || style.bibliography.as_ref().is_some_and(|b| any_element(&b.layout.elements, macros, &test, 0))
+    any_element(elements, macros, &test, 0)
+}
+
+/// Whether the style prints the `year-suffix` variable anywhere.
+fn uses_year_suffix(style: &IndependentStyle, macros: &HashMap<String, CslMacro>) -> bool {
+    prints_variable(&style.citation.layout.elements, macros, "year-suffix")
+        || style.bibliography.as_ref().is_some_and(|b| prints_variable(&b.layout.elements, macros, "year-suffix"))
 }

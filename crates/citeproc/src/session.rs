@@ -125,7 +125,10 @@ pub fn render(
     let disamb = crate::disambiguate::run(processor, items, &bib_order, &numbers, &global);
 
     // 4. Citations in document order.
-    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb, layout);
+    let timed = (processor.reruns && !layout.standalone).then(|| {
+        disambiguation_in_time(processor, items, &index, clusters, &bib_order, &numbers, &global, &disamb, layout)
+    });
+    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb, timed.as_deref(), layout);
 
     // 5. Bibliography entries.
     let mut entries = Vec::new();
@@ -226,6 +229,93 @@ fn substitute_author(run: &mut Run, substitute: &str) {
     run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
 }
 
+/// The note a cluster is in.
+fn note_of(layout: &Layout, n: usize) -> usize {
+    layout.notes.as_ref().and_then(|notes| notes.get(n)).map_or(n + 1, |&note| note as usize)
+}
+
+/// Per cluster, the disambiguation of its items when citeproc-js last
+/// renders it, for note styles whose disambiguation it reruns
+/// ([`Processor::reruns`]). `processCitationCluster` reruns the
+/// disambiguation of the cites that printed alike with an item whenever that
+/// item is cited for the first or the second time, comparing the cites with
+/// the note of their first reference (known once an item is cited again in
+/// another note); at an item's second citation it renders its first cluster
+/// again. So `Doe (n 3)` and `Doe (n 7)` need no title to tell them apart,
+/// while two works first cited in one note, or not cited again yet, do.
+#[allow(clippy::too_many_arguments)]
+fn disambiguation_in_time(
+    processor: &Processor,
+    items: &[Item],
+    index: &HashMap<&str, usize>,
+    clusters: &[Vec<CiteInput>],
+    bib_order: &[usize],
+    numbers: &[usize],
+    global: &[Disambiguation],
+    disamb: &[Disambiguation],
+    layout: &Layout,
+) -> Vec<Vec<(usize, Disambiguation)>> {
+    let mut group_of: Vec<Option<usize>> = vec![None; items.len()];
+    let groups = crate::disambiguate::alike(processor, items, bib_order, numbers, global);
+    for (g, group) in groups.iter().enumerate() {
+        for &i in group {
+            group_of[i] = Some(g);
+        }
+    }
+    let mut state = disamb.to_vec();
+    let mut first_note: Vec<Option<usize>> = vec![None; items.len()];
+    let mut known_note: Vec<Option<usize>> = vec![None; items.len()];
+    let mut citing: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    let mut out: Vec<Vec<(usize, Disambiguation)>> = vec![Vec::new(); clusters.len()];
+    for (n, cluster) in clusters.iter().enumerate() {
+        let note = note_of(layout, n);
+        let mut cited: Vec<usize> = Vec::new();
+        for input in cluster {
+            let Some(&i) = index.get(input.id.as_str()) else { continue };
+            match first_note[i] {
+                None => first_note[i] = Some(note),
+                Some(first) if first != note => known_note[i] = Some(first),
+                Some(_) => {}
+            }
+            if !cited.contains(&i) {
+                cited.push(i);
+            }
+        }
+        let mut reruns: Vec<usize> = Vec::new();
+        let mut again: Vec<usize> = vec![n];
+        for &i in &cited {
+            let before = citing[i].len();
+            if before < 2
+                && let Some(g) = group_of[i]
+                && !reruns.contains(&g)
+            {
+                reruns.push(g);
+            }
+            if before == 1 {
+                for &c in &citing[i] {
+                    if !again.contains(&c) {
+                        again.push(c);
+                    }
+                }
+            }
+            citing[i].push(n);
+        }
+        for g in reruns {
+            crate::disambiguate::rerun(processor, items, &groups[g], numbers, &known_note, &mut state);
+        }
+        for c in again {
+            out[c] = cited_in(&clusters[c], index).into_iter().map(|i| (i, state[i].clone())).collect();
+        }
+    }
+    out
+}
+
+/// The items a cluster cites.
+fn cited_in(cluster: &[CiteInput], index: &HashMap<&str, usize>) -> Vec<usize> {
+    cluster.iter().filter_map(|input| index.get(input.id.as_str()).copied()).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
 fn render_citations(
     processor: &Processor,
     items: &[Item],
@@ -233,6 +323,7 @@ fn render_citations(
     clusters: &[Vec<CiteInput>],
     numbers: &[usize],
     disamb: &[Disambiguation],
+    timed: Option<&[Vec<(usize, Disambiguation)>]>,
     layout: &Layout,
 ) -> Vec<Run> {
     let citation = &processor.style.citation;
@@ -246,7 +337,11 @@ fn render_citations(
     let mut previous_cluster_single = false;
     let mut out = Vec::with_capacity(clusters.len());
     for (n, cluster) in clusters.iter().enumerate() {
-        let note = layout.notes.as_ref().and_then(|notes| notes.get(n)).map_or(n + 1, |&note| note as usize);
+        let note = note_of(layout, n);
+        // The disambiguation as it stands when citeproc-js renders this
+        // cluster for the last time.
+        let overrides: &[(usize, Disambiguation)] = timed.map_or(&[], |t| &t[n]);
+        let disamb_of = |i: usize| overrides.iter().find(|(j, _)| *j == i).map_or(&disamb[i], |(_, d)| d);
         if layout.standalone {
             last_note.clear();
             first_note.clear();
@@ -301,7 +396,7 @@ fn render_citations(
         if let Some(sort_spec) = &citation.sort {
             let keys: Vec<sort::Keys> = cites
                 .iter()
-                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], names))
+                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), disamb_of(*i), names))
                 .collect();
             let mut order: Vec<usize> = (0..cites.len()).collect();
             // Ties keep the bibliography's order, as citeproc-js does.
@@ -327,7 +422,7 @@ fn render_citations(
         let mut shapes: Vec<Vec<blobs::Elem>> = Vec::with_capacity(cites.len());
         for (i, input, cite) in &cites {
             let ctx =
-                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
+                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), disamb_of(*i), names);
             ctx.suppress_author.set(input.suppress_author || narrative);
             ctx.author_only.set(input.author_only);
             *ctx.numerals.borrow_mut() = Some(Vec::new());
@@ -683,6 +778,37 @@ mod tests {
         let processor = Processor::new(names_only, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
         let out = processor.render(&items, &[vec![without]], false);
         assert_eq!(crate::html(&out.citations[0]), "[NO_PRINTED_FORM]");
+    }
+
+    /// In a note style that adds the title only to tell cites apart and
+    /// prints the note of the first reference (OSCOLA), citeproc-js reruns
+    /// the disambiguation as works are cited again: two works by one author
+    /// first cited in different notes need no title, three always have it.
+    #[test]
+    fn note_numbers_tell_cites_apart_as_citeproc_js_reruns_them() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout suffix="." delimiter="; "><choose><if position="subsequent">
+            <group delimiter=" "><group delimiter=", "><names variable="author"><name form="short"/></names>
+              <choose><if disambiguate="true"><text variable="title"/></if></choose></group>
+              <text variable="first-reference-note-number" prefix="(n " suffix=")"/></group></if>
+            <else><names variable="author"/><text variable="title" prefix=", "/></else></choose>
+          </layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let work = |id: &str| {
+            Item::from_json(&serde_json::json!({
+                "id": id, "type": "book", "title": id.to_uppercase(), "author": [{"family": "Doe", "given": "J."}]
+            }))
+            .unwrap()
+        };
+        let cite = |id: &str| vec![CiteInput { id: id.into(), ..Default::default() }];
+        let two = [work("a"), work("b")];
+        let out = processor.render(&two, &[cite("a"), cite("b"), cite("a"), cite("b")], false);
+        let texts: Vec<String> = out.citations.iter().map(crate::html).collect();
+        assert_eq!(texts[2..], ["Doe (n 1).", "Doe (n 2)."]);
+        let three = [work("a"), work("b"), work("c")];
+        let out = processor.render(&three, &[cite("a"), cite("b"), cite("a")], false);
+        assert_eq!(crate::html(&out.citations[2]), "Doe, A (n 1).");
     }
 
     /// A narrative cite (pandoc's `@key`) is the author, then the rest with
