@@ -432,6 +432,7 @@ fn render_citations(
             let author = ctx.author.borrow().clone().unwrap_or_default();
             if input.author_only {
                 elems = vec![blobs::Elem::Str];
+                undecorate(&mut run);
             }
             let last =
                 shapes.len() + 1 == cites.len() && citation.layout.suffix.as_deref().is_some_and(|s| !s.is_empty());
@@ -519,6 +520,16 @@ fn render_citations(
         out.push(run);
     }
     out
+}
+
+/// Takes the formatting and quotation marks off a run: citeproc-js renders
+/// an author-only cite with `suppress_decorations` (`getCitationCluster`).
+fn undecorate(run: &mut Run) {
+    run.retain(|p| !matches!(p.kind, Kind::Open(_) | Kind::Close(_)));
+    for piece in run.iter_mut() {
+        let output::Style { term, data, numeral, .. } = piece.style;
+        piece.style = output::Style { term, data, numeral, ..Default::default() };
+    }
 }
 
 /// Joins the cites of a cluster with the layout's delimiter, except where
@@ -743,8 +754,9 @@ mod tests {
     }
 
     /// An author-only cite prints what citeproc-js leaves of the layout: the
-    /// first names, with the labels and group affixes around them; a cluster
-    /// left empty by suppress-author is `[NO_PRINTED_FORM]`.
+    /// first names, with the labels and group affixes around them, without
+    /// formatting; a cluster left empty by suppress-author is
+    /// `[NO_PRINTED_FORM]`.
     #[test]
     fn author_only_and_empty_clusters_as_citeproc_js_prints_them() {
         let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
@@ -778,6 +790,17 @@ mod tests {
         let processor = Processor::new(names_only, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
         let out = processor.render(&items, &[vec![without]], false);
         assert_eq!(crate::html(&out.citations[0]), "[NO_PRINTED_FORM]");
+        // Without formatting: citeproc-js suppresses decorations.
+        let substituted = names_only.replace(
+            r#"<names variable="author"/>"#,
+            r#"<names variable="editor"><substitute><text variable="title" font-style="italic"/></substitute></names>"#,
+        );
+        let processor = Processor::new(&substituted, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let only = CiteInput { id: "a".into(), author_only: true, ..Default::default() };
+        let out =
+            processor.render(&items, &[vec![only.clone()], vec![CiteInput { author_only: false, ..only }]], false);
+        assert_eq!(crate::html(&out.citations[0]), "T");
+        assert_eq!(crate::html(&out.citations[1]), "<i>T</i>.");
     }
 
     /// In a note style that adds the title only to tell cites apart and
