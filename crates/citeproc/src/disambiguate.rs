@@ -213,6 +213,14 @@ fn resolve(
                     }
                     remaining = still_flat;
                 }
+                if remaining.len() == group.len() {
+                    // No name told any of them apart: citeproc-js goes back
+                    // to the names it started with (two editions by the
+                    // same four authors stay `Hopgood et al.`).
+                    for &i in &group {
+                        state[i].add_names = 0;
+                    }
+                }
                 if citation.disambiguate_add_givenname {
                     expand_names(processor, items, &group, state, false);
                 }

@@ -834,6 +834,30 @@ mod tests {
         assert_eq!(crate::html(&out.citations[2]), "Doe, A (n 1).");
     }
 
+    /// Names added to tell cites apart go again when no number of names
+    /// does it (two editions by the same four authors): `Hopgood et al.`.
+    #[test]
+    fn names_that_tell_nothing_apart_are_not_added() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <locale><terms><term name="et-al">et al.</term></terms></locale>
+          <citation et-al-min="4" et-al-use-first="1" disambiguate-add-names="true"><layout suffix=".">
+            <group delimiter=", "><names variable="author"><name form="short" and="text"/></names>
+              <text variable="title"/><choose><if disambiguate="true"><date variable="issued">
+              <date-part name="year"/></date></if></choose></group></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let edition = |id: &str, year: i32| {
+            Item::from_json(&serde_json::json!({
+                "id": id, "type": "book", "title": "GKS", "issued": {"date-parts": [[year]]},
+                "author": [{"family": "Hopgood"}, {"family": "Gallop"}, {"family": "Duce"}, {"family": "Sutcliffe"}]
+            }))
+            .unwrap()
+        };
+        let items = [edition("a", 1983), edition("b", 1986)];
+        let out = processor.render(&items, &[vec![CiteInput { id: "b".into(), ..Default::default() }]], false);
+        assert_eq!(crate::html(&out.citations[0]), "Hopgood et al., GKS, 1986.");
+    }
+
     /// A narrative cite (pandoc's `@key`) is the author, then the rest with
     /// the layout's affixes, all of it one cite.
     #[test]
