@@ -373,6 +373,11 @@ impl<'a> Ctx<'a> {
         if self.suppressed.borrow().contains(name) {
             return None;
         }
+        self.value(name, short)
+    }
+
+    /// The text of a variable, whether or not a `substitute` printed it.
+    fn value(&self, name: &str, short: bool) -> Option<String> {
         match name {
             "citation-number" => return self.citation_number.map(|n| n.to_string()),
             "year-suffix" => {
@@ -412,13 +417,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Whether a variable has a value, as `variable="…"` tests it.
+    /// Whether a variable has a value, as `variable="…"` tests it: a
+    /// variable a `substitute` printed (and so prints nowhere else) still
+    /// has one, as citeproc-js tests the item itself (Chicago's ibid of an
+    /// edited book leaves out the title because there is an editor).
     pub fn has(&self, variable: Variable) -> bool {
         let name = name_of(variable);
         match variable {
-            Variable::Name(_) => self.item.names.contains_key(name) && !self.suppressed.borrow().contains(name),
-            Variable::Date(_) => self.item.dates.contains_key(name) && !self.suppressed.borrow().contains(name),
-            _ => self.variable(name, false).is_some(),
+            Variable::Name(_) => self.item.names.contains_key(name),
+            Variable::Date(_) => self.item.dates.contains_key(name),
+            _ => self.value(name, false).is_some(),
         }
     }
 
@@ -688,7 +696,7 @@ mod tests {
 
     /// Groups as citeproc-js keeps or drops them: a macro call is a group, a
     /// locator's label prints without a locator, `year-suffix` counts as
-    /// printed.
+    /// printed; and a substituted variable still tests as present.
     #[test]
     fn labels_macros_and_year_suffix_as_citeproc_js_groups_them() {
         let style = |layout: &str| {
@@ -717,6 +725,13 @@ mod tests {
             ),
             // `no date` and an empty year suffix.
             (r#"<text macro="date" prefix=", "/>"#, None, "T, n.d."),
+            // A variable a substitute printed still tests as there.
+            (
+                r#"<text value=" "/><names variable="author"><substitute><text variable="volume"/></substitute></names>
+                  <choose><if variable="volume"><text value=" (has a volume)"/></if></choose>"#,
+                None,
+                "T 2 (has a volume)",
+            ),
         ];
         let item =
             Item::from_json(&serde_json::json!({"id": "a", "type": "book", "title": "T", "volume": "2"})).unwrap();
