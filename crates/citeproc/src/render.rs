@@ -79,6 +79,19 @@ const MULTI_FIELDS: &[&str] = &[
     "archive-place",
 ];
 
+/// A value's opening punctuation (and the spaces after it), which
+/// citeproc-js moves into the element's prefix, outside its quotes and
+/// formatting (`CSL.Output.Queue.prototype.append`, with
+/// `CSL.TERMINAL_PUNCTUATION`: `: <i>The Program</i>`); and the rest. Nothing
+/// moves from a value that starts with a space or is all punctuation.
+fn leading_punctuation(value: &str) -> (&str, &str) {
+    if value.starts_with(' ') {
+        return ("", value);
+    }
+    let end = value.find(|c: char| !matches!(c, ':' | '.' | ';' | '!' | '?' | ' ')).unwrap_or(value.len());
+    if end == value.len() { ("", value) } else { value.split_at(end) }
+}
+
 /// What a rendering is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -433,6 +446,8 @@ impl<'a> Ctx<'a> {
     fn text(&self, text: &Text) -> Rendered {
         // A number citeproc-js prints as a numeric blob: its integer.
         let mut blob: Option<Option<u64>> = None;
+        // Punctuation that opens a value goes before its formatting.
+        let mut lead = String::new();
         let (mut run, called) = match &text.target {
             TextTarget::Variable { var, form } => {
                 let name = name_of(*var);
@@ -472,7 +487,16 @@ impl<'a> Ctx<'a> {
                         vec![Piece::text(numbers::ranges_with(self, &value))]
                     }
                     _ => {
-                        let mut run = text::rich(&narrow_spaces(&value), self.shared.marks);
+                        // (Sort keys keep it.)
+                        let (punctuation, rest) =
+                            if self.mode == Mode::Sort { ("", value.as_str()) } else { leading_punctuation(&value) };
+                        if !punctuation.is_empty() {
+                            lead = punctuation.to_string();
+                        }
+                        // citeproc-js cases the value it was given, the
+                        // punctuation it moved out included.
+                        let shown = if text.text_case.is_some() { value.as_str() } else { rest };
+                        let mut run = text::rich(&narrow_spaces(shown), self.shared.marks);
                         for piece in &mut run {
                             piece.style.data = true;
                         }
@@ -539,13 +563,21 @@ impl<'a> Ctx<'a> {
         if is_term {
             self.english.set(self.locale_english());
         }
+        let moved;
+        let affixes = if lead.is_empty() {
+            &text.affixes
+        } else {
+            let prefix = text.affixes.prefix.clone().unwrap_or_default() + &lead;
+            moved = citationberg::Affixes { prefix: Some(prefix), suffix: text.affixes.suffix.clone() };
+            &moved
+        };
         self.finish_as(
             &mut run,
             text.strip_periods,
             text.text_case,
             text.quotes,
             &text.formatting,
-            &text.affixes,
+            affixes,
             text.display,
             leaf,
         );
@@ -742,6 +774,39 @@ mod tests {
             let cite = CiteInput { id: "a".into(), locator: locator.map(str::to_string), ..Default::default() };
             let out = processor.render(std::slice::from_ref(&item), &[vec![cite]], false);
             assert_eq!(crate::html(&out.citations[0]), expected, "{layout}");
+        }
+    }
+
+    /// Opening punctuation moves before the formatting; with a text case,
+    /// citeproc-js cases the whole value, so it prints twice.
+    #[test]
+    fn opening_punctuation_goes_before_the_formatting() {
+        use super::leading_punctuation;
+        for (value, want) in [
+            (": The Program", (": ", "The Program")),
+            ("?! Why", ("?! ", "Why")),
+            (" : spaced", ("", " : spaced")),
+            ("...", ("", "...")),
+            (", comma", ("", ", comma")),
+            ("Plain", ("", "Plain")),
+        ] {
+            assert_eq!(leading_punctuation(value), want, "{value:?}");
+        }
+        let style = |case: &str| {
+            format!(
+                r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+                <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+                <citation><layout><text variable="title" font-style="italic" {case}/></layout></citation></style>"#
+            )
+        };
+        let item = Item::from_json(&serde_json::json!({"id": "a", "type": "book", "title": ": the program"})).unwrap();
+        for (case, expected) in [("", ": <i>the program</i>"), (r#"text-case="uppercase""#, ": <i>: THE PROGRAM</i>")] {
+            let processor =
+                Processor::new(&style(case), &std::collections::HashMap::<String, String>::new(), None, &|_| None)
+                    .unwrap();
+            let cite = CiteInput { id: "a".into(), ..Default::default() };
+            let out = processor.render(std::slice::from_ref(&item), &[vec![cite]], false);
+            assert_eq!(crate::html(&out.citations[0]), expected, "{case}");
         }
     }
 
