@@ -229,6 +229,25 @@ fn substitute_author(run: &mut Run, substitute: &str) {
     run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
 }
 
+/// A cite's item, locator and label, as positions compare them.
+type Located = (usize, Option<String>, Option<String>);
+
+/// The ibid positions of a cite that repeats the one before (locator and
+/// label of each, compared as citeproc-js compares them, label and all): the
+/// same locator or none is `ibid`, another locator `ibid-with-locator`, and
+/// none after one is no ibid at all.
+fn ibid(before: &(Option<String>, Option<String>), this: &(Option<String>, Option<String>)) -> Vec<TestPosition> {
+    let key = |(locator, label): &(Option<String>, Option<String>)| {
+        locator.as_ref().map(|l| format!("{l}{}", label.as_deref().unwrap_or_default()))
+    };
+    match (key(before), key(this)) {
+        (Some(_), None) => vec![],
+        (None, None) => vec![TestPosition::Ibid],
+        (Some(a), Some(b)) if a == b => vec![TestPosition::Ibid],
+        _ => vec![TestPosition::IbidWithLocator, TestPosition::Ibid],
+    }
+}
+
 /// The note a cluster is in.
 fn note_of(layout: &Layout, n: usize) -> usize {
     layout.notes.as_ref().and_then(|notes| notes.get(n)).map_or(n + 1, |&note| note as usize)
@@ -333,8 +352,10 @@ fn render_citations(
     // Per item: the note of its last cite; document-wide: the last cite.
     let mut last_note: HashMap<usize, usize> = HashMap::new();
     let mut first_note: HashMap<usize, usize> = HashMap::new();
-    let mut previous: Option<(usize, Option<String>, Option<String>)> = None;
-    let mut previous_cluster_single = false;
+    // The cluster before: its first cite (item, locator, label), its last
+    // item and its note; and how many cites each note holds.
+    let mut previous: Option<(Located, usize, usize)> = None;
+    let mut cites_in_note: HashMap<usize, usize> = HashMap::new();
     let mut out = Vec::with_capacity(clusters.len());
     for (n, cluster) in clusters.iter().enumerate() {
         let note = note_of(layout, n);
@@ -346,9 +367,13 @@ fn render_citations(
             last_note.clear();
             first_note.clear();
             previous = None;
+            cites_in_note.clear();
         }
-        // Positions in written order.
+        *cites_in_note.entry(note).or_default() += cited_in(cluster, index).len();
+        // Positions in written order, as citeproc-js's
+        // `processCitationCluster` sets them.
         let mut cites: Vec<(usize, &CiteInput, Cite)> = Vec::new();
+        let mut before: Option<Located> = None;
         for (k, input) in cluster.iter().enumerate() {
             let Some(&i) = index.get(input.id.as_str()) else { continue };
             let label = input.label.as_deref().and_then(|l| l.parse::<Locator>().ok());
@@ -357,20 +382,24 @@ fn render_citations(
                 None => positions.push(TestPosition::First),
                 Some(&last) => {
                     positions.push(TestPosition::Subsequent);
-                    let adjacent = match &previous {
-                        Some((p, ..)) if *p == i => k > 0 || previous_cluster_single,
-                        _ => false,
-                    };
-                    if adjacent {
-                        let (_, prev_locator, prev_label) = previous.clone().unwrap_or_default();
-                        let same = prev_locator == input.locator
-                            && (prev_label.as_deref().unwrap_or("page") == input.label.as_deref().unwrap_or("page"));
-                        if same {
-                            positions.push(TestPosition::Ibid);
-                        } else if input.locator.is_some() {
-                            positions.push(TestPosition::IbidWithLocator);
-                            positions.push(TestPosition::Ibid);
+                    // The cite an ibid would repeat: the one before in this
+                    // cluster; or, for the first cite, the cluster before,
+                    // when it is the only cite of the note before (or of
+                    // this note, ending with this item).
+                    let repeated = if k > 0 {
+                        before.clone().filter(|b| b.0 == i)
+                    } else {
+                        match &previous {
+                            Some((first, _, prev_note)) if *prev_note != note => (first.0 == i
+                                && *prev_note + 1 >= note
+                                && (*prev_note == 0 || cites_in_note.get(prev_note) == Some(&1)))
+                            .then(|| first.clone()),
+                            Some((first, last, _)) => (*last == i).then(|| first.clone()),
+                            None => None,
                         }
+                    };
+                    if let Some((_, locator, label)) = repeated {
+                        positions.extend(ibid(&(locator, label), &(input.locator.clone(), input.label.clone())));
                     }
                     if note - last <= near_note {
                         positions.push(TestPosition::NearNote);
@@ -381,16 +410,21 @@ fn render_citations(
                 locator: input.locator.clone(),
                 label: if input.locator.is_some() { Some(label.unwrap_or(Locator::Page)) } else { None },
                 positions,
-                first_note: first_note.get(&i).copied(),
+                // citeproc-js gives no note of the first reference in the
+                // note of the first reference.
+                first_note: first_note.get(&i).copied().filter(|&first| first != note),
             };
-            previous = Some((i, input.locator.clone(), input.label.clone()));
+            last_note.insert(i, note);
+            first_note.entry(i).or_insert(note);
+            before = Some((i, input.locator.clone(), input.label.clone()));
             cites.push((i, input, cite));
         }
-        for (i, ..) in &cites {
-            last_note.insert(*i, note);
-            first_note.entry(*i).or_insert(note);
-        }
-        previous_cluster_single = cites.len() == 1;
+        previous = match (cites.first(), cites.last()) {
+            (Some((i, input, _)), Some((last, ..))) => {
+                Some(((*i, input.locator.clone(), input.label.clone()), *last, note))
+            }
+            _ => None,
+        };
 
         // Sorted as the style says.
         if let Some(sort_spec) = &citation.sort {
@@ -475,7 +509,14 @@ fn render_citations(
                     group_authors(processor, items, &cites, &rendered, &delimiter, citation, numbers, disamb)
                 } else {
                     let dropped = blobs::dropped_delimiters(&shapes, !delimiter.is_empty());
-                    join_cites(rendered.into_iter().map(|r| r.1).collect(), &delimiter, &dropped)
+                    let gaps: Vec<String> = (0..cites.len())
+                        .map(|k| match k {
+                            0 => String::new(),
+                            _ if dropped[k] => String::new(),
+                            _ => splice(&delimiter, cites[k - 1].1, cites[k].1),
+                        })
+                        .collect();
+                    join_cites(rendered.into_iter().map(|r| r.1).collect(), &gaps)
                 }
             }
         };
@@ -532,20 +573,36 @@ fn undecorate(run: &mut Run) {
     }
 }
 
-/// Joins the cites of a cluster with the layout's delimiter, except where
-/// citeproc-js drops it (`dropped`, by cite: see `blobs.rs`).
-fn join_cites(runs: Vec<Run>, delimiter: &str, dropped: &[bool]) -> Run {
+/// Joins the cites of a cluster, each after its gap (see [`splice`] and
+/// `blobs.rs`).
+fn join_cites(runs: Vec<Run>, gaps: &[String]) -> Run {
     let mut out = Run::new();
     for (k, run) in runs.into_iter().enumerate() {
         if output::is_empty(&run) {
             continue;
         }
-        if !out.is_empty() && !delimiter.is_empty() && !dropped.get(k).copied().unwrap_or(false) {
-            out.push(Piece::text(delimiter));
+        if let Some(gap) = gaps.get(k).filter(|g| !out.is_empty() && !g.is_empty()) {
+            out.push(Piece::text(gap.clone()));
         }
         out.extend(run);
     }
     out
+}
+
+/// The delimiter between two cites as citeproc-js's `getCitationCluster`
+/// splices it: after a suffix that ends in `;`, `.` or `,` only its part from
+/// the first space on; before a prefix that starts with one (and no suffix
+/// before) nothing.
+fn splice(delimiter: &str, before: &CiteInput, this: &CiteInput) -> String {
+    let punctuation = |c: Option<char>| matches!(c, Some(';' | '.' | ','));
+    let suffix = before.suffix.as_deref().filter(|s| !s.is_empty());
+    if suffix.is_some_and(|s| punctuation(s.chars().last())) {
+        return delimiter.find(' ').map_or(String::new(), |space| delimiter[space..].to_string());
+    }
+    if suffix.is_none() && punctuation(this.prefix.as_deref().and_then(|p| p.chars().next())) {
+        return String::new();
+    }
+    delimiter.to_string()
 }
 
 /// Where a cite is in its cluster as given (cites are sorted).
@@ -856,6 +913,42 @@ mod tests {
         let items = [edition("a", 1983), edition("b", 1986)];
         let out = processor.render(&items, &[vec![CiteInput { id: "b".into(), ..Default::default() }]], false);
         assert_eq!(crate::html(&out.citations[0]), "Hopgood et al., GKS, 1986.");
+    }
+
+    /// Positions as citeproc-js sets them: a second cite of an item in one
+    /// cluster is an ibid; a cite after a note that holds other cites too is
+    /// not; a delimiter before a prefix that opens with a full stop goes.
+    #[test]
+    fn positions_and_splices_as_citeproc_js_sets_them() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout delimiter="; "><choose><if position="ibid-with-locator"><text value="ibid. "/>
+            <text variable="locator"/></if><else-if position="ibid"><text value="ibid."/></else-if>
+            <else-if position="subsequent"><text value="sub "/><text variable="title"/></else-if>
+            <else><text variable="title"/></else></choose></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let book = |id: &str| {
+            Item::from_json(&serde_json::json!({"id": id, "type": "book", "title": id.to_uppercase()})).unwrap()
+        };
+        let items = [book("a"), book("b")];
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        let at = |id: &str, locator: &str| CiteInput { locator: Some(locator.into()), ..cite(id) };
+        let said = CiteInput { prefix: Some(". He said ".into()), ..cite("a") };
+        // The clusters, their notes, and the last cluster as printed.
+        type Case<'a> = (Vec<Vec<CiteInput>>, Option<Vec<u32>>, &'a str);
+        let cases: &[Case] = &[
+            (vec![vec![cite("a"), at("a", "3"), at("a", "3")]], None, "A; ibid. 3; ibid."),
+            (vec![vec![cite("a"), said]], None, "A. He said ibid."),
+            // Notes 1, 1, 2: the note before holds two cites.
+            (vec![vec![cite("a")], vec![cite("b")], vec![cite("b")]], Some(vec![1, 1, 2]), "sub B"),
+            (vec![vec![cite("b")], vec![cite("b")]], Some(vec![1, 3]), "sub B"),
+            (vec![vec![at("b", "3")], vec![cite("b")]], None, "sub B"),
+        ];
+        for (clusters, notes, expected) in cases {
+            let layout = Layout { notes: notes.clone(), ..Layout::default() };
+            let out = render(&processor, &items, clusters, false, &layout);
+            assert_eq!(crate::html(out.citations.last().unwrap()), *expected);
+        }
     }
 
     /// A narrative cite (pandoc's `@key`) is the author, then the rest with
