@@ -34,25 +34,120 @@ pub fn run(
     if !processor.disambiguates {
         return state;
     }
-    let shared = processor.shared();
-    let names = processor.citation_names();
-    // Cites are told apart as they are printed most: the first cite in the
-    // text, the short subsequent form in notes.
-    let position = if processor.is_note_style() { TestPosition::Subsequent } else { TestPosition::First };
-    let cite = Cite { positions: vec![position], ..Cite::default() };
-    let render = |i: usize, d: &Disambiguation| -> String {
-        let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&cite), Some(numbers[i]), d, names);
-        output::plain(&ctx.elements(&citation.layout.elements, "").0)
-    };
-    // 0. Names that share a family name with another person already have
-    //    their initials or given names (`global`).
+    let notes = vec![None; items.len()];
+    let groups = ambiguous(processor, items, bib_order, numbers, &state, &notes);
+    let suffix_groups = resolve(processor, items, numbers, global, &notes, groups, &mut state);
+
+    // 4. Year suffixes, in bibliography order.
+    if citation.disambiguate_add_year_suffix {
+        let position: HashMap<usize, usize> = bib_order.iter().enumerate().map(|(n, &i)| (i, n)).collect();
+        for mut group in suffix_groups {
+            group.sort_by_key(|i| position.get(i).copied().unwrap_or(usize::MAX));
+            for (n, &i) in group.iter().enumerate() {
+                state[i].year_suffix = Some(letters(n));
+            }
+        }
+    }
+    state
+}
+
+/// The cites that print alike before any disambiguation (citeproc-js's
+/// ambiguity keys), in groups of two or more.
+pub fn alike(
+    processor: &Processor,
+    items: &[Item],
+    bib_order: &[usize],
+    numbers: &[usize],
+    global: &[Disambiguation],
+) -> Vec<Vec<usize>> {
+    ambiguous(processor, items, bib_order, numbers, global, &vec![None; items.len()])
+}
+
+/// The groups of `members` whose cites print alike (`notes`: the note of
+/// each item's first reference, where the cites carry it).
+fn ambiguous(
+    processor: &Processor,
+    items: &[Item],
+    members: &[usize],
+    numbers: &[usize],
+    state: &[Disambiguation],
+    notes: &[Option<usize>],
+) -> Vec<Vec<usize>> {
+    let render = renderer(processor, items, numbers, notes);
     let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
-    for &i in bib_order {
+    for &i in members {
         by_text.entry(render(i, &state[i])).or_default().push(i);
     }
     let mut groups: Vec<Vec<usize>> = by_text.into_values().filter(|g| g.len() > 1).collect();
     groups.sort();
+    groups
+}
 
+/// How a cite prints, for comparing cites.
+fn renderer<'a>(
+    processor: &'a Processor,
+    items: &'a [Item],
+    numbers: &'a [usize],
+    notes: &'a [Option<usize>],
+) -> impl Fn(usize, &Disambiguation) -> String + 'a {
+    let shared = processor.shared();
+    let names = processor.citation_names();
+    // Cites are told apart as they are printed most: the first cite in the
+    // text, the short subsequent form in notes (with the note of the first
+    // reference, when citeproc-js knows it).
+    let position = if processor.is_note_style() { TestPosition::Subsequent } else { TestPosition::First };
+    move |i: usize, d: &Disambiguation| -> String {
+        let cite = Cite { positions: vec![position], first_note: notes[i], ..Cite::default() };
+        let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&cite), Some(numbers[i]), d, names);
+        output::plain(&ctx.elements(&processor.style.citation.layout.elements, "").0)
+    }
+}
+
+/// Redoes the `disambiguate` condition of `members` (cites that printed
+/// alike at first) as citeproc-js reruns it when their citation counts
+/// change, for a style whose only means is that condition
+/// ([`Processor::reruns`]): the cites compared carry the note of their first
+/// reference (`notes`). citeproc-js compares the first member with the others
+/// and settles the whole group at once (`disExtraText` registers every member
+/// with the same setting): the condition is dropped only when that first
+/// member matches none of the others and at most one other is left, which
+/// for a pair means the two cites now differ, and never happens for three or
+/// more.
+pub fn rerun(
+    processor: &Processor,
+    items: &[Item],
+    members: &[usize],
+    numbers: &[usize],
+    notes: &[Option<usize>],
+    state: &mut [Disambiguation],
+) {
+    let condition = match members {
+        [a, b] => {
+            let render = renderer(processor, items, numbers, notes);
+            let plain = |i: usize| Disambiguation { condition: false, ..state[i].clone() };
+            render(*a, &plain(*a)) == render(*b, &plain(*b))
+        }
+        [_] | [] => false,
+        _ => true,
+    };
+    for &i in members {
+        state[i].condition = condition;
+    }
+}
+
+/// Tells the cites of each group apart (given names, names, the style's
+/// `disambiguate` branches); returns the groups left for year suffixes.
+fn resolve(
+    processor: &Processor,
+    items: &[Item],
+    numbers: &[usize],
+    global: &[Disambiguation],
+    notes: &[Option<usize>],
+    groups: Vec<Vec<usize>>,
+    state: &mut [Disambiguation],
+) -> Vec<Vec<usize>> {
+    let citation = &processor.style.citation;
+    let render = renderer(processor, items, numbers, notes);
     let max_names = |i: usize| items[i].names.values().map(Vec::len).max().unwrap_or(0);
     // Splits a group by rendering; returns the parts still ambiguous.
     let split = |group: &[usize], state: &[Disambiguation]| -> Vec<Vec<usize>> {
@@ -78,8 +173,8 @@ pub fn run(
             let mut next = Vec::new();
             for group in pending {
                 let before: Vec<Vec<u8>> = group.iter().map(|&i| state[i].givenname_of.clone()).collect();
-                expand_names(processor, items, &group, &mut state, true);
-                let mut parts = split(&group, &state);
+                expand_names(processor, items, &group, state, true);
+                let mut parts = split(&group, state);
                 if !parts.is_empty() {
                     // Whole given names that leave cites ambiguous are taken
                     // back to initials (citeproc-js: `J. Smith, “Title”` when
@@ -88,8 +183,8 @@ pub fn run(
                     for (&i, old) in group.iter().zip(before) {
                         state[i].givenname_of = old;
                     }
-                    expand_names(processor, items, &group, &mut state, false);
-                    parts = split(&group, &state);
+                    expand_names(processor, items, &group, state, false);
+                    parts = split(&group, state);
                 }
                 next.extend(parts);
             }
@@ -104,11 +199,11 @@ pub fn run(
                 let mut step = 0;
                 while !remaining.is_empty() && step < limit {
                     step += 1;
-                    let before = state.clone();
+                    let before = state.to_vec();
                     for &i in &remaining {
                         state[i].add_names = step;
                     }
-                    let still = split(&remaining, &state);
+                    let still = split(&remaining, state);
                     let still_flat: Vec<usize> = still.iter().flatten().copied().collect();
                     if still_flat.len() == remaining.len() && step == limit {
                         // Nothing gained: the names stay as they were.
@@ -118,10 +213,18 @@ pub fn run(
                     }
                     remaining = still_flat;
                 }
-                if citation.disambiguate_add_givenname {
-                    expand_names(processor, items, &group, &mut state, false);
+                if remaining.len() == group.len() {
+                    // No name told any of them apart: citeproc-js goes back
+                    // to the names it started with (two editions by the
+                    // same four authors stay `Hopgood et al.`).
+                    for &i in &group {
+                        state[i].add_names = 0;
+                    }
                 }
-                next.extend(split(&group, &state));
+                if citation.disambiguate_add_givenname {
+                    expand_names(processor, items, &group, state, false);
+                }
+                next.extend(split(&group, state));
             }
             pending = next;
         }
@@ -131,7 +234,7 @@ pub fn run(
             for &i in &group {
                 state[i].condition = true;
             }
-            next.extend(split(&group, &state));
+            next.extend(split(&group, state));
         }
         pending = next;
         // When nothing told any of the cites apart, what was added is undone
@@ -144,21 +247,11 @@ pub fn run(
                 state[i].givenname_of = global[i].givenname_of.clone();
             }
         }
-        let pending: Vec<Vec<usize>> = pending.iter().flat_map(|g| split(g, &state)).collect();
+        let pending: Vec<Vec<usize>> = pending.iter().flat_map(|g| split(g, state)).collect();
         suffix_groups.extend(pending);
     }
 
-    // 4. Year suffixes, in bibliography order.
-    if citation.disambiguate_add_year_suffix {
-        let position: HashMap<usize, usize> = bib_order.iter().enumerate().map(|(n, &i)| (i, n)).collect();
-        for mut group in suffix_groups {
-            group.sort_by_key(|i| position.get(i).copied().unwrap_or(usize::MAX));
-            for (n, &i) in group.iter().enumerate() {
-                state[i].year_suffix = Some(letters(n));
-            }
-        }
-    }
-    state
+    suffix_groups
 }
 
 /// The names a citation shows of an item: its first name list, up to the

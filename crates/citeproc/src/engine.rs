@@ -23,6 +23,12 @@ pub struct Processor {
     bib_names: InheritableNameOptions,
     /// Whether the style asks for any disambiguation at all.
     pub(crate) disambiguates: bool,
+    /// Whether citeproc-js redoes the disambiguation of a note style as its
+    /// cites come (`processCitationCluster`'s `rerunAkeys`) in a way that
+    /// shows: the style tells cites apart only by testing `disambiguate`, by
+    /// cite, and prints the note of the first reference, which the cites it
+    /// compares then carry.
+    pub(crate) reruns: bool,
     /// Other languages' terms, for items rendered in their own language
     /// (see [`Processor::with_item_languages`]).
     item_languages: Vec<ItemLanguage>,
@@ -124,6 +130,13 @@ impl Processor {
             || citation.disambiguate_add_givenname
             || citation.disambiguate_add_year_suffix
             || condition;
+        let reruns = condition
+            && style.settings.class == citationberg::StyleClass::Note
+            && citation.givenname_disambiguation_rule == citationberg::DisambiguationRule::ByCite
+            && !citation.disambiguate_add_names
+            && !citation.disambiguate_add_givenname
+            && !citation.disambiguate_add_year_suffix
+            && prints_variable(&citation.layout.elements, &macros, "first-reference-note-number");
         Processor {
             style,
             terms,
@@ -134,6 +147,7 @@ impl Processor {
             cite_names,
             bib_names,
             disambiguates,
+            reruns,
             item_languages: Vec::new(),
         }
     }
@@ -243,6 +257,9 @@ impl Processor {
             rendered: RefCell::new(None),
             in_names: Cell::new(false),
             collapsing: RefCell::new(Default::default()),
+            author_only: Cell::new(false),
+            author_done: Cell::new(false),
+            numerals: RefCell::new(None),
         }
     }
 
@@ -309,16 +326,21 @@ fn tests_disambiguate(elements: &[LayoutRenderingElement], macros: &HashMap<Stri
     any_element(elements, macros, &test, 0)
 }
 
-/// Whether the style prints the `year-suffix` variable anywhere.
-fn uses_year_suffix(style: &IndependentStyle, macros: &HashMap<String, CslMacro>) -> bool {
+/// Whether a layout prints a variable with `cs:text`.
+fn prints_variable(elements: &[LayoutRenderingElement], macros: &HashMap<String, CslMacro>, name: &str) -> bool {
     let test = |e: &LayoutRenderingElement| match e {
         LayoutRenderingElement::Text(t) => {
-            matches!(&t.target, TextTarget::Variable { var, .. } if crate::render::name_of(*var) == "year-suffix")
+            matches!(&t.target, TextTarget::Variable { var, .. } if crate::render::name_of(*var) == name)
         }
         _ => false,
     };
-    any_element(&style.citation.layout.elements, macros, &test, 0)
-        || style.bibliography.as_ref().is_some_and(|b| any_element(&b.layout.elements, macros, &test, 0))
+    any_element(elements, macros, &test, 0)
+}
+
+/// Whether the style prints the `year-suffix` variable anywhere.
+fn uses_year_suffix(style: &IndependentStyle, macros: &HashMap<String, CslMacro>) -> bool {
+    prints_variable(&style.citation.layout.elements, macros, "year-suffix")
+        || style.bibliography.as_ref().is_some_and(|b| prints_variable(&b.layout.elements, macros, "year-suffix"))
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod biblatex;
+mod blobs;
 mod dates;
 mod disambiguate;
 mod engine;

@@ -33,6 +33,9 @@ pub struct Style {
     /// is kept where an affix or a delimiter meets it, as citeproc-js keeps
     /// it (only spaces of the style's own strings are joined).
     pub data: bool,
+    /// While a cite renders: the citeproc-js numeric blob the piece belongs
+    /// to, numbered from 1 (0: ordinary text). See `blobs.rs`.
+    pub numeral: u16,
 }
 
 /// What a piece is.
@@ -233,9 +236,13 @@ pub fn quote(run: &mut Run, marks: &Marks) {
             _ => {}
         }
     }
-    let style = run.iter().find(|p| p.kind == Kind::Text).map(|p| p.style).unwrap_or_default();
+    // The marks sit outside the field's own markup (`“<i>De Anima</i> …”`,
+    // as citeproc-js puts them): the element's formatting, applied next,
+    // is all they take.
+    let unformatted = |p: &Piece| Style { term: p.style.term, data: p.style.data, ..Style::default() };
+    let style = run.iter().find(|p| p.kind == Kind::Text).map(unformatted).unwrap_or_default();
     run.insert(0, Piece { text: marks.open.clone(), style, nocase: true, kind: Kind::Open(false) });
-    let style = run.iter().rev().find(|p| p.kind == Kind::Text).map(|p| p.style).unwrap_or_default();
+    let style = run.iter().rev().find(|p| p.kind == Kind::Text).map(unformatted).unwrap_or_default();
     run.push(Piece { text: marks.close.clone(), style, nocase: true, kind: Kind::Close(false) });
 }
 
@@ -473,6 +480,26 @@ mod tests {
         let mut piece = Piece::text(text);
         piece.style.data = true;
         piece
+    }
+
+    /// Quotation marks stand outside a field's own markup at its edges.
+    #[test]
+    fn quotes_stand_outside_the_fields_markup() {
+        let marks =
+            Marks { open: "“".into(), close: "”".into(), inner_open: "‘".into(), inner_close: "’".into() };
+        let italic = |text: &str| {
+            let mut piece = data(text);
+            piece.style.italic = 1;
+            piece
+        };
+        let cases = [
+            (vec![italic("De Anima"), data(" dans la tradition")], "“<i>De Anima</i> dans la tradition”"),
+            (vec![data("On "), italic("Walden")], "“On <i>Walden</i>”"),
+        ];
+        for (mut run, expected) in cases {
+            quote(&mut run, &marks);
+            assert_eq!(html(&run), expected);
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::item::Item;
 use crate::locale::Terms;
 use crate::output::{self, Marks, Piece, Run};
-use crate::{dates, names, numbers, text};
+use crate::{blobs, dates, names, numbers, text};
 use citationberg::taxonomy::{
     Kind, Locator, NumberOrPageVariable, NumberVariable, OtherTerm, StandardVariable, Term, Variable,
 };
@@ -57,6 +57,39 @@ fn doi_url(doi: &str) -> String {
     } else {
         format!("https://doi.org/{}", doi.trim_start_matches("doi:"))
     }
+}
+
+/// The variables that end an author-only cite, with names and dates
+/// (citeproc-js's `MULTI_FIELDS`, which set `probably_rendered_something`).
+const MULTI_FIELDS: &[&str] = &[
+    "event",
+    "publisher",
+    "publisher-place",
+    "event-place",
+    "title",
+    "container-title",
+    "collection-title",
+    "authority",
+    "genre",
+    "title-short",
+    "medium",
+    "country",
+    "jurisdiction",
+    "archive",
+    "archive-place",
+];
+
+/// A value's opening punctuation (and the spaces after it), which
+/// citeproc-js moves into the element's prefix, outside its quotes and
+/// formatting (`CSL.Output.Queue.prototype.append`, with
+/// `CSL.TERMINAL_PUNCTUATION`: `: <i>The Program</i>`); and the rest. Nothing
+/// moves from a value that starts with a space or is all punctuation.
+fn leading_punctuation(value: &str) -> (&str, &str) {
+    if value.starts_with(' ') {
+        return ("", value);
+    }
+    let end = value.find(|c: char| !matches!(c, ':' | '.' | ';' | '!' | '?' | ' ')).unwrap_or(value.len());
+    if end == value.len() { ("", value) } else { value.split_at(end) }
 }
 
 /// What a rendering is for.
@@ -166,6 +199,14 @@ pub struct Ctx<'a> {
     pub author_key: RefCell<Option<String>>,
     /// Inside a names element (its substitutes are part of it).
     pub in_names: Cell<bool>,
+    /// Only the author (`author-only`): see [`Ctx::element`].
+    pub author_only: Cell<bool>,
+    /// In an author-only cite, a name, date or title printed: what follows
+    /// prints nothing.
+    pub author_done: Cell<bool>,
+    /// When a cite tracks citeproc-js's numeric blobs (`blobs.rs`): each
+    /// blob's integer, by id.
+    pub numerals: RefCell<Option<Vec<Option<u64>>>>,
     /// What cite collapsing reads from and writes to a cite's rendering.
     pub collapsing: RefCell<Collapsing>,
 }
@@ -232,7 +273,7 @@ impl<'a> Ctx<'a> {
         let mut runs = Vec::with_capacity(elements.len());
         let mut called = Called::Nothing;
         self.collect(elements, &mut runs, &mut called);
-        (output::join(runs, delimiter), called)
+        (blobs::join(runs, delimiter), called)
     }
 
     /// Renders elements one run each; a `cs:choose` contributes the runs of
@@ -262,8 +303,44 @@ impl<'a> Ctx<'a> {
         choose.otherwise.as_ref().map(|o| o.children.as_slice())
     }
 
-    /// Renders one element.
+    /// Renders one element; for an author-only cite, as citeproc-js's
+    /// `element_trace` does: `text` and `number` elements print nothing
+    /// (outside a names element's substitute), and a date or names element
+    /// prints only when no name, date or title (printed or not) came before.
+    /// What does not print still counts as printed, so labels, delimiters and
+    /// the affixes of the groups around it stay.
     pub fn element(&self, element: &LayoutRenderingElement) -> Rendered {
+        let (run, called) = self.element_itself(element);
+        if !self.author_only.get() || self.in_names.get() {
+            return (run, called);
+        }
+        match element {
+            LayoutRenderingElement::Text(text) => match &text.target {
+                TextTarget::Macro { .. } => (run, called),
+                TextTarget::Variable { var, .. } => {
+                    // A title sets citeproc-js's `probably_rendered_something`.
+                    if MULTI_FIELDS.contains(&name_of(*var)) && !output::is_empty(&run) {
+                        self.author_done.set(true);
+                    }
+                    (Run::new(), called)
+                }
+                _ => (Run::new(), called),
+            },
+            LayoutRenderingElement::Number(_) => (Run::new(), called),
+            LayoutRenderingElement::Date(_) | LayoutRenderingElement::Names(_) => {
+                if self.author_done.get() {
+                    return (Run::new(), called);
+                }
+                if !output::is_empty(&run) {
+                    self.author_done.set(true);
+                }
+                (run, called)
+            }
+            _ => (run, called),
+        }
+    }
+
+    fn element_itself(&self, element: &LayoutRenderingElement) -> Rendered {
         match element {
             LayoutRenderingElement::Text(text) => self.text(text),
             LayoutRenderingElement::Date(date) => dates::render(self, date),
@@ -325,6 +402,7 @@ impl<'a> Ctx<'a> {
         if quotes {
             output::quote(run, self.shared.marks);
         }
+        let blob = run.iter().any(|p| p.style.numeral != 0).then(|| blobs::single(run));
         if leaf && formatting.font_style.is_some() && !text::romanesque(&output::plain(run)) {
             let upright = citationberg::Formatting { font_style: None, ..*formatting };
             output::format(run, &upright);
@@ -332,6 +410,11 @@ impl<'a> Ctx<'a> {
             output::format(run, formatting);
         }
         output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
+        if let Some(single) = blob {
+            let prefix = affixes.prefix.as_deref().is_some_and(|p| !p.is_empty());
+            let folds = quotes || !formatting.is_empty() || affixes.suffix.as_deref().is_some_and(|s| !s.is_empty());
+            blobs::settle(run, single, prefix, folds);
+        }
         if let Some(display) = display {
             output::block(run, display);
         }
@@ -342,6 +425,11 @@ impl<'a> Ctx<'a> {
         if self.suppressed.borrow().contains(name) {
             return None;
         }
+        self.value(name, short)
+    }
+
+    /// The text of a variable, whether or not a `substitute` printed it.
+    fn value(&self, name: &str, short: bool) -> Option<String> {
         match name {
             "citation-number" => return self.citation_number.map(|n| n.to_string()),
             "year-suffix" => {
@@ -381,17 +469,24 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Whether a variable has a value, as `variable="…"` tests it.
+    /// Whether a variable has a value, as `variable="…"` tests it: a
+    /// variable a `substitute` printed (and so prints nowhere else) still
+    /// has one, as citeproc-js tests the item itself (Chicago's ibid of an
+    /// edited book leaves out the title because there is an editor).
     pub fn has(&self, variable: Variable) -> bool {
         let name = name_of(variable);
         match variable {
-            Variable::Name(_) => self.item.names.contains_key(name) && !self.suppressed.borrow().contains(name),
-            Variable::Date(_) => self.item.dates.contains_key(name) && !self.suppressed.borrow().contains(name),
-            _ => self.variable(name, false).is_some(),
+            Variable::Name(_) => self.item.names.contains_key(name),
+            Variable::Date(_) => self.item.dates.contains_key(name),
+            _ => self.value(name, false).is_some(),
         }
     }
 
     fn text(&self, text: &Text) -> Rendered {
+        // A number citeproc-js prints as a numeric blob: its integer.
+        let mut blob: Option<Option<u64>> = None;
+        // Punctuation that opens a value goes before its formatting.
+        let mut lead = String::new();
         let (mut run, called) = match &text.target {
             TextTarget::Variable { var, form } => {
                 // (citeproc-js renders these four apart, without the check.)
@@ -407,9 +502,16 @@ impl<'a> Ctx<'a> {
                 let name = name_of(*var);
                 let short = *form == LongShortForm::Short;
                 let Some(value) = self.variable(name, short) else {
-                    return (Run::new(), Called::Empty);
+                    // citeproc-js counts `year-suffix` as printed even when
+                    // there is none, so that a group (or macro) around it and
+                    // a `no date` term stays.
+                    let called = if name == "year-suffix" { Called::Something } else { Called::Empty };
+                    return (Run::new(), called);
                 };
                 self.note_rendered(name);
+                if blobs::is_blob_variable(name) && blobs::is_blob_value(&value) {
+                    blob = Some(blobs::value(&value));
+                }
                 let run = match var {
                     Variable::Page(_) => numbers::page_range(self, &value),
                     Variable::Number(NumberVariable::Locator) => {
@@ -434,7 +536,16 @@ impl<'a> Ctx<'a> {
                         vec![Piece::text(numbers::ranges_with(self, &value))]
                     }
                     _ => {
-                        let mut run = text::rich(&narrow_spaces(&value), self.shared.marks);
+                        // (Sort keys keep it.)
+                        let (punctuation, rest) =
+                            if self.mode == Mode::Sort { ("", value.as_str()) } else { leading_punctuation(&value) };
+                        if !punctuation.is_empty() {
+                            lead = punctuation.to_string();
+                        }
+                        // citeproc-js cases the value it was given, the
+                        // punctuation it moved out included.
+                        let shown = if text.text_case.is_some() { value.as_str() } else { rest };
+                        let mut run = text::rich(&narrow_spaces(shown), self.shared.marks);
                         for piece in &mut run {
                             piece.style.data = true;
                         }
@@ -472,6 +583,11 @@ impl<'a> Ctx<'a> {
             TextTarget::Macro { name } => match self.shared.macros.get(name) {
                 Some(m) => {
                     let (run, called) = self.elements(&m.children, "");
+                    // citeproc-js expands a macro call into a group: its
+                    // labels and terms go when all its variables are empty.
+                    if called == Called::Empty {
+                        return (Run::new(), Called::Empty);
+                    }
                     let called = if !output::is_empty(&run) {
                         Called::Something
                     } else if called == Called::Nothing {
@@ -499,17 +615,32 @@ impl<'a> Ctx<'a> {
         if is_term {
             self.english.set(self.locale_english());
         }
+        let moved;
+        let affixes = if lead.is_empty() {
+            &text.affixes
+        } else {
+            let prefix = text.affixes.prefix.clone().unwrap_or_default() + &lead;
+            moved = citationberg::Affixes { prefix: Some(prefix), suffix: text.affixes.suffix.clone() };
+            &moved
+        };
         self.finish_as(
             &mut run,
             text.strip_periods,
             text.text_case,
             text.quotes,
             &text.formatting,
-            &text.affixes,
+            affixes,
             text.display,
             leaf,
         );
         self.english.set(english);
+        if let Some(value) = blob
+            && let Some(values) = self.numerals.borrow_mut().as_mut()
+            && !output::is_empty(&run)
+        {
+            values.push(value);
+            blobs::mark(&mut run, u16::try_from(values.len()).unwrap_or(u16::MAX));
+        }
         (run, called)
     }
 
@@ -521,10 +652,14 @@ impl<'a> Ctx<'a> {
     fn label(&self, label: &Label) -> Run {
         let variable = Variable::from(label.variable);
         let (value, term): (Option<String>, Term) = match label.variable {
+            // citeproc-js prints a locator's label, `page` by default, even
+            // when the cite has no locator (`CSL.evaluateLabel`; the
+            // specification prints labels only with their variable): the
+            // group around it decides.
             NumberOrPageVariable::Number(NumberVariable::Locator) => {
-                let Some(cite) = self.cite.filter(|c| c.locator.is_some()) else { return Run::new() };
+                let Some(cite) = self.cite else { return Run::new() };
                 let locator = cite.label.unwrap_or(Locator::Page);
-                (cite.locator.clone(), Term::Locator(locator))
+                (Some(cite.locator.clone().unwrap_or_default()), Term::Locator(locator))
             }
             // A label for the volume of a work in several volumes (`3 vol`)
             // prints the volume term, as citeproc-js does.
@@ -640,6 +775,92 @@ impl<'a> Ctx<'a> {
 #[cfg(test)]
 mod tests {
     use super::narrow_spaces;
+    use crate::item::Item;
+    use crate::{CiteInput, Processor};
+
+    /// Groups as citeproc-js keeps or drops them: a macro call is a group, a
+    /// locator's label prints without a locator, `year-suffix` counts as
+    /// printed; and a substituted variable still tests as present.
+    #[test]
+    fn labels_macros_and_year_suffix_as_citeproc_js_groups_them() {
+        let style = |layout: &str| {
+            format!(
+                r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+                <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+                <locale><terms><term name="page" form="short"><single>p.</single><multiple>pp.</multiple></term>
+                  <term name="no date" form="short">n.d.</term></terms></locale>
+                <macro name="locator"><label variable="locator" form="short" prefix=", " suffix=" "/>
+                  <text variable="locator"/></macro>
+                <macro name="date"><choose><if variable="issued"><date variable="issued">
+                  <date-part name="year"/></date></if><else><text term="no date" form="short"/></else></choose>
+                  <text variable="year-suffix"/></macro>
+                <citation><layout><text variable="title"/>{layout}</layout></citation></style>"#
+            )
+        };
+        let cases = [
+            // The macro's variables are all empty: its label goes too.
+            (r#"<text macro="locator"/>"#, None, "T"),
+            (r#"<text macro="locator"/>"#, Some("3"), "T, p. 3"),
+            // In a group that prints a variable, the label stays.
+            (
+                r#"<group delimiter=" "><text variable="volume"/><label variable="locator" form="short"/></group>"#,
+                None,
+                "T2 p.",
+            ),
+            // `no date` and an empty year suffix.
+            (r#"<text macro="date" prefix=", "/>"#, None, "T, n.d."),
+            // A variable a substitute printed still tests as there.
+            (
+                r#"<text value=" "/><names variable="author"><substitute><text variable="volume"/></substitute></names>
+                  <choose><if variable="volume"><text value=" (has a volume)"/></if></choose>"#,
+                None,
+                "T 2 (has a volume)",
+            ),
+        ];
+        let item =
+            Item::from_json(&serde_json::json!({"id": "a", "type": "book", "title": "T", "volume": "2"})).unwrap();
+        for (layout, locator, expected) in cases {
+            let processor =
+                Processor::new(&style(layout), &std::collections::HashMap::<String, String>::new(), None, &|_| None)
+                    .unwrap();
+            let cite = CiteInput { id: "a".into(), locator: locator.map(str::to_string), ..Default::default() };
+            let out = processor.render(std::slice::from_ref(&item), &[vec![cite]], false);
+            assert_eq!(crate::html(&out.citations[0]), expected, "{layout}");
+        }
+    }
+
+    /// Opening punctuation moves before the formatting; with a text case,
+    /// citeproc-js cases the whole value, so it prints twice.
+    #[test]
+    fn opening_punctuation_goes_before_the_formatting() {
+        use super::leading_punctuation;
+        for (value, want) in [
+            (": The Program", (": ", "The Program")),
+            ("?! Why", ("?! ", "Why")),
+            (" : spaced", ("", " : spaced")),
+            ("...", ("", "...")),
+            (", comma", ("", ", comma")),
+            ("Plain", ("", "Plain")),
+        ] {
+            assert_eq!(leading_punctuation(value), want, "{value:?}");
+        }
+        let style = |case: &str| {
+            format!(
+                r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+                <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+                <citation><layout><text variable="title" font-style="italic" {case}/></layout></citation></style>"#
+            )
+        };
+        let item = Item::from_json(&serde_json::json!({"id": "a", "type": "book", "title": ": the program"})).unwrap();
+        for (case, expected) in [("", ": <i>the program</i>"), (r#"text-case="uppercase""#, ": <i>: THE PROGRAM</i>")] {
+            let processor =
+                Processor::new(&style(case), &std::collections::HashMap::<String, String>::new(), None, &|_| None)
+                    .unwrap();
+            let cite = CiteInput { id: "a".into(), ..Default::default() };
+            let out = processor.render(std::slice::from_ref(&item), &[vec![cite]], false);
+            assert_eq!(crate::html(&out.citations[0]), expected, "{case}");
+        }
+    }
 
     #[test]
     fn spaces_before_high_punctuation_narrow_as_in_citeproc_js() {

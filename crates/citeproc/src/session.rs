@@ -2,6 +2,7 @@
 //! order, the bibliography sorted and numbered, ambiguous cites told apart,
 //! then every citation cluster and every entry rendered.
 
+use crate::blobs;
 use crate::engine::Processor;
 use crate::item::Item;
 use crate::output::{self, Kind, Piece, Run, Tag};
@@ -124,7 +125,10 @@ pub fn render(
     let disamb = crate::disambiguate::run(processor, items, &bib_order, &numbers, &global);
 
     // 4. Citations in document order.
-    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb, layout);
+    let timed = (processor.reruns && !layout.standalone).then(|| {
+        disambiguation_in_time(processor, items, &index, clusters, &bib_order, &numbers, &global, &disamb, layout)
+    });
+    let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb, timed.as_deref(), layout);
 
     // 5. Bibliography entries.
     let mut entries = Vec::new();
@@ -292,6 +296,112 @@ fn substitute_names(run: &mut Run, substitute: &str, count: usize) {
     }
 }
 
+/// A cite's item, locator and label, as positions compare them.
+type Located = (usize, Option<String>, Option<String>);
+
+/// The ibid positions of a cite that repeats the one before (locator and
+/// label of each, compared as citeproc-js compares them, label and all): the
+/// same locator or none is `ibid`, another locator `ibid-with-locator`, and
+/// none after one is no ibid at all.
+fn ibid(before: &(Option<String>, Option<String>), this: &(Option<String>, Option<String>)) -> Vec<TestPosition> {
+    let key = |(locator, label): &(Option<String>, Option<String>)| {
+        locator.as_ref().map(|l| format!("{l}{}", label.as_deref().unwrap_or_default()))
+    };
+    match (key(before), key(this)) {
+        (Some(_), None) => vec![],
+        (None, None) => vec![TestPosition::Ibid],
+        (Some(a), Some(b)) if a == b => vec![TestPosition::Ibid],
+        _ => vec![TestPosition::IbidWithLocator, TestPosition::Ibid],
+    }
+}
+
+/// The note a cluster is in.
+fn note_of(layout: &Layout, n: usize) -> usize {
+    layout.notes.as_ref().and_then(|notes| notes.get(n)).map_or(n + 1, |&note| note as usize)
+}
+
+/// Per cluster, the disambiguation of its items when citeproc-js last
+/// renders it, for note styles whose disambiguation it reruns
+/// ([`Processor::reruns`]). `processCitationCluster` reruns the
+/// disambiguation of the cites that printed alike with an item whenever that
+/// item is cited for the first or the second time, comparing the cites with
+/// the note of their first reference (known once an item is cited again in
+/// another note); at an item's second citation it renders its first cluster
+/// again. So `Doe (n 3)` and `Doe (n 7)` need no title to tell them apart,
+/// while two works first cited in one note, or not cited again yet, do.
+#[allow(clippy::too_many_arguments)]
+fn disambiguation_in_time(
+    processor: &Processor,
+    items: &[Item],
+    index: &HashMap<&str, usize>,
+    clusters: &[Vec<CiteInput>],
+    bib_order: &[usize],
+    numbers: &[usize],
+    global: &[Disambiguation],
+    disamb: &[Disambiguation],
+    layout: &Layout,
+) -> Vec<Vec<(usize, Disambiguation)>> {
+    let mut group_of: Vec<Option<usize>> = vec![None; items.len()];
+    let groups = crate::disambiguate::alike(processor, items, bib_order, numbers, global);
+    for (g, group) in groups.iter().enumerate() {
+        for &i in group {
+            group_of[i] = Some(g);
+        }
+    }
+    let mut state = disamb.to_vec();
+    let mut first_note: Vec<Option<usize>> = vec![None; items.len()];
+    let mut known_note: Vec<Option<usize>> = vec![None; items.len()];
+    let mut citing: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    let mut out: Vec<Vec<(usize, Disambiguation)>> = vec![Vec::new(); clusters.len()];
+    for (n, cluster) in clusters.iter().enumerate() {
+        let note = note_of(layout, n);
+        let mut cited: Vec<usize> = Vec::new();
+        for input in cluster {
+            let Some(&i) = index.get(input.id.as_str()) else { continue };
+            match first_note[i] {
+                None => first_note[i] = Some(note),
+                Some(first) if first != note => known_note[i] = Some(first),
+                Some(_) => {}
+            }
+            if !cited.contains(&i) {
+                cited.push(i);
+            }
+        }
+        let mut reruns: Vec<usize> = Vec::new();
+        let mut again: Vec<usize> = vec![n];
+        for &i in &cited {
+            let before = citing[i].len();
+            if before < 2
+                && let Some(g) = group_of[i]
+                && !reruns.contains(&g)
+            {
+                reruns.push(g);
+            }
+            if before == 1 {
+                for &c in &citing[i] {
+                    if !again.contains(&c) {
+                        again.push(c);
+                    }
+                }
+            }
+            citing[i].push(n);
+        }
+        for g in reruns {
+            crate::disambiguate::rerun(processor, items, &groups[g], numbers, &known_note, &mut state);
+        }
+        for c in again {
+            out[c] = cited_in(&clusters[c], index).into_iter().map(|i| (i, state[i].clone())).collect();
+        }
+    }
+    out
+}
+
+/// The items a cluster cites.
+fn cited_in(cluster: &[CiteInput], index: &HashMap<&str, usize>) -> Vec<usize> {
+    cluster.iter().filter_map(|input| index.get(input.id.as_str()).copied()).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
 fn render_citations(
     processor: &Processor,
     items: &[Item],
@@ -299,6 +409,7 @@ fn render_citations(
     clusters: &[Vec<CiteInput>],
     numbers: &[usize],
     disamb: &[Disambiguation],
+    timed: Option<&[Vec<(usize, Disambiguation)>]>,
     layout: &Layout,
 ) -> Vec<Run> {
     let citation = &processor.style.citation;
@@ -307,18 +418,28 @@ fn render_citations(
     // Per item: the note of its last cite; document-wide: the last cite.
     let mut last_note: HashMap<usize, usize> = HashMap::new();
     let mut first_note: HashMap<usize, usize> = HashMap::new();
-    let mut previous: Option<(usize, Option<String>, Option<String>)> = None;
-    let mut previous_cluster_single = false;
+    // The cluster before: its first cite (item, locator, label), its last
+    // item and its note; and how many cites each note holds.
+    let mut previous: Option<(Located, usize, usize)> = None;
+    let mut cites_in_note: HashMap<usize, usize> = HashMap::new();
     let mut out = Vec::with_capacity(clusters.len());
     for (n, cluster) in clusters.iter().enumerate() {
-        let note = layout.notes.as_ref().and_then(|notes| notes.get(n)).map_or(n + 1, |&note| note as usize);
+        let note = note_of(layout, n);
+        // The disambiguation as it stands when citeproc-js renders this
+        // cluster for the last time.
+        let overrides: &[(usize, Disambiguation)] = timed.map_or(&[], |t| &t[n]);
+        let disamb_of = |i: usize| overrides.iter().find(|(j, _)| *j == i).map_or(&disamb[i], |(_, d)| d);
         if layout.standalone {
             last_note.clear();
             first_note.clear();
             previous = None;
+            cites_in_note.clear();
         }
-        // Positions in written order.
+        *cites_in_note.entry(note).or_default() += cited_in(cluster, index).len();
+        // Positions in written order, as citeproc-js's
+        // `processCitationCluster` sets them.
         let mut cites: Vec<(usize, &CiteInput, Cite)> = Vec::new();
+        let mut before: Option<Located> = None;
         for (k, input) in cluster.iter().enumerate() {
             let Some(&i) = index.get(input.id.as_str()) else { continue };
             let label = input.label.as_deref().and_then(|l| l.parse::<Locator>().ok());
@@ -327,20 +448,24 @@ fn render_citations(
                 None => positions.push(TestPosition::First),
                 Some(&last) => {
                     positions.push(TestPosition::Subsequent);
-                    let adjacent = match &previous {
-                        Some((p, ..)) if *p == i => k > 0 || previous_cluster_single,
-                        _ => false,
-                    };
-                    if adjacent {
-                        let (_, prev_locator, prev_label) = previous.clone().unwrap_or_default();
-                        let same = prev_locator == input.locator
-                            && (prev_label.as_deref().unwrap_or("page") == input.label.as_deref().unwrap_or("page"));
-                        if same {
-                            positions.push(TestPosition::Ibid);
-                        } else if input.locator.is_some() {
-                            positions.push(TestPosition::IbidWithLocator);
-                            positions.push(TestPosition::Ibid);
+                    // The cite an ibid would repeat: the one before in this
+                    // cluster; or, for the first cite, the cluster before,
+                    // when it is the only cite of the note before (or of
+                    // this note, ending with this item).
+                    let repeated = if k > 0 {
+                        before.clone().filter(|b| b.0 == i)
+                    } else {
+                        match &previous {
+                            Some((first, _, prev_note)) if *prev_note != note => (first.0 == i
+                                && *prev_note + 1 >= note
+                                && (*prev_note == 0 || cites_in_note.get(prev_note) == Some(&1)))
+                            .then(|| first.clone()),
+                            Some((first, last, _)) => (*last == i).then(|| first.clone()),
+                            None => None,
                         }
+                    };
+                    if let Some((_, locator, label)) = repeated {
+                        positions.extend(ibid(&(locator, label), &(input.locator.clone(), input.label.clone())));
                     }
                     if note.saturating_sub(last) <= near_note {
                         positions.push(TestPosition::NearNote);
@@ -351,22 +476,27 @@ fn render_citations(
                 locator: input.locator.clone(),
                 label: if input.locator.is_some() { Some(label.unwrap_or(Locator::Page)) } else { None },
                 positions,
-                first_note: first_note.get(&i).copied(),
+                // citeproc-js gives no note of the first reference in the
+                // note of the first reference.
+                first_note: first_note.get(&i).copied().filter(|&first| first != note),
             };
-            previous = Some((i, input.locator.clone(), input.label.clone()));
+            last_note.insert(i, note);
+            first_note.entry(i).or_insert(note);
+            before = Some((i, input.locator.clone(), input.label.clone()));
             cites.push((i, input, cite));
         }
-        for (i, ..) in &cites {
-            last_note.insert(*i, note);
-            first_note.entry(*i).or_insert(note);
-        }
-        previous_cluster_single = cites.len() == 1;
+        previous = match (cites.first(), cites.last()) {
+            (Some((i, input, _)), Some((last, ..))) => {
+                Some(((*i, input.locator.clone(), input.label.clone()), *last, note))
+            }
+            _ => None,
+        };
 
         // Sorted as the style says.
         if let Some(sort_spec) = &citation.sort {
             let keys: Vec<sort::Keys> = cites
                 .iter()
-                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], names))
+                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), disamb_of(*i), names))
                 .collect();
             let mut order: Vec<usize> = (0..cites.len()).collect();
             // Ties keep the bibliography's order, as citeproc-js does.
@@ -389,10 +519,16 @@ fn render_citations(
         let narrative = cites.len() == 1 && cites[0].1.narrative;
         let mut narrator = Run::new();
         let mut rendered: Vec<RenderedCite> = Vec::with_capacity(cites.len());
+        // What citeproc-js's cluster sees of each cite (`blobs.rs`).
+        let mut shapes: Vec<Vec<blobs::Elem>> = Vec::with_capacity(cites.len());
         for (i, input, cite) in &cites {
             let state = Collapsing { year_suffix, ..Collapsing::default() };
-            let (one, author) =
-                render_cite(processor, items, cluster, (*i, input, cite), numbers, disamb, state, narrative);
+            let last =
+                shapes.len() + 1 == cites.len() && citation.layout.suffix.as_deref().is_some_and(|s| !s.is_empty());
+            let drawn =
+                Drawn { cluster, numbers, disamb: disamb_of(*i), collapsing: state, suppress_author: narrative };
+            let (one, author, shape) = render_cite(processor, items, (*i, input, cite), drawn, last);
+            shapes.push(shape);
             if narrative {
                 narrator = author;
             }
@@ -402,6 +538,7 @@ fn render_citations(
             let order = group_by_author(processor, items, &cites, &rendered, numbers, disamb);
             cites = order.iter().map(|&k| cites[k].clone()).collect();
             rendered = order.iter().map(|&k| rendered[k].clone()).collect();
+            shapes = order.iter().map(|&k| shapes[k].clone()).collect();
         }
 
         let delimiter = citation.layout.delimiter.clone().unwrap_or_default();
@@ -411,17 +548,34 @@ fn render_citations(
             None if citation.cite_group_delimiter.is_some() => {
                 collapse_authors(processor, items, cluster, &cites, rendered, numbers, disamb)
             }
-            None => output::join(rendered.into_iter().map(|r| r.run).collect(), &delimiter),
+            None => {
+                let dropped = blobs::dropped_delimiters(&shapes, !delimiter.is_empty());
+                let gaps: Vec<String> = (0..cites.len())
+                    .map(|k| match k {
+                        0 => String::new(),
+                        _ if dropped[k] => String::new(),
+                        _ => splice(&delimiter, cites[k - 1].1, cites[k].1),
+                    })
+                    .collect();
+                join_cites(rendered.into_iter().map(|r| r.run).collect(), &gaps)
+            }
         };
         // The layout's affixes sit inside its formatting (citeproc-js:
         // `<sup>[1]</sup>`).
         // Only the author's name: without the layout's affixes.
-        let author_only = !cites.is_empty() && cites.iter().all(|(_, input, _)| input.author_only);
+        let mut author_only = !cites.is_empty() && cites.iter().all(|(_, input, _)| input.author_only);
         if output::is_empty(&run) && !cites.is_empty() {
-            // What citeproc-js prints for a citation the style renders empty.
-            let text =
-                if author_only { "[NO_PRINTED_FORM]" } else { "[CSL STYLE ERROR: reference with no printed form.]" };
-            run = vec![Piece::text(text)];
+            // What citeproc-js prints for a citation the style renders empty:
+            // an error in the layout's affixes, unless the first cite left
+            // out its author (`getCitationCluster` reports no error then, and
+            // the empty cluster is "[NO_PRINTED_FORM]", bare).
+            let (_, first, _) = &cites[0];
+            if first.author_only || first.suppress_author {
+                author_only = true;
+                run = vec![Piece::text("[NO_PRINTED_FORM]")];
+            } else {
+                run = vec![Piece::text("[CSL STYLE ERROR: reference with no printed form.]")];
+            }
         }
         use citationberg::ToFormatting;
         if !author_only {
@@ -447,6 +601,48 @@ fn render_citations(
         out.push(run);
     }
     out
+}
+
+/// Takes the formatting and quotation marks off a run: citeproc-js renders
+/// an author-only cite with `suppress_decorations` (`getCitationCluster`).
+fn undecorate(run: &mut Run) {
+    run.retain(|p| !matches!(p.kind, Kind::Open(_) | Kind::Close(_)));
+    for piece in run.iter_mut() {
+        let output::Style { term, data, numeral, .. } = piece.style;
+        piece.style = output::Style { term, data, numeral, ..Default::default() };
+    }
+}
+
+/// Joins the cites of a cluster, each after its gap (see [`splice`] and
+/// `blobs.rs`).
+fn join_cites(runs: Vec<Run>, gaps: &[String]) -> Run {
+    let mut out = Run::new();
+    for (k, run) in runs.into_iter().enumerate() {
+        if output::is_empty(&run) {
+            continue;
+        }
+        if let Some(gap) = gaps.get(k).filter(|g| !out.is_empty() && !g.is_empty()) {
+            out.push(Piece::text(gap.clone()));
+        }
+        out.extend(run);
+    }
+    out
+}
+
+/// The delimiter between two cites as citeproc-js's `getCitationCluster`
+/// splices it: after a suffix that ends in `;`, `.` or `,` only its part from
+/// the first space on; before a prefix that starts with one (and no suffix
+/// before) nothing.
+fn splice(delimiter: &str, before: &CiteInput, this: &CiteInput) -> String {
+    let punctuation = |c: Option<char>| matches!(c, Some(';' | '.' | ','));
+    let suffix = before.suffix.as_deref().filter(|s| !s.is_empty());
+    if suffix.is_some_and(|s| punctuation(s.chars().last())) {
+        return delimiter.find(' ').map_or(String::new(), |space| delimiter[space..].to_string());
+    }
+    if suffix.is_none() && punctuation(this.prefix.as_deref().and_then(|p| p.chars().next())) {
+        return String::new();
+    }
+    delimiter.to_string()
 }
 
 /// Where a cite is in its cluster as given (cites are sorted).
@@ -516,35 +712,53 @@ struct RenderedCite {
     text_variable: bool,
 }
 
+/// What drawing one cite of a cluster reads besides the cite itself.
+struct Drawn<'a> {
+    /// The cluster as given (for the cite's place in it).
+    cluster: &'a [CiteInput],
+    numbers: &'a [usize],
+    /// The item's disambiguation, as it stands for this cluster.
+    disamb: &'a Disambiguation,
+    collapsing: Collapsing,
+    /// The author is printed elsewhere (a narrative cite).
+    suppress_author: bool,
+}
+
 /// Renders one cite with its own prefix and suffix, tagged with its place in
-/// the cluster as given; also returns the author's names as printed.
-#[allow(clippy::too_many_arguments)]
+/// the cluster as given; also returns the author's names as printed, and
+/// what citeproc-js's cluster join sees of the cite (`blobs.rs`; `last`:
+/// the cluster's last cite, before the layout's suffix).
 fn render_cite(
     processor: &Processor,
     items: &[Item],
-    cluster: &[CiteInput],
     (i, input, cite): (usize, &CiteInput, &Cite),
-    numbers: &[usize],
-    disamb: &[Disambiguation],
-    collapsing: Collapsing,
-    suppress_author: bool,
-) -> (RenderedCite, Run) {
+    drawn: Drawn,
+    last: bool,
+) -> (RenderedCite, Run, Vec<blobs::Elem>) {
     let shared = processor.shared();
     let names = processor.citation_names();
     let citation = &processor.style.citation;
-    let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(cite), Some(numbers[i]), &disamb[i], names);
-    ctx.suppress_author.set(input.suppress_author || suppress_author);
-    *ctx.collapsing.borrow_mut() = collapsing;
+    let ctx =
+        processor.ctx(&shared, &items[i], Mode::Citation, Some(cite), Some(drawn.numbers[i]), drawn.disamb, names);
+    ctx.suppress_author.set(input.suppress_author || drawn.suppress_author);
+    ctx.author_only.set(input.author_only);
+    *ctx.numerals.borrow_mut() = Some(Vec::new());
+    *ctx.collapsing.borrow_mut() = drawn.collapsing;
     let (mut run, _) = ctx.elements(&citation.layout.elements, "");
+    let values = ctx.numerals.borrow_mut().take().unwrap_or_default();
+    let mut elems = blobs::shape(&mut run, &values);
     let author = ctx.author.borrow().clone().unwrap_or_default();
     if input.author_only {
-        run = author.clone();
+        elems = vec![blobs::Elem::Str];
+        undecorate(&mut run);
     }
+    let has = |affix: &Option<String>| affix.as_deref().is_some_and(|a| !a.is_empty());
+    let shape = blobs::in_cluster(elems, has(&input.prefix), has(&input.suffix), last);
     // Cites group by the names printed; a title standing in for them does
     // not group (citeproc-js compares only names).
     let names_printed = ctx.author_key.borrow().is_some();
     // The cite itself, without the author's words around it.
-    output::tag(&mut run, Tag::CiteStart(position(cluster, input)), Tag::CiteEnd);
+    output::tag(&mut run, Tag::CiteStart(position(drawn.cluster, input)), Tag::CiteEnd);
     if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
         // The author's own words: never recased.
         let mut with = crate::text::rich(prefix, &processor.marks);
@@ -572,7 +786,7 @@ fn render_cite(
         years: collapsing.years.clone(),
         text_variable: collapsing.text_variable,
     };
-    (one, author)
+    (one, author, shape)
 }
 
 /// Whether year suffixes collapse (`2000a, b`): `collapse="year-suffix"` or
@@ -740,8 +954,13 @@ fn collapse_authors(
             ..Collapsing::default()
         };
         let (i, input, cite) = &cites[k];
-        let (again, _) =
-            render_cite(processor, items, cluster, (*i, input, cite), numbers, disamb, state, states[k].cut);
+        let (again, ..) = render_cite(
+            processor,
+            items,
+            (*i, input, cite),
+            Drawn { cluster, numbers, disamb: &disamb[*i], collapsing: state, suppress_author: states[k].cut },
+            false,
+        );
         rendered[k].run = again.run;
     }
     let suffixes = suffix_chains(processor, &rendered);
@@ -978,6 +1197,176 @@ mod tests {
         let entry = &out.bibliography[0].1;
         assert_eq!(crate::html(entry), "1. A. Beta, https://doi.org/10.1/x");
         assert!(tags(entry).contains(&(Tag::LinkStart("https://doi.org/10.1/x".into()), "10.1/x".into())));
+    }
+
+    /// A cluster of back references in a note style that prints only the
+    /// note number (GB/T 7714's `同5`) loses the delimiter before numbers that
+    /// citeproc-js's range machinery makes successors (`blobs.rs`).
+    #[test]
+    fn note_numbers_join_as_citeproc_js_joins_them() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout suffix="." delimiter="; "><choose><if position="subsequent">
+            <group delimiter=": "><text variable="first-reference-note-number" prefix="同"/>
+              <text variable="locator"/></group></if>
+            <else><names variable="author"/></else></choose></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items = [item("a", "Alpha"), item("b", "Beta"), item("c", "Gamma")];
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        let located = |id: &str| CiteInput { locator: Some("12".into()), ..cite(id) };
+        let prefixed = |id: &str| CiteInput { prefix: Some("see ".into()), ..cite(id) };
+        let cases: &[(Vec<CiteInput>, &str)] = &[
+            (vec![cite("a"), cite("b"), cite("c")], "同1同2同3."),
+            (vec![cite("c"), cite("b"), cite("a")], "同3; 同2同1."),
+            (vec![cite("c"), located("a"), cite("b")], "同3; 同1: 12; 同2."),
+            (vec![prefixed("a"), cite("c")], "see 同1同3."),
+        ];
+        for (cluster, expected) in cases {
+            let clusters = vec![vec![cite("a")], vec![cite("b")], vec![cite("c")], cluster.clone()];
+            let out = processor.render(&items, &clusters, false);
+            assert_eq!(crate::html(&out.citations[3]), *expected);
+        }
+    }
+
+    /// An author-only cite prints what citeproc-js leaves of the layout: the
+    /// first names, with the labels and group affixes around them, without
+    /// formatting; a cluster left empty by suppress-author is
+    /// `[NO_PRINTED_FORM]`.
+    #[test]
+    fn author_only_and_empty_clusters_as_citeproc_js_prints_them() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <locale><terms><term name="page" form="short"><single>p.</single><multiple>pp.</multiple></term>
+            <term name="ibid">ibid.</term></terms></locale>
+          <citation><layout suffix="." delimiter="; "><choose><if position="ibid"><text term="ibid"/></if>
+            <else><group delimiter=", " suffix="!"><names variable="author"/><text variable="title"/>
+              <group delimiter=" "><label variable="page" form="short"/><text variable="page"/></group>
+            </group></else></choose></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items = [Item::from_json(&serde_json::json!({
+            "id": "a", "type": "book", "title": "T", "page": "1-2", "author": [{"family": "Doe", "given": "J."}]
+        }))
+        .unwrap()];
+        let only = CiteInput { id: "a".into(), author_only: true, ..Default::default() };
+        let without = CiteInput { id: "a".into(), suppress_author: true, ..Default::default() };
+        let cases: &[(Vec<Vec<CiteInput>>, &str)] = &[
+            (vec![vec![only.clone()]], "J. Doe, pp.!"),
+            // An ibid prints only its term: nothing is left.
+            (vec![vec![without.clone()], vec![only]], "[NO_PRINTED_FORM]"),
+            (vec![vec![without.clone()]], "T, pp. 1–2!"),
+        ];
+        for (clusters, expected) in cases {
+            let out = processor.render(&items, clusters, false);
+            assert_eq!(crate::html(out.citations.last().unwrap()), *expected);
+        }
+        let names_only = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout suffix="."><names variable="author"/></layout></citation></style>"#;
+        let processor = Processor::new(names_only, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let out = processor.render(&items, &[vec![without]], false);
+        assert_eq!(crate::html(&out.citations[0]), "[NO_PRINTED_FORM]");
+        // Without formatting: citeproc-js suppresses decorations.
+        let substituted = names_only.replace(
+            r#"<names variable="author"/>"#,
+            r#"<names variable="editor"><substitute><text variable="title" font-style="italic"/></substitute></names>"#,
+        );
+        let processor = Processor::new(&substituted, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let only = CiteInput { id: "a".into(), author_only: true, ..Default::default() };
+        let out =
+            processor.render(&items, &[vec![only.clone()], vec![CiteInput { author_only: false, ..only }]], false);
+        assert_eq!(crate::html(&out.citations[0]), "T");
+        assert_eq!(crate::html(&out.citations[1]), "<i>T</i>.");
+    }
+
+    /// In a note style that adds the title only to tell cites apart and
+    /// prints the note of the first reference (OSCOLA), citeproc-js reruns
+    /// the disambiguation as works are cited again: two works by one author
+    /// first cited in different notes need no title, three always have it.
+    #[test]
+    fn note_numbers_tell_cites_apart_as_citeproc_js_reruns_them() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout suffix="." delimiter="; "><choose><if position="subsequent">
+            <group delimiter=" "><group delimiter=", "><names variable="author"><name form="short"/></names>
+              <choose><if disambiguate="true"><text variable="title"/></if></choose></group>
+              <text variable="first-reference-note-number" prefix="(n " suffix=")"/></group></if>
+            <else><names variable="author"/><text variable="title" prefix=", "/></else></choose>
+          </layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let work = |id: &str| {
+            Item::from_json(&serde_json::json!({
+                "id": id, "type": "book", "title": id.to_uppercase(), "author": [{"family": "Doe", "given": "J."}]
+            }))
+            .unwrap()
+        };
+        let cite = |id: &str| vec![CiteInput { id: id.into(), ..Default::default() }];
+        let two = [work("a"), work("b")];
+        let out = processor.render(&two, &[cite("a"), cite("b"), cite("a"), cite("b")], false);
+        let texts: Vec<String> = out.citations.iter().map(crate::html).collect();
+        assert_eq!(texts[2..], ["Doe (n 1).", "Doe (n 2)."]);
+        let three = [work("a"), work("b"), work("c")];
+        let out = processor.render(&three, &[cite("a"), cite("b"), cite("a")], false);
+        assert_eq!(crate::html(&out.citations[2]), "Doe, A (n 1).");
+    }
+
+    /// Names added to tell cites apart go again when no number of names
+    /// does it (two editions by the same four authors): `Hopgood et al.`.
+    #[test]
+    fn names_that_tell_nothing_apart_are_not_added() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <locale><terms><term name="et-al">et al.</term></terms></locale>
+          <citation et-al-min="4" et-al-use-first="1" disambiguate-add-names="true"><layout suffix=".">
+            <group delimiter=", "><names variable="author"><name form="short" and="text"/></names>
+              <text variable="title"/><choose><if disambiguate="true"><date variable="issued">
+              <date-part name="year"/></date></if></choose></group></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let edition = |id: &str, year: i32| {
+            Item::from_json(&serde_json::json!({
+                "id": id, "type": "book", "title": "GKS", "issued": {"date-parts": [[year]]},
+                "author": [{"family": "Hopgood"}, {"family": "Gallop"}, {"family": "Duce"}, {"family": "Sutcliffe"}]
+            }))
+            .unwrap()
+        };
+        let items = [edition("a", 1983), edition("b", 1986)];
+        let out = processor.render(&items, &[vec![CiteInput { id: "b".into(), ..Default::default() }]], false);
+        assert_eq!(crate::html(&out.citations[0]), "Hopgood et al., GKS, 1986.");
+    }
+
+    /// Positions as citeproc-js sets them: a second cite of an item in one
+    /// cluster is an ibid; a cite after a note that holds other cites too is
+    /// not; a delimiter before a prefix that opens with a full stop goes.
+    #[test]
+    fn positions_and_splices_as_citeproc_js_sets_them() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout delimiter="; "><choose><if position="ibid-with-locator"><text value="ibid. "/>
+            <text variable="locator"/></if><else-if position="ibid"><text value="ibid."/></else-if>
+            <else-if position="subsequent"><text value="sub "/><text variable="title"/></else-if>
+            <else><text variable="title"/></else></choose></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let book = |id: &str| {
+            Item::from_json(&serde_json::json!({"id": id, "type": "book", "title": id.to_uppercase()})).unwrap()
+        };
+        let items = [book("a"), book("b")];
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        let at = |id: &str, locator: &str| CiteInput { locator: Some(locator.into()), ..cite(id) };
+        let said = CiteInput { prefix: Some(". He said ".into()), ..cite("a") };
+        // The clusters, their notes, and the last cluster as printed.
+        type Case<'a> = (Vec<Vec<CiteInput>>, Option<Vec<u32>>, &'a str);
+        let cases: &[Case] = &[
+            (vec![vec![cite("a"), at("a", "3"), at("a", "3")]], None, "A; ibid. 3; ibid."),
+            (vec![vec![cite("a"), said]], None, "A. He said ibid."),
+            // Notes 1, 1, 2: the note before holds two cites.
+            (vec![vec![cite("a")], vec![cite("b")], vec![cite("b")]], Some(vec![1, 1, 2]), "sub B"),
+            (vec![vec![cite("b")], vec![cite("b")]], Some(vec![1, 3]), "sub B"),
+            (vec![vec![at("b", "3")], vec![cite("b")]], None, "sub B"),
+        ];
+        for (clusters, notes, expected) in cases {
+            let layout = Layout { notes: notes.clone(), ..Layout::default() };
+            let out = render(&processor, &items, clusters, false, &layout);
+            assert_eq!(crate::html(out.citations.last().unwrap()), *expected);
+        }
     }
 
     /// A narrative cite (pandoc's `@key`) is the author, then the rest with
