@@ -37,13 +37,15 @@ impl Part {
     }
 }
 
-/// A sortable key: `YYYYMMDD`, and the range's end after it.
+/// A sortable key: `YYYYMMDD`, and the range's end after it behind a `|`
+/// (the collation compares runs of digits as numbers, so the end must not
+/// run on from the start).
 pub fn sort_key(date: &DateValue) -> String {
     let one = |p: [i32; 3]| format!("{:05}{:02}{:02}", p[0] + 10000, p[1].clamp(0, 99), p[2].clamp(0, 99));
     match (&date.literal, date.has_year()) {
         (Some(literal), false) => literal.clone(),
         _ => match date.end {
-            Some(end) => format!("{}{}", one(date.start), one(end)),
+            Some(end) => format!("{}|{}", one(date.start), one(end)),
             None => one(date.start),
         },
     }

@@ -87,9 +87,7 @@ impl Processor {
         };
         let macros: HashMap<String, CslMacro> = style.macros.iter().map(|m| (m.name.clone(), m.clone())).collect();
         let explicit_year_suffix = uses_year_suffix(&style, &macros);
-        let collator = lang.parse::<icu_locale::Locale>().ok().and_then(|locale| {
-            icu_collator::Collator::try_new(locale.into(), icu_collator::options::CollatorOptions::default()).ok()
-        });
+        let collator = lang.parse::<icu_locale::Locale>().ok().and_then(collator);
         let cite_names = style.settings.options.apply(&style.citation.name_options);
         let bib_names = match &style.bibliography {
             Some(b) => style.settings.options.apply(&b.name_options),
@@ -229,4 +227,20 @@ fn uses_year_suffix(style: &IndependentStyle, macros: &HashMap<String, CslMacro>
     };
     any_element(&style.citation.layout.elements, macros, &test, 0)
         || style.bibliography.as_ref().is_some_and(|b| any_element(&b.layout.elements, macros, &test, 0))
+}
+
+/// The locale's collation as citeproc-js asks for it (`localeCompare` with
+/// `sensitivity: "base"`, `ignorePunctuation: true`, `numeric: true`): letters
+/// compare without case or accents, spaces and punctuation do not count
+/// (`Bentley, Jon, Kernighan` before `Bentley, Jon Louis`), and digits compare
+/// as numbers.
+pub(crate) fn collator(locale: icu_locale::Locale) -> Option<icu_collator::CollatorBorrowed<'static>> {
+    use icu_collator::options::{AlternateHandling, CollatorOptions, Strength};
+    use icu_collator::preferences::CollationNumericOrdering;
+    let mut options = CollatorOptions::default();
+    options.strength = Some(Strength::Primary);
+    options.alternate_handling = Some(AlternateHandling::Shifted);
+    let mut prefs = icu_collator::CollatorPreferences::from(locale);
+    prefs.numeric_ordering = Some(CollationNumericOrdering::True);
+    icu_collator::Collator::try_new(prefs, options).ok()
 }
