@@ -316,7 +316,7 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
         if let Some(j) = last
             && let (Some(prev), Some(first)) = (run[j].text.chars().last(), run[i].text.chars().next())
         {
-            match meet(prev, first, run[j].style.data || run[i].style.data) {
+            match meet(prev, first, run[j].style.data, run[i].style.data) {
                 Join::Both => {}
                 Join::Left => {
                     run[i].text.remove(0);
@@ -344,10 +344,16 @@ enum Join {
 /// (its table of left and right marks): a mark is not doubled, a period
 /// after `!`, `?`, `:` or `;` goes, and so do `:` after `!`, `?` or `;`; a
 /// `:` or `;` before `!` or `?` gives way to it. Spaces of the style's
-/// strings are not doubled; a field's own spaces stay.
-fn meet(prev: char, first: char, data: bool) -> Join {
+/// strings are not doubled; a field's own spaces stay. Two pieces of field
+/// text (a quote inside a title and the text after it: `“…wir!”: Gladiatoren`)
+/// never merge: citeproc-js merges only where a style's affix or delimiter
+/// meets.
+fn meet(prev: char, first: char, prev_data: bool, first_data: bool) -> Join {
+    if prev_data && first_data {
+        return Join::Both;
+    }
     match (prev, first) {
-        (' ', ' ') if !data => Join::Left,
+        (' ', ' ') if !prev_data && !first_data => Join::Left,
         (a, b) if a == b && PUNCT.contains(&a) => Join::Left,
         ('!' | '?' | ':' | ';', '.') | ('!' | '?' | ';', ':') => Join::Left,
         (':' | ';', '!' | '?') => Join::Right,
@@ -479,6 +485,8 @@ mod tests {
             (vec![Piece::text("Why?"), Piece::text(". Next")], "Why? Next"),
             (vec![Piece::text("Part:"), Piece::text("? no")], "Part? no"),
             (vec![Piece::text("Title,"), Piece::text(". Next")], "Title,. Next"),
+            (vec![data("“Wir!"), data("”"), data(": Gladiatoren")], "“Wir!”: Gladiatoren"),
+            (vec![data("Why?"), Piece::text(". Next")], "Why? Next"),
         ];
         for (mut run, want) in cases {
             tidy(&mut run, true);
