@@ -16,7 +16,11 @@ use citationberg::{
 /// `suppress-author`, and marked in the output.
 pub fn render(ctx: &Ctx, names: &Names) -> Rendered {
     if ctx.in_names.get() || ctx.mode == Mode::Sort || ctx.author.borrow().is_some() {
-        return render_names(ctx, names);
+        let (mut run, called) = render_names(ctx, names);
+        if !ctx.in_names.get() {
+            run.retain(|p| !matches!(p.kind, output::Kind::Mark(_)));
+        }
+        return (run, called);
     }
     ctx.in_names.set(true);
     let (mut run, called) = render_names(ctx, names);
@@ -28,12 +32,17 @@ pub fn render(ctx: &Ctx, names: &Names) -> Rendered {
     if ctx.suppress_author.get() {
         return (Run::new(), Called::Nothing);
     }
-    run.insert(
-        0,
-        Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(true) },
-    );
-    run.push(Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(false) });
+    if !run.iter().any(|p| p.kind == output::Kind::Mark(true)) {
+        // A substitute that is not names (a title): all of it is the author.
+        run.insert(0, mark(true));
+        run.push(mark(false));
+    }
     (run, called)
+}
+
+/// Where the author's names start (`true`) or end.
+fn mark(start: bool) -> Piece {
+    Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(start) }
 }
 
 fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
@@ -80,8 +89,18 @@ fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
         ctx.note_rendered(variable);
     }
     let mut runs = Vec::new();
-    for (variable, list) in &lists {
+    let count = lists.len();
+    for (n, (variable, list)) in lists.iter().enumerate() {
         let mut run = name_list(ctx, &options, name_element, names, list);
+        // The marks hold the names alone: citeproc-js's
+        // `subsequent-author-substitute` keeps the label (`———, ed.`) and the
+        // affixes of `cs:names`.
+        if n == 0 {
+            run.insert(0, mark(true));
+        }
+        if n + 1 == count {
+            run.push(mark(false));
+        }
         if let Some((label, position)) = names.label() {
             let plural = list.len() > 1;
             let label_run = names_label(ctx, label, variable, plural);
@@ -289,9 +308,18 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
             }
             let is_last = i == real - 1 && !et_al;
             if is_last && let Some(and) = &and_term {
+                // Before a literal name (an institution, or `others`)
+                // citeproc-js joins by its `cs:institution`'s rule, which is
+                // `contextual` unless the style sets it there (`Doe, John and
+                // others` though the name says `always`), with the delimiter
+                // also after an inverted person under `after-inverted-name`
+                // (a literal name is never inverted).
+                let after_inverted = inverted_at(i - 1) && shown[i - 1].literal.is_empty();
                 let with_delimiter = match options.delimiter_precedes_last {
+                    DelimiterBehavior::AfterInvertedName if !shown[i].literal.is_empty() => real >= 3 || after_inverted,
+                    _ if !shown[i].literal.is_empty() => real >= 3,
                     DelimiterBehavior::Contextual => real >= 3,
-                    DelimiterBehavior::AfterInvertedName => inverted_at(i - 1),
+                    DelimiterBehavior::AfterInvertedName => after_inverted,
                     DelimiterBehavior::Always => true,
                     DelimiterBehavior::Never => false,
                 };
@@ -531,6 +559,44 @@ fn push_word(out: &mut String, word: &str) {
 #[cfg(test)]
 mod tests {
     use super::initials;
+    use crate::engine::testing::bibliography;
+    use serde_json::json;
+
+    #[test]
+    fn a_literal_last_name_joins_by_the_institution_rule() {
+        let item = |names: serde_json::Value| json!([{"id": "a", "type": "book", "author": names}]);
+        let person = json!({"family": "Doe", "given": "John"});
+        let others = json!({"literal": "others"});
+        let roe = json!({"family": "Roe", "given": "Jane"});
+        // (delimiter-precedes-last, names, as citeproc-js joins them)
+        let cases = [
+            ("always", json!([person, others]), "Doe, John and others"),
+            ("always", json!([person, roe]), "Doe, John, and Jane Roe"),
+            ("never", json!([person, roe, others]), "Doe, John, Jane Roe, and others"),
+            ("after-inverted-name", json!([person, others]), "Doe, John, and others"),
+        ];
+        for (rule, names, want) in cases {
+            let layout = format!(
+                r#"<names variable="author"><name and="text" delimiter=", " name-as-sort-order="first" delimiter-precedes-last="{rule}"/></names>"#
+            );
+            assert_eq!(bibliography("", "", &layout, item(names.clone())), [want], "{rule} {names}");
+        }
+    }
+
+    #[test]
+    fn the_subsequent_author_dash_keeps_the_label() {
+        let layout = r#"<group delimiter=". "><names variable="author"><name/><label form="short" prefix=", "/>
+            <substitute><names variable="editor"/></substitute></names><text variable="title"/></group>"#;
+        let editor = json!([{"family": "Doe", "given": "John"}]);
+        let items = json!([
+            {"id": "a", "type": "book", "editor": editor, "title": "A"},
+            {"id": "b", "type": "book", "editor": editor, "title": "B"},
+        ]);
+        assert_eq!(
+            bibliography(r#"subsequent-author-substitute="———""#, "", layout, items),
+            ["John Doe, ed. A", "———, ed. B"]
+        );
+    }
 
     #[test]
     fn initials_of_given_names() {

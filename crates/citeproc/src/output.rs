@@ -225,9 +225,10 @@ pub fn quote(run: &mut Run, marks: &Marks) {
             _ => {}
         }
     }
-    let style = run.iter().find(|p| p.kind == Kind::Text).map(|p| p.style).unwrap_or_default();
+    // The marks stand outside the text's own markup (`“<i>Title</i>, by …”`),
+    // inside the element's formatting, which is applied after them.
+    let style = Style::default();
     run.insert(0, Piece { text: marks.open.clone(), style, nocase: true, kind: Kind::Open(false) });
-    let style = run.iter().rev().find(|p| p.kind == Kind::Text).map(|p| p.style).unwrap_or_default();
     run.push(Piece { text: marks.close.clone(), style, nocase: true, kind: Kind::Close(false) });
 }
 

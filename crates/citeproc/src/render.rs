@@ -31,6 +31,33 @@ pub fn name_of(variable: impl Into<Variable>) -> &'static str {
 /// A space before `:`, `;`, `?`, `!` or `»` and after `«` becomes a narrow
 /// no-break space, as citeproc-js writes every text it prints (a French
 /// typographic habit it applies in every language).
+/// Takes the terminal punctuation and spaces a text opens with (`: The
+/// program`) out of it, as citeproc-js does with every string it is given:
+/// they become part of the prefix, outside the element's formatting and
+/// quotes (`: <i>The program</i>`). With a text case, citeproc-js cases the
+/// string as it was given, so the marks print twice (`: <i>: The
+/// Program</i>`): `keep` leaves them in the text too. A text that opens with
+/// markup or a space, or that is nothing but punctuation, keeps them.
+fn leading_punctuation(run: &mut Run, keep: bool) -> Option<String> {
+    let more = run.iter().skip(1).any(|p| !p.text.is_empty() && !p.kind.is_zero_width());
+    let first = run.first_mut().filter(|p| {
+        let plain = output::Style { data: p.style.data, term: p.style.term, ..Default::default() };
+        p.kind == output::Kind::Text && !p.nocase && p.style == plain
+    })?;
+    if first.text.starts_with(' ') {
+        return None;
+    }
+    let end = first.text.find(|c: char| !matches!(c, ':' | '.' | ';' | '!' | '?' | ' ')).unwrap_or(first.text.len());
+    if end == 0 || (end == first.text.len() && !more) {
+        return None;
+    }
+    let lead = first.text[..end].to_string();
+    if !keep {
+        first.text.drain(..end);
+    }
+    Some(lead)
+}
+
 fn narrow_spaces(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains(' ') || !text.contains([':', ';', '?', '!', '»', '«']) {
         return std::borrow::Cow::Borrowed(text);
@@ -120,6 +147,10 @@ pub struct Shared<'a> {
     pub full_givennames: bool,
     /// `demote-non-dropping-particle`.
     pub demote: citationberg::DemoteNonDroppingParticle,
+    /// The affixes the first date range is wrapped in a second time.
+    pub range_wrap: Option<&'a citationberg::Affixes>,
+    /// Whether that range has been rendered.
+    pub range_wrapped: &'a std::sync::atomic::AtomicBool,
 }
 
 /// Everything one rendering of one item needs.
@@ -270,18 +301,23 @@ impl<'a> Ctx<'a> {
             run.clear();
             return;
         }
-        if strip_periods {
-            for piece in run.iter_mut().filter(|p| p.kind == output::Kind::Text) {
-                piece.text.retain(|c| c != '.');
+        if self.mode == Mode::Sort {
+            if strip_periods {
+                for piece in run.iter_mut().filter(|p| p.kind == output::Kind::Text) {
+                    text::strip_periods(&mut piece.text);
+                }
             }
+            return;
         }
-        if let Some(case) = case
-            && self.mode != Mode::Sort
-        {
+        let lead = if leaf { leading_punctuation(run, case.is_some()) } else { None };
+        // citeproc-js cases the text, then strips its periods.
+        if let Some(case) = case {
             text::apply_case(run, case, self.english.get());
         }
-        if self.mode == Mode::Sort {
-            return;
+        if strip_periods {
+            for piece in run.iter_mut().filter(|p| p.kind == output::Kind::Text) {
+                text::strip_periods(&mut piece.text);
+            }
         }
         if quotes {
             output::quote(run, self.shared.marks);
@@ -291,6 +327,9 @@ impl<'a> Ctx<'a> {
             output::format(run, &upright);
         } else {
             output::format(run, formatting);
+        }
+        if let Some(lead) = lead {
+            run.insert(0, Piece::text(lead));
         }
         output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
         if let Some(display) = display {
@@ -342,12 +381,18 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Whether a variable has a value, as `variable="…"` tests it.
+    /// Whether a variable has a value, as `variable="…"` tests it. A
+    /// variable a `substitute` printed is still there for the test, as
+    /// citeproc-js tests it (MLA's volume after editors that stood in for
+    /// the author): it is only not printed again.
     pub fn has(&self, variable: Variable) -> bool {
         let name = name_of(variable);
+        if self.suppressed.borrow().contains(name) {
+            return true;
+        }
         match variable {
-            Variable::Name(_) => self.item.names.contains_key(name) && !self.suppressed.borrow().contains(name),
-            Variable::Date(_) => self.item.dates.contains_key(name) && !self.suppressed.borrow().contains(name),
+            Variable::Name(_) => self.item.names.contains_key(name),
+            Variable::Date(_) => self.item.dates.contains_key(name),
             _ => self.variable(name, false).is_some(),
         }
     }
@@ -361,7 +406,18 @@ impl<'a> Ctx<'a> {
                     return (Run::new(), Called::Empty);
                 };
                 self.note_rendered(name);
+                let ranged = match var {
+                    Variable::Page(_) => true,
+                    Variable::Number(_) => numbers::joins_ranges(name) && value.contains(['-', '–']),
+                    _ => false,
+                };
                 let run = match var {
+                    // The fields citeproc-js reads as numbers: ranges joined
+                    // as it joins them.
+                    _ if ranged && self.mode != Mode::Sort => match numbers::field_ranges(self, name, &value) {
+                        Some(text) => vec![Piece::text(text)],
+                        None => return (Run::new(), Called::Empty),
+                    },
                     Variable::Page(_) => numbers::page_range(self, &value),
                     Variable::Number(NumberVariable::Locator) => {
                         let is_page = self.cite.and_then(|c| c.label).is_none_or(|l| l == Locator::Page);
@@ -588,6 +644,32 @@ impl<'a> Ctx<'a> {
 #[cfg(test)]
 mod tests {
     use super::narrow_spaces;
+    use crate::engine::testing::bibliography;
+    use serde_json::json;
+
+    #[test]
+    fn leading_punctuation_moves_out_of_the_formatting() {
+        let item = json!([{"id": "a", "type": "book", "title": ": the program"}]);
+        // (title element, as citeproc-js prints it)
+        let cases = [
+            (r#"<text variable="title" font-style="italic"/>"#, ": <i>the program</i>"),
+            (r#"<text variable="title" quotes="true"/>"#, ": “the program”"),
+            // With a text case the whole title is cased again: twice.
+            (r#"<text variable="title" font-style="italic" text-case="uppercase"/>"#, ": <i>: THE PROGRAM</i>"),
+        ];
+        for (layout, want) in cases {
+            assert_eq!(bibliography("", "", layout, item.clone()), [want], "{layout}");
+        }
+    }
+
+    #[test]
+    fn a_substituted_variable_is_still_there_for_tests() {
+        let layout = r#"<group delimiter="|"><names variable="author"><substitute><names variable="editor"/></substitute></names>
+            <choose><if variable="editor"><text value="editor"/></if><else><text value="none"/></else></choose>
+            <names variable="editor"/></group>"#;
+        let item = json!([{"id": "a", "type": "book", "editor": [{"family": "Doe", "given": "J."}]}]);
+        assert_eq!(bibliography("", "", layout, item), ["J. Doe|editor"]);
+    }
 
     #[test]
     fn spaces_before_high_punctuation_narrow_as_in_citeproc_js() {

@@ -121,6 +121,30 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
     run
 }
 
+/// `strip-periods` as citeproc-js applies it: a period goes unless a
+/// lowercase letter follows it (`a.c.` → `a.c`, `Ph.D.` → `PhD`), and the
+/// character after a removed period is not looked at (`Z..` → `Z.`). The
+/// spec removes every period.
+pub fn strip_periods(text: &mut String) {
+    if !text.contains('.') {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '.' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some(n) if n.is_ascii_lowercase() => out.push('.'),
+            Some(_) => out.extend(chars.next()),
+            None => {}
+        }
+    }
+    *text = out;
+}
+
 /// Whether text has a character of a script that citeproc-js italicizes
 /// (Latin, Greek, Cyrillic, Hebrew, Arabic, Thai, digits): CJK text keeps
 /// its upright form when a style asks for italics.
@@ -257,7 +281,13 @@ pub fn apply_case(run: &mut Run, case: TextCase, english: bool) {
     }
     match case {
         TextCase::Lowercase => each_char(&mut slots, |c| c.to_lowercase().collect()),
-        TextCase::Uppercase => each_char(&mut slots, |c| c.to_uppercase().collect()),
+        // Capitals as JavaScript's `toUpperCase` makes them (`ß` → `SS`).
+        TextCase::Uppercase => {
+            for piece in run.iter_mut().filter(|p| !p.nocase && p.kind == Kind::Text) {
+                piece.text = piece.text.to_uppercase();
+            }
+            return;
+        }
         TextCase::CapitalizeFirst => {
             if let Some(word) = words(&slots).first() {
                 capitalize_if_lower(&mut slots, word.clone());
@@ -540,9 +570,10 @@ fn quote_fix(quotes: &mut Vec<OpenQuote>, mark: Mark, index: usize) -> Option<us
     }
 }
 
-/// The spaces citeproc-js parts words at.
+/// The spaces citeproc-js parts words at, and the narrow no-break space it
+/// puts before `:` only after casing (`TeX and : New`).
 fn is_space(c: char) -> bool {
-    matches!(c, ' ' | '\u{a0}' | '\u{2000}'..='\u{200b}' | '\u{205f}' | '\u{3000}')
+    matches!(c, ' ' | '\u{a0}' | '\u{2000}'..='\u{200b}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
 }
 
 /// Title case on one string between marks.
@@ -599,6 +630,7 @@ mod tests {
             ("mixed Case title", TextCase::SentenceCase, "Mixed Case title"),
             ("edited by", TextCase::CapitalizeFirst, "Edited by"),
             ("edited by", TextCase::CapitalizeAll, "Edited By"),
+            ("Fößmeier", TextCase::Uppercase, "FÖSSMEIER"),
         ];
         for (input, case, expected) in cases {
             let mut run = rich(input, &marks());
@@ -623,11 +655,23 @@ mod tests {
             ("vitamin c and α-helix", "Vitamin c and α-Helix"),
             ("the thru way", "The Thru Way"),
             ("“wir!”: gladiatoren", "“Wir!”: Gladiatoren"),
+            ("TeX and\u{202f}: new directions", "TeX and\u{202f}: New Directions"),
         ];
         for (input, expected) in cases {
             let mut run = rich(input, &marks());
             apply_case(&mut run, TextCase::TitleCase, true);
             assert_eq!(plain(&run), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn periods_stripped_as_citeproc_js_strips_them() {
+        for (text, want) in
+            [("Ph.D.", "PhD"), ("sec. a.c.", "sec a.c"), ("e.g. x", "e.g x"), ("x.y.Z..", "x.yZ."), ("none", "none")]
+        {
+            let mut text = text.to_string();
+            strip_periods(&mut text);
+            assert_eq!(text, want);
         }
     }
 
