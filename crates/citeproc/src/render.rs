@@ -403,7 +403,11 @@ impl<'a> Ctx<'a> {
                 let name = name_of(*var);
                 let short = *form == LongShortForm::Short;
                 let Some(value) = self.variable(name, short) else {
-                    return (Run::new(), Called::Empty);
+                    // An item without a year suffix does not empty a group
+                    // (`(n.d.)` from `no date` and `year-suffix`): citeproc-js
+                    // counts the suffix only where it prints.
+                    let called = if name == "year-suffix" { Called::Nothing } else { Called::Empty };
+                    return (Run::new(), called);
                 };
                 self.note_rendered(name);
                 let ranged = match var {

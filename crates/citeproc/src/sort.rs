@@ -57,13 +57,15 @@ pub fn keys(
                 }
             };
             // Quotes, apostrophes and brackets do not sort (`D’Souza` after
-            // `Doe`), as citeproc-js prepares its keys.
+            // `Doe`), as citeproc-js prepares its keys. A space the text
+            // opens with stays: citeproc-js makes it a `|`, which sorts
+            // first (` le dessin` before `A user’s manual`).
             let text: String = text
-                .trim()
+                .trim_end()
                 .chars()
                 .filter(|c| !matches!(c, '\'' | '’' | '‘' | '“' | '”' | '"' | '[' | ']' | '(' | ')'))
                 .collect();
-            (!text.is_empty()).then_some(text)
+            (!text.trim().is_empty()).then_some(text)
         })
         .collect()
 }
