@@ -397,6 +397,14 @@ fn one_name(
         }
         _ => name.given.clone(),
     };
+    // citeproc-js normalizes a suffix like initials: its closing period
+    // becomes the `initialize-with` (`Jr.` → `Jr` with `""`).
+    let suffix = match options.initialize_with {
+        Some(with) if name.suffix.chars().count() > 1 && name.suffix.ends_with('.') => {
+            format!("{}{with}", &name.suffix[..name.suffix.len() - 1]).trim_end().to_string()
+        }
+        _ => name.suffix.clone(),
+    };
     let family_part = element.name_part_family();
     let given_part = element.name_part_given();
     let piece = |text: &str| text::rich(text, marks);
@@ -438,9 +446,9 @@ fn one_name(
             run.push(Piece::text(separator));
             run.extend(with_part(piece(&given_tail), given_part));
         }
-        if !name.suffix.is_empty() {
+        if !suffix.is_empty() {
             run.push(Piece::text(separator));
-            run.extend(piece(&name.suffix));
+            run.extend(piece(&suffix));
         }
     } else {
         if !given.is_empty() {
@@ -454,9 +462,9 @@ fn one_name(
             family_run = piece(&format!("{}{}{}", name.dropping_particle, name.non_dropping_particle, name.family));
         }
         run.extend(with_part(family_run, family_part));
-        if !name.suffix.is_empty() {
+        if !suffix.is_empty() {
             run.push(Piece::text(if name.comma_suffix { ", " } else { " " }));
-            run.extend(piece(&name.suffix));
+            run.extend(piece(&suffix));
         }
     }
     run
@@ -518,6 +526,9 @@ pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> Stri
                 // do not (`M jun`), as citeproc-js prints them.
                 if k > 0 && piece.chars().next().is_some_and(char::is_lowercase) && initialize {
                     if !hyphen {
+                        if !rendered.is_empty() && !rendered.ends_with(' ') {
+                            rendered.push(' ');
+                        }
                         rendered.push_str(piece);
                         rendered.push(' ');
                     }
@@ -538,6 +549,11 @@ pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> Stri
                     rendered.push_str(piece);
                     rendered.push_str(with);
                 } else {
+                    // A whole name after initials stands apart from them
+                    // even without a space in `initialize-with` (`W Jackson`).
+                    if !out.is_empty() && !out.ends_with(' ') && rendered.is_empty() {
+                        out.push(' ');
+                    }
                     rendered.push_str(piece);
                     rendered.push(' ');
                 }
@@ -584,6 +600,15 @@ mod tests {
     }
 
     #[test]
+    fn a_suffix_ends_like_initials() {
+        let item = json!([{"id": "a", "type": "book", "author": [{"family": "King", "given": "Martin Luther", "suffix": "Jr."}]}]);
+        for (with, want) in [("", "ML King Jr"), (". ", "M. L. King Jr.")] {
+            let layout = format!(r#"<names variable="author"><name initialize-with="{with}"/></names>"#);
+            assert_eq!(bibliography("", "", &layout, item.clone()), [want], "{with:?}");
+        }
+    }
+
+    #[test]
     fn the_subsequent_author_dash_keeps_the_label() {
         let layout = r#"<group delimiter=". "><names variable="author"><name/><label form="short" prefix=", "/>
             <substitute><names variable="editor"/></substitute></names><text variable="title"/></group>"#;
@@ -617,6 +642,9 @@ mod tests {
             ("John R.", ". ", false, true, "John R."),
             ("Henrique Ponde de Oliveira", ". ", true, true, "H. P. de O."),
             ("Wen-tau", ". ", true, true, "W."),
+            ("W. Jackson", "", false, true, "W Jackson"),
+            ("Min-jun", "", true, false, "M jun"),
+            ("M.E. John", "", false, true, "ME John"),
         ];
         for (given, with, initialize, hyphen, expected) in cases {
             assert_eq!(initials(given, with, initialize, hyphen), expected, "{given:?} {with:?}");

@@ -118,6 +118,12 @@ pub struct RangeRules<'a> {
 /// value that is not a list of numbers stays as written (`70-76. 92-95. 132`).
 /// `None` when nothing is left to print (an issue of `–` alone).
 pub fn citeproc_ranges(value: &str, rules: &RangeRules) -> Option<String> {
+    let parts = joined_parts(value, rules)?;
+    Some(parts.iter().map(|p| format!("{}{}{}", p.particle, p.value, p.joiner)).collect())
+}
+
+/// The numbers of a field with the joins citeproc-js prints between them.
+fn joined_parts(value: &str, rules: &RangeRules) -> Option<Vec<Part>> {
     let value = if rules.page { value.replace('–', "-") } else { value.to_string() };
     let mut parts = split_parts(&value);
     if parts.iter().all(|p| p.particle.is_empty() && p.value.is_empty()) {
@@ -151,7 +157,7 @@ pub fn citeproc_ranges(value: &str, rules: &RangeRules) -> Option<String> {
             join_pair(&mut parts, last, rules, &fixup);
         }
     }
-    Some(parts.iter().map(|p| format!("{}{}{}", p.particle, p.value, p.joiner)).collect())
+    Some(parts)
 }
 
 /// Whether citeproc-js joins ranges in a number variable (its `fixRanges`).
@@ -169,18 +175,29 @@ pub fn joins_ranges(name: &str) -> bool {
     )
 }
 
+/// Whether citeproc-js prints a field as numbers of its own (`NumericBlob`s:
+/// a page, volume, issue, … or locator whose first number is one), after
+/// which it merges no punctuation but duplicates (`645:. https://…`).
+pub fn is_number_blob(name: &str, value: &str) -> bool {
+    (name == "page" || name == "locator" || joins_ranges(name))
+        && split_parts(value).first().is_some_and(|p| is_collapsible(&p.value))
+}
+
 /// A page or number field with its ranges joined as citeproc-js joins them.
 pub fn field_ranges(ctx: &Ctx, name: &str, value: &str) -> Option<String> {
+    citeproc_ranges(value, &rules_for(ctx, name))
+}
+
+fn rules_for<'a>(ctx: &'a Ctx, name: &str) -> RangeRules<'a> {
     let delimiter =
         ctx.shared.terms.text(Term::Other(OtherTerm::PageRangeDelimiter), TermForm::Long, false).unwrap_or("–");
     let page = name == "page";
-    let rules = RangeRules {
+    RangeRules {
         page,
         dash: page || matches!(name, "collection-number" | "edition" | "issue" | "number" | "volume"),
         delimiter,
         format: ctx.shared.page_range_format,
-    };
-    citeproc_ranges(value, &rules)
+    }
 }
 
 /// Whether a field names more than one thing, as citeproc-js decides it: more
@@ -451,32 +468,32 @@ pub fn render(ctx: &Ctx, number: &citationberg::Number) -> Rendered {
         return (vec![Piece::text(sort_key(&value))], Called::Something);
     }
     let term = Some(Term::from(number.variable));
-    let mut run = match tokens(&value) {
-        Some((numbers, separators)) => {
+    let rules = rules_for(ctx, name);
+    let numbers = split_parts(&value).first().is_some_and(|p| is_collapsible(&p.value));
+    let mut run = match joined_parts(&value, &rules).filter(|_| numbers) {
+        // Each number in the form asked for (a number with leading zeros
+        // or letters before it as written), joined as citeproc-js joins.
+        Some(parts) => {
             let mut out = String::new();
-            for (i, token) in numbers.iter().enumerate() {
-                if i > 0 {
-                    let sep = &separators[i - 1];
-                    match sep.as_str() {
-                        "-" | "–" => out.push('–'),
-                        "," => out.push_str(", "),
-                        "&" => out.push_str(" & "),
-                        other => out.push_str(other),
+            for part in parts {
+                out.push_str(&part.particle);
+                match part.value.parse::<i64>() {
+                    Ok(n) if part.particle.is_empty() && !part.value.starts_with('0') => {
+                        out.push_str(&match number.form {
+                            NumberForm::Numeric => n.to_string(),
+                            NumberForm::Ordinal => ordinal(ctx, n, false, term),
+                            NumberForm::LongOrdinal => ordinal(ctx, n, true, term),
+                            NumberForm::Roman => roman(n),
+                        });
                     }
+                    _ => out.push_str(&part.value),
                 }
-                out.push_str(&token.prefix);
-                if let Some(n) = token.number {
-                    let formatted = match number.form {
-                        NumberForm::Numeric => n.to_string(),
-                        NumberForm::Ordinal => ordinal(ctx, n, false, term),
-                        NumberForm::LongOrdinal => ordinal(ctx, n, true, term),
-                        NumberForm::Roman => roman(n),
-                    };
-                    out.push_str(&formatted);
-                }
-                out.push_str(&token.suffix);
+                out.push_str(&part.joiner);
             }
             vec![Piece::text(out)]
+        }
+        None if split_parts(&value).iter().all(|p| p.particle.is_empty() && p.value.is_empty()) => {
+            return (Run::new(), Called::Empty);
         }
         None => text::rich(&value, ctx.shared.marks),
     };
@@ -484,6 +501,9 @@ pub fn render(ctx: &Ctx, number: &citationberg::Number) -> Rendered {
         crate::output::tag(&mut run, crate::output::Tag::NumberStart, crate::output::Tag::NumberEnd);
     }
     ctx.finish(&mut run, false, number.text_case, false, &number.formatting, &number.affixes, number.display);
+    if is_number_blob(name, &value) {
+        crate::output::mark_number_end(&mut run);
+    }
     (run, Called::Something)
 }
 

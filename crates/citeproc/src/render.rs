@@ -41,7 +41,14 @@ pub fn name_of(variable: impl Into<Variable>) -> &'static str {
 fn leading_punctuation(run: &mut Run, keep: bool) -> Option<String> {
     let more = run.iter().skip(1).any(|p| !p.text.is_empty() && !p.kind.is_zero_width());
     let first = run.first_mut().filter(|p| {
-        let plain = output::Style { data: p.style.data, term: p.style.term, ..Default::default() };
+        let plain = output::Style {
+            data: p.style.data,
+            term: p.style.term,
+            decorated_end: p.style.decorated_end,
+            after_decoration: p.style.after_decoration,
+            number_end: p.style.number_end,
+            ..Default::default()
+        };
         p.kind == output::Kind::Text && !p.nocase && p.style == plain
     })?;
     if first.text.starts_with(' ') {
@@ -143,7 +150,9 @@ pub struct Shared<'a> {
     pub initialize_with_hyphen: bool,
     /// The citation's `disambiguate-add-givenname`.
     pub add_givenname: bool,
-    /// The givenname rule allows whole given names (not only initials).
+    /// The givenname rule allows whole given names (not only initials) for
+    /// any name of a list: `all-names` and `by-cite`; under `primary-name`
+    /// citeproc-js leaves the others as initials (`Wang, B., & Wang, B.`).
     pub full_givennames: bool,
     /// `demote-non-dropping-particle`.
     pub demote: citationberg::DemoteNonDroppingParticle,
@@ -328,10 +337,18 @@ impl<'a> Ctx<'a> {
         } else {
             output::format(run, formatting);
         }
+        let decorated = !formatting.is_empty();
+        output::mark_decoration(run, decorated);
         if let Some(lead) = lead {
             run.insert(0, Piece::text(lead));
         }
         output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
+        if decorated
+            && affixes.suffix.as_deref().is_some_and(|s| !s.is_empty())
+            && let Some(suffix) = run.last_mut()
+        {
+            suffix.style.after_decoration = true;
+        }
         if let Some(display) = display {
             output::block(run, display);
         }
@@ -518,6 +535,12 @@ impl<'a> Ctx<'a> {
             leaf,
         );
         self.english.set(english);
+        if let TextTarget::Variable { var, .. } = &text.target
+            && matches!(var, Variable::Page(_) | Variable::Number(_))
+            && self.variable(name_of(*var), false).is_some_and(|v| numbers::is_number_blob(name_of(*var), &v))
+        {
+            output::mark_number_end(&mut run);
+        }
         (run, called)
     }
 
@@ -664,6 +687,14 @@ mod tests {
         for (layout, want) in cases {
             assert_eq!(bibliography("", "", layout, item.clone()), [want], "{layout}");
         }
+    }
+
+    #[test]
+    fn an_empty_year_suffix_leaves_a_group_alone() {
+        let layout =
+            r#"<group prefix="(" suffix=")"><text value="n.d."/><text variable="year-suffix" prefix="-"/></group>"#;
+        let item = json!([{"id": "a", "type": "book", "title": "A"}]);
+        assert_eq!(bibliography("", "", layout, item), ["(n.d.)"]);
     }
 
     #[test]
