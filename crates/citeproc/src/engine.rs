@@ -143,7 +143,10 @@ impl Processor {
             initialize_with_hyphen: self.style.settings.initialize_with_hyphen,
             demote: self.style.settings.demote_non_dropping_particle,
             add_givenname: self.style.citation.disambiguate_add_givenname,
-            full_givennames: self.style.citation.givenname_disambiguation_rule.allows_full_first_names(),
+            full_givennames: {
+                let rule = self.style.citation.givenname_disambiguation_rule;
+                rule.allows_full_first_names() && rule.allows_multiple_names()
+            },
             range_wrap: self.range_wrap.as_ref(),
             range_wrapped: &self.range_wrapped,
         }
