@@ -656,7 +656,11 @@ impl<'a> Ctx<'a> {
             }));
         }
         if let Some(kinds) = &branch.type_ {
-            results.extend(kinds.iter().map(|k| self.kind == Some(*k)));
+            // citeproc-js tests a list of types as one test that any of them
+            // passes, whatever `match` says (`type="thesis manuscript"` under
+            // the default `all` is true of a thesis); the spec would test
+            // each type, and no item is of two.
+            results.push(kinds.iter().any(|k| self.kind == Some(*k)));
         }
         if let Some(vars) = &branch.variable {
             results.extend(vars.iter().map(|v| self.has(*v)));
@@ -687,6 +691,13 @@ mod tests {
         for (layout, want) in cases {
             assert_eq!(bibliography("", "", layout, item.clone()), [want], "{layout}");
         }
+    }
+
+    #[test]
+    fn a_list_of_types_is_one_test() {
+        let layout = r#"<choose><if type="thesis manuscript"><text value="any"/></if><else><text value="none"/></else></choose>"#;
+        let item = json!([{"id": "a", "type": "thesis", "title": "A"}]);
+        assert_eq!(bibliography("", "", layout, item), ["any"]);
     }
 
     #[test]
