@@ -37,13 +37,15 @@ impl Part {
     }
 }
 
-/// A sortable key: `YYYYMMDD`, and the range's end after it.
+/// A sortable key: `YYYYMMDD`, and the range's end after it behind a `|`
+/// (the collation compares runs of digits as numbers, so the end must not
+/// run on from the start).
 pub fn sort_key(date: &DateValue) -> String {
     let one = |p: [i32; 3]| format!("{:05}{:02}{:02}", p[0] + 10000, p[1].clamp(0, 99), p[2].clamp(0, 99));
     match (&date.literal, date.has_year()) {
         (Some(literal), false) => literal.clone(),
         _ => match date.end {
-            Some(end) => format!("{}{}", one(date.start), one(end)),
+            Some(end) => format!("{}|{}", one(date.start), one(end)),
             None => one(date.start),
         },
     }
@@ -170,7 +172,11 @@ pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
                     run.extend(render_parts(ctx, &middle, value.start, value, &delimiter, (false, true)));
                     ctx.printed_year_suffix.replace(printed);
                     run.push(Piece::text(range_delimiter));
-                    run.extend(render_parts(ctx, &middle, end, value, &delimiter, (true, after.is_empty())));
+                    // The end keeps its last suffix (`(1986–2009)` from a
+                    // year's `(` and `)`).
+                    let mut end_run = render_parts(ctx, &middle, end, value, &delimiter, (true, false));
+                    wrap_first_range(ctx, &mut end_run);
+                    run.extend(end_run);
                     if !after.is_empty() {
                         if !delimiter.is_empty() {
                             run.push(Piece::text(delimiter.clone()));
@@ -203,6 +209,23 @@ pub fn render(ctx: &Ctx, date: &citationberg::Date) -> Rendered {
     (run, Called::Something)
 }
 
+/// citeproc-js renders the end of the first date range in a queue left over
+/// from building the style, which still holds the last `cs:date` it built:
+/// that end is wrapped in that date's affixes a second time (` (2019–
+/// (2020).).` in Cell's bibliography), once in the processor's life. When a
+/// citation renders a date, citeproc-js's first range is one of its unseen
+/// disambiguation renderings; otherwise it is the bibliography's first. The
+/// spec has a date's affixes once, around the whole range.
+fn wrap_first_range(ctx: &Ctx, end: &mut Run) {
+    use std::sync::atomic::Ordering;
+    if let Some(affixes) = ctx.shared.range_wrap
+        && ctx.mode == Mode::Bibliography
+        && !ctx.shared.range_wrapped.swap(true, Ordering::Relaxed)
+    {
+        output::affix(end, affixes.prefix.as_deref(), affixes.suffix.as_deref());
+    }
+}
+
 /// Renders parts of one date; `trim` drops the first part's prefix and the
 /// last part's suffix where they meet a range delimiter.
 fn render_parts(
@@ -214,18 +237,21 @@ fn render_parts(
     trim: (bool, bool),
 ) -> Run {
     let mut runs = Vec::new();
-    let count = parts.len();
-    for (i, part) in parts.iter().enumerate() {
-        let mut run = part_text(ctx, part, value, date);
-        if output::is_empty(&run) {
-            continue;
-        }
+    // Only printed parts count: the first and last that print meet the
+    // range delimiter.
+    let printed: Vec<(&Part, Run)> = parts
+        .iter()
+        .map(|part| (part, part_text(ctx, part, value, date)))
+        .filter(|(_, run)| !output::is_empty(run))
+        .collect();
+    let count = printed.len();
+    for (i, (part, mut run)) in printed.into_iter().enumerate() {
         if let Some(case) = part.text_case {
             crate::text::apply_case(&mut run, case, true);
         }
         if part.strip_periods {
             for piece in run.iter_mut() {
-                piece.text.retain(|c| c != '.');
+                crate::text::strip_periods(&mut piece.text);
             }
         }
         output::format(&mut run, &part.formatting);
@@ -338,4 +364,40 @@ fn part_text(ctx: &Ctx, part: &Part, value: [i32; 3], date: &DateValue) -> Run {
         }
     };
     vec![Piece::text(text)]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::testing::bibliography;
+    use serde_json::json;
+
+    #[test]
+    fn ranges_keep_the_end_suffix_and_wrap_the_first_range_once() {
+        let range =
+            |id: &str, from: i32, to: i32| json!({"id": id, "type": "book", "issued": {"date-parts": [[from], [to]]}});
+        // (date element, citation layout, entries as citeproc-js prints them)
+        let cases = [
+            (
+                r#"<date variable="issued"><date-part name="year" prefix="(" suffix=")"/></date>"#,
+                "",
+                ["(1986–2009)", "(1990–2000)"],
+            ),
+            // No citation renders a date: the first range in the bibliography
+            // is wrapped in the last date's affixes a second time.
+            (
+                r#"<date variable="issued" prefix=" (" suffix=")."><date-part name="year"/></date>"#,
+                "",
+                [" (1986– (2009).).", " (1990–2000)."],
+            ),
+            (
+                r#"<date variable="issued" prefix=" (" suffix=")."><date-part name="year"/></date>"#,
+                r#"<date variable="issued"><date-part name="year"/></date>"#,
+                [" (1986–2009).", " (1990–2000)."],
+            ),
+        ];
+        for (layout, citation, want) in cases {
+            let got = bibliography("", citation, layout, json!([range("a", 1986, 2009), range("b", 1990, 2000)]));
+            assert_eq!(got, want, "{layout}");
+        }
+    }
 }

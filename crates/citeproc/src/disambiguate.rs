@@ -367,6 +367,27 @@ fn names_globally(processor: &Processor, items: &[Item], state: &mut [Disambigua
     }
 }
 
+/// The given-name levels of the bibliography's names: the global rule's
+/// (`all-names`, `primary-name`, …), and under `by-cite` the whole given
+/// names the cites needed, which citeproc-js keeps in the list (`Smith, John`
+/// and `Smith, Jane` where the style prints initials); initials a cite
+/// needed are what the list prints anyway.
+pub fn list_names(processor: &Processor, disamb: &[Disambiguation], global: &[Disambiguation]) -> Vec<Vec<u8>> {
+    let citation = &processor.style.citation;
+    let by_cite =
+        citation.disambiguate_add_givenname && citation.givenname_disambiguation_rule == DisambiguationRule::ByCite;
+    global
+        .iter()
+        .zip(disamb)
+        .map(|(global, asked)| {
+            if !by_cite {
+                return global.givenname_of.clone();
+            }
+            asked.givenname_of.iter().map(|&level| if level == 2 { 2 } else { 0 }).collect()
+        })
+        .collect()
+}
+
 /// `a`…`z`, `aa`, `ab`, …
 fn letters(mut n: usize) -> String {
     let mut out = Vec::new();
@@ -383,6 +404,41 @@ fn letters(mut n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::engine::Processor;
+    use crate::item::Item;
+    use std::collections::HashMap;
+
+    /// Under `by-cite` the list keeps the whole given names the cites
+    /// needed; under `primary-name-with-initials` initials are all it gets.
+    #[test]
+    fn the_list_keeps_the_given_names_by_cite_needed() {
+        let items: Vec<Item> = [("a", "John"), ("b", "Jane")]
+            .iter()
+            .map(|(id, given)| {
+                Item::from_json(&serde_json::json!({"id": id, "type": "book", "title": id,
+                    "author": [{"family": "Smith", "given": given}], "issued": {"date-parts": [[2019]]}}))
+                .unwrap()
+            })
+            .collect();
+        for (rule, want) in
+            [("by-cite", ["Smith, John", "Smith, Jane"]), ("primary-name-with-initials", ["Smith, J.", "Smith, J."])]
+        {
+            let style = format!(
+                r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+                <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+                <citation disambiguate-add-givenname="true" givenname-disambiguation-rule="{rule}"><layout>
+                  <group delimiter=" "><names variable="author"><name form="short"/></names>
+                  <date variable="issued"><date-part name="year"/></date></group></layout></citation>
+                <bibliography><layout><names variable="author"><name name-as-sort-order="all" initialize-with=". "/></names>
+                </layout></bibliography></style>"#
+            );
+            let processor = Processor::new(&style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+            let out = processor.render(&items, &[], true);
+            let got: Vec<String> = out.bibliography.iter().map(|(_, run)| crate::html(run)).collect();
+            assert_eq!(got, want, "{rule}");
+        }
+    }
+
     #[test]
     fn suffix_letters() {
         assert_eq!(super::letters(0), "a");

@@ -23,6 +23,12 @@ pub struct Processor {
     bib_names: InheritableNameOptions,
     /// Whether the style asks for any disambiguation at all.
     pub(crate) disambiguates: bool,
+    /// The affixes citeproc-js wraps the first date range it renders in
+    /// (see `dates::render`): those of the last `cs:date` it built, when no
+    /// citation renders a date (else a citation takes the wrapping, unseen).
+    range_wrap: Option<citationberg::Affixes>,
+    /// Whether the first range has been rendered.
+    range_wrapped: std::sync::atomic::AtomicBool,
     /// Whether citeproc-js redoes the disambiguation of a note style as its
     /// cites come (`processCitationCluster`'s `rerunAkeys`) in a way that
     /// shows: the style tells cites apart only by testing `disambiguate`, by
@@ -116,9 +122,7 @@ impl Processor {
         let marks = marks_of(&terms);
         let macros: HashMap<String, CslMacro> = style.macros.iter().map(|m| (m.name.clone(), m.clone())).collect();
         let explicit_year_suffix = uses_year_suffix(&style, &macros);
-        let collator = lang.parse::<icu_locale::Locale>().ok().and_then(|locale| {
-            icu_collator::Collator::try_new(locale.into(), icu_collator::options::CollatorOptions::default()).ok()
-        });
+        let collator = lang.parse::<icu_locale::Locale>().ok().and_then(collator);
         let cite_names = style.settings.options.apply(&style.citation.name_options);
         let bib_names = match &style.bibliography {
             Some(b) => style.settings.options.apply(&b.name_options),
@@ -137,6 +141,9 @@ impl Processor {
             && !citation.disambiguate_add_givenname
             && !citation.disambiguate_add_year_suffix
             && prints_variable(&citation.layout.elements, &macros, "first-reference-note-number");
+        let citation_dates =
+            any_element(&style.citation.layout.elements, &macros, &|e| matches!(e, LayoutRenderingElement::Date(_)), 0);
+        let range_wrap = if citation_dates { None } else { last_built_date(&style, &macros) };
         Processor {
             style,
             terms,
@@ -147,6 +154,8 @@ impl Processor {
             cite_names,
             bib_names,
             disambiguates,
+            range_wrap,
+            range_wrapped: std::sync::atomic::AtomicBool::new(false),
             reruns,
             item_languages: Vec::new(),
         }
@@ -216,7 +225,12 @@ impl Processor {
             initialize_with_hyphen: self.style.settings.initialize_with_hyphen,
             demote: self.style.settings.demote_non_dropping_particle,
             add_givenname: self.style.citation.disambiguate_add_givenname,
-            full_givennames: self.style.citation.givenname_disambiguation_rule.allows_full_first_names(),
+            full_givennames: {
+                let rule = self.style.citation.givenname_disambiguation_rule;
+                rule.allows_full_first_names() && rule.allows_multiple_names()
+            },
+            range_wrap: self.range_wrap.as_ref(),
+            range_wrapped: &self.range_wrapped,
         }
     }
 
@@ -317,6 +331,65 @@ fn any_element(
         })
 }
 
+/// The affixes of the `cs:date` citeproc-js builds last: it walks the
+/// citation (sort keys, then layout), then the bibliography, building each
+/// macro where it is first called.
+fn last_built_date(style: &IndependentStyle, macros: &HashMap<String, CslMacro>) -> Option<citationberg::Affixes> {
+    fn walk<'a>(
+        elements: &'a [LayoutRenderingElement],
+        macros: &'a HashMap<String, CslMacro>,
+        built: &mut HashSet<&'a str>,
+        last: &mut Option<&'a citationberg::Affixes>,
+    ) {
+        for e in elements {
+            match e {
+                LayoutRenderingElement::Date(d) => *last = Some(&d.affixes),
+                LayoutRenderingElement::Text(t) => {
+                    if let TextTarget::Macro { name } = &t.target
+                        && built.insert(name.as_str())
+                        && let Some(m) = macros.get(name)
+                    {
+                        walk(&m.children, macros, built, last);
+                    }
+                }
+                LayoutRenderingElement::Group(g) => walk(&g.children, macros, built, last),
+                LayoutRenderingElement::Names(n) => {
+                    for c in &n.children {
+                        if let citationberg::NamesChild::Substitute(s) = c {
+                            walk(&s.children, macros, built, last);
+                        }
+                    }
+                }
+                LayoutRenderingElement::Choose(c) => {
+                    for b in c.branches() {
+                        walk(&b.children, macros, built, last);
+                    }
+                    if let Some(o) = &c.otherwise {
+                        walk(&o.children, macros, built, last);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut built = HashSet::new();
+    let mut last = None;
+    for (sort, layout) in std::iter::once((style.citation.sort.as_ref(), &style.citation.layout))
+        .chain(style.bibliography.as_ref().map(|b| (b.sort.as_ref(), &b.layout)))
+    {
+        for key in sort.iter().flat_map(|s| s.keys.iter()) {
+            if let citationberg::SortKey::MacroName { name, .. } = key
+                && built.insert(name.as_str())
+                && let Some(m) = macros.get(name)
+            {
+                walk(&m.children, macros, &mut built, &mut last);
+            }
+        }
+        walk(&layout.elements, macros, &mut built, &mut last);
+    }
+    last.cloned()
+}
+
 /// Whether a citation layout tests `disambiguate="true"` anywhere.
 fn tests_disambiguate(elements: &[LayoutRenderingElement], macros: &HashMap<String, CslMacro>) -> bool {
     let test = |e: &LayoutRenderingElement| match e {
@@ -383,5 +456,46 @@ mod tests {
         // German has no locale here: its items stay in the style's language.
         let own = Processor::new(style, &locales, None, &|_| None).unwrap().with_item_languages(&locales, ["en", "de"]);
         assert_eq!(list(&own), ["Jane Doe et al.", "Jane Doe et al.", "Jane Doe 等", "Jane Doe 等"]);
+    }
+}
+
+/// The locale's collation as citeproc-js asks for it (`localeCompare` with
+/// `sensitivity: "base"`, `ignorePunctuation: true`, `numeric: true`): letters
+/// compare without case or accents, spaces and punctuation do not count
+/// (`Bentley, Jon, Kernighan` before `Bentley, Jon Louis`), and digits compare
+/// as numbers.
+pub(crate) fn collator(locale: icu_locale::Locale) -> Option<icu_collator::CollatorBorrowed<'static>> {
+    use icu_collator::options::{AlternateHandling, CollatorOptions, Strength};
+    use icu_collator::preferences::CollationNumericOrdering;
+    let mut options = CollatorOptions::default();
+    options.strength = Some(Strength::Primary);
+    options.alternate_handling = Some(AlternateHandling::Shifted);
+    let mut prefs = icu_collator::CollatorPreferences::from(locale);
+    prefs.numeric_ordering = Some(CollationNumericOrdering::True);
+    icu_collator::Collator::try_new(prefs, options).ok()
+}
+
+/// Renders bibliographies with small inline styles, for the modules' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Processor;
+    use crate::item::Item;
+    use std::collections::HashMap;
+
+    /// The bibliography of `items` (CSL-JSON) with a bibliography layout and
+    /// its attributes, and a citation layout, as HTML.
+    pub fn bibliography(attributes: &str, citation: &str, layout: &str, items: serde_json::Value) -> Vec<String> {
+        let style = format!(
+            r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+              <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+              <locale><terms><term name="and">and</term>
+                <term name="editor" form="short"><single>ed.</single><multiple>eds.</multiple></term></terms></locale>
+              <citation><layout>{citation}<text variable="title"/></layout></citation>
+              <bibliography {attributes}><layout>{layout}</layout></bibliography></style>"#
+        );
+        let processor = Processor::new(&style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items: Vec<Item> = items.as_array().unwrap().iter().map(|i| Item::from_json(i).unwrap()).collect();
+        let out = processor.render(&items, &[], true);
+        out.bibliography.iter().map(|(_, run)| crate::html(run)).collect()
     }
 }

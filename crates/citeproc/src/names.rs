@@ -16,7 +16,11 @@ use citationberg::{
 /// `suppress-author`, and marked in the output.
 pub fn render(ctx: &Ctx, names: &Names) -> Rendered {
     if ctx.in_names.get() || ctx.mode == Mode::Sort || ctx.author.borrow().is_some() {
-        return render_names(ctx, names);
+        let (mut run, called) = render_names(ctx, names);
+        if !ctx.in_names.get() {
+            run.retain(|p| !matches!(p.kind, output::Kind::Mark(_)));
+        }
+        return (run, called);
     }
     ctx.in_names.set(true);
     let (mut run, called) = render_names(ctx, names);
@@ -28,12 +32,17 @@ pub fn render(ctx: &Ctx, names: &Names) -> Rendered {
     if ctx.suppress_author.get() {
         return (Run::new(), Called::Nothing);
     }
-    run.insert(
-        0,
-        Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(true) },
-    );
-    run.push(Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(false) });
+    if !run.iter().any(|p| p.kind == output::Kind::Mark(true)) {
+        // A substitute that is not names (a title): all of it is the author.
+        run.insert(0, mark(true));
+        run.push(mark(false));
+    }
     (run, called)
+}
+
+/// Where the author's names start (`true`) or end.
+fn mark(start: bool) -> Piece {
+    Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(start) }
 }
 
 fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
@@ -80,8 +89,18 @@ fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
         ctx.note_rendered(variable);
     }
     let mut runs = Vec::new();
-    for (variable, list) in &lists {
+    let count = lists.len();
+    for (n, (variable, list)) in lists.iter().enumerate() {
         let mut run = name_list(ctx, &options, name_element, names, list);
+        // The marks hold the names alone: citeproc-js's
+        // `subsequent-author-substitute` keeps the label (`———, ed.`) and the
+        // affixes of `cs:names`.
+        if n == 0 {
+            run.insert(0, mark(true));
+        }
+        if n + 1 == count {
+            run.push(mark(false));
+        }
         if let Some((label, position)) = names.label() {
             let plural = list.len() > 1;
             let label_run = names_label(ctx, label, variable, plural);
@@ -299,9 +318,18 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
             }
             let is_last = i == real - 1 && !et_al;
             if is_last && let Some(and) = &and_term {
+                // Before a literal name (an institution, or `others`)
+                // citeproc-js joins by its `cs:institution`'s rule, which is
+                // `contextual` unless the style sets it there (`Doe, John and
+                // others` though the name says `always`), with the delimiter
+                // also after an inverted person under `after-inverted-name`
+                // (a literal name is never inverted).
+                let after_inverted = inverted_at(i - 1) && shown[i - 1].literal.is_empty();
                 let with_delimiter = match options.delimiter_precedes_last {
+                    DelimiterBehavior::AfterInvertedName if !shown[i].literal.is_empty() => real >= 3 || after_inverted,
+                    _ if !shown[i].literal.is_empty() => real >= 3,
                     DelimiterBehavior::Contextual => real >= 3,
-                    DelimiterBehavior::AfterInvertedName => inverted_at(i - 1),
+                    DelimiterBehavior::AfterInvertedName => after_inverted,
                     DelimiterBehavior::Always => true,
                     DelimiterBehavior::Never => false,
                 };
@@ -379,6 +407,14 @@ fn one_name(
         }
         _ => name.given.clone(),
     };
+    // citeproc-js normalizes a suffix like initials: its closing period
+    // becomes the `initialize-with` (`Jr.` → `Jr` with `""`).
+    let suffix = match options.initialize_with {
+        Some(with) if name.suffix.chars().count() > 1 && name.suffix.ends_with('.') => {
+            format!("{}{with}", &name.suffix[..name.suffix.len() - 1]).trim_end().to_string()
+        }
+        _ => name.suffix.clone(),
+    };
     let family_part = element.name_part_family();
     let given_part = element.name_part_given();
     let piece = |text: &str| text::rich(text, marks);
@@ -420,9 +456,9 @@ fn one_name(
             run.push(Piece::text(separator));
             run.extend(with_part(piece(&given_tail), given_part));
         }
-        if !name.suffix.is_empty() {
+        if !suffix.is_empty() {
             run.push(Piece::text(separator));
-            run.extend(piece(&name.suffix));
+            run.extend(piece(&suffix));
         }
     } else {
         if !given.is_empty() {
@@ -436,9 +472,9 @@ fn one_name(
             family_run = piece(&format!("{}{}{}", name.dropping_particle, name.non_dropping_particle, name.family));
         }
         run.extend(with_part(family_run, family_part));
-        if !name.suffix.is_empty() {
+        if !suffix.is_empty() {
             run.push(Piece::text(if name.comma_suffix { ", " } else { " " }));
-            run.extend(piece(&name.suffix));
+            run.extend(piece(&suffix));
         }
     }
     run
@@ -500,6 +536,9 @@ pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> Stri
                 // do not (`M jun`), as citeproc-js prints them.
                 if k > 0 && piece.chars().next().is_some_and(char::is_lowercase) && initialize {
                     if !hyphen {
+                        if !rendered.is_empty() && !rendered.ends_with(' ') {
+                            rendered.push(' ');
+                        }
                         rendered.push_str(piece);
                         rendered.push(' ');
                     }
@@ -520,6 +559,11 @@ pub fn initials(given: &str, with: &str, initialize: bool, hyphen: bool) -> Stri
                     rendered.push_str(piece);
                     rendered.push_str(with);
                 } else {
+                    // A whole name after initials stands apart from them
+                    // even without a space in `initialize-with` (`W Jackson`).
+                    if !out.is_empty() && !out.ends_with(' ') && rendered.is_empty() {
+                        out.push(' ');
+                    }
                     rendered.push_str(piece);
                     rendered.push(' ');
                 }
@@ -541,6 +585,53 @@ fn push_word(out: &mut String, word: &str) {
 #[cfg(test)]
 mod tests {
     use super::initials;
+    use crate::engine::testing::bibliography;
+    use serde_json::json;
+
+    #[test]
+    fn a_literal_last_name_joins_by_the_institution_rule() {
+        let item = |names: serde_json::Value| json!([{"id": "a", "type": "book", "author": names}]);
+        let person = json!({"family": "Doe", "given": "John"});
+        let others = json!({"literal": "others"});
+        let roe = json!({"family": "Roe", "given": "Jane"});
+        // (delimiter-precedes-last, names, as citeproc-js joins them)
+        let cases = [
+            ("always", json!([person, others]), "Doe, John and others"),
+            ("always", json!([person, roe]), "Doe, John, and Jane Roe"),
+            ("never", json!([person, roe, others]), "Doe, John, Jane Roe, and others"),
+            ("after-inverted-name", json!([person, others]), "Doe, John, and others"),
+        ];
+        for (rule, names, want) in cases {
+            let layout = format!(
+                r#"<names variable="author"><name and="text" delimiter=", " name-as-sort-order="first" delimiter-precedes-last="{rule}"/></names>"#
+            );
+            assert_eq!(bibliography("", "", &layout, item(names.clone())), [want], "{rule} {names}");
+        }
+    }
+
+    #[test]
+    fn a_suffix_ends_like_initials() {
+        let item = json!([{"id": "a", "type": "book", "author": [{"family": "King", "given": "Martin Luther", "suffix": "Jr."}]}]);
+        for (with, want) in [("", "ML King Jr"), (". ", "M. L. King Jr.")] {
+            let layout = format!(r#"<names variable="author"><name initialize-with="{with}"/></names>"#);
+            assert_eq!(bibliography("", "", &layout, item.clone()), [want], "{with:?}");
+        }
+    }
+
+    #[test]
+    fn the_subsequent_author_dash_keeps_the_label() {
+        let layout = r#"<group delimiter=". "><names variable="author"><name/><label form="short" prefix=", "/>
+            <substitute><names variable="editor"/></substitute></names><text variable="title"/></group>"#;
+        let editor = json!([{"family": "Doe", "given": "John"}]);
+        let items = json!([
+            {"id": "a", "type": "book", "editor": editor, "title": "A"},
+            {"id": "b", "type": "book", "editor": editor, "title": "B"},
+        ]);
+        assert_eq!(
+            bibliography(r#"subsequent-author-substitute="———""#, "", layout, items),
+            ["John Doe, ed. A", "———, ed. B"]
+        );
+    }
 
     #[test]
     fn initials_of_given_names() {
@@ -561,6 +652,9 @@ mod tests {
             ("John R.", ". ", false, true, "John R."),
             ("Henrique Ponde de Oliveira", ". ", true, true, "H. P. de O."),
             ("Wen-tau", ". ", true, true, "W."),
+            ("W. Jackson", "", false, true, "W Jackson"),
+            ("Min-jun", "", true, false, "M jun"),
+            ("M.E. John", "", false, true, "ME John"),
         ];
         for (given, with, initialize, hyphen, expected) in cases {
             assert_eq!(initials(given, with, initialize, hyphen), expected, "{given:?} {with:?}");

@@ -36,6 +36,17 @@ pub struct Style {
     /// While a cite renders: the citeproc-js numeric blob the piece belongs
     /// to, numbered from 1 (0: ordinary text). See `blobs.rs`.
     pub numeral: u16,
+    /// The last text of an element with formatting of its own (italics,
+    /// bold, small caps, underline, alignment): what its parent joins to it
+    /// next is marked `after_decoration`.
+    pub decorated_end: bool,
+    /// The end of a field citeproc-js prints as numbers (with its suffix):
+    /// whatever follows merges no punctuation into it but a duplicate.
+    pub number_end: bool,
+    /// A suffix or delimiter right after an element with formatting of its
+    /// own: citeproc-js does not merge its punctuation into that element's
+    /// by the table (`<i>Why?</i>. Next`), only drops a duplicate.
+    pub after_decoration: bool,
 }
 
 /// What a piece is.
@@ -210,11 +221,34 @@ pub fn join(runs: Vec<Run>, delimiter: &str) -> Run {
             continue;
         }
         if !out.is_empty() && !delimiter.is_empty() {
-            out.push(Piece::text(delimiter));
+            let mut piece = Piece::text(delimiter);
+            piece.style.after_decoration = last_text(&out).is_some_and(|p| p.style.decorated_end);
+            out.push(piece);
         }
         out.extend(run);
     }
     out
+}
+
+/// The last piece of text of a run.
+fn last_text(run: &[Piece]) -> Option<&Piece> {
+    run.iter().rev().find(|p| p.kind == Kind::Text && !p.text.is_empty())
+}
+
+/// Marks the end of a field printed as numbers.
+pub fn mark_number_end(run: &mut Run) {
+    if let Some(last) = run.iter_mut().rev().find(|p| p.kind == Kind::Text && !p.text.is_empty()) {
+        last.style.number_end = true;
+    }
+}
+
+/// Marks where an element ends whose own formatting is `decorated`, and
+/// unmarks it where an element without any wraps it (its parent's
+/// delimiter and suffix merge again, as in citeproc-js).
+pub fn mark_decoration(run: &mut Run, decorated: bool) {
+    if let Some(last) = run.iter_mut().rev().find(|p| p.kind == Kind::Text && !p.text.is_empty()) {
+        last.style.decorated_end = decorated;
+    }
 }
 
 /// Wraps a run in quotation marks, turning quotes inside into inner quotes.
@@ -331,7 +365,8 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
         if let Some(j) = last
             && let (Some(prev), Some(first)) = (run[j].text.chars().last(), run[i].text.chars().next())
         {
-            match meet(prev, first, run[j].style.data || run[i].style.data) {
+            let guarded = run[i].style.after_decoration || run[j].style.number_end;
+            match meet(prev, first, run[j].style.data, run[i].style.data, guarded) {
                 Join::Both => {}
                 Join::Left => {
                     run[i].text.remove(0);
@@ -359,11 +394,19 @@ enum Join {
 /// (its table of left and right marks): a mark is not doubled, a period
 /// after `!`, `?`, `:` or `;` goes, and so do `:` after `!`, `?` or `;`; a
 /// `:` or `;` before `!` or `?` gives way to it. Spaces of the style's
-/// strings are not doubled; a field's own spaces stay.
-fn meet(prev: char, first: char, data: bool) -> Join {
+/// strings are not doubled; a field's own spaces stay. Two pieces of field
+/// text (a quote inside a title and the text after it: `“…wir!”: Gladiatoren`)
+/// never merge: citeproc-js merges only where a style's affix or delimiter
+/// meets. After an element with formatting of its own or a field printed as
+/// numbers (`guarded`) only a duplicate goes.
+fn meet(prev: char, first: char, prev_data: bool, first_data: bool, guarded: bool) -> Join {
+    if prev_data && first_data {
+        return Join::Both;
+    }
     match (prev, first) {
-        (' ', ' ') if !data => Join::Left,
+        (' ', ' ') if !prev_data && !first_data => Join::Left,
         (a, b) if a == b && PUNCT.contains(&a) => Join::Left,
+        _ if guarded => Join::Both,
         ('!' | '?' | ':' | ';', '.') | ('!' | '?' | ';', ':') => Join::Left,
         (':' | ';', '!' | '?') => Join::Right,
         _ => Join::Both,
@@ -514,10 +557,30 @@ mod tests {
             (vec![Piece::text("Why?"), Piece::text(". Next")], "Why? Next"),
             (vec![Piece::text("Part:"), Piece::text("? no")], "Part? no"),
             (vec![Piece::text("Title,"), Piece::text(". Next")], "Title,. Next"),
+            (vec![data("“Wir!"), data("”"), data(": Gladiatoren")], "“Wir!”: Gladiatoren"),
+            (vec![data("Why?"), Piece::text(". Next")], "Why? Next"),
         ];
         for (mut run, want) in cases {
             tidy(&mut run, true);
             assert_eq!(plain(&run), want);
+        }
+    }
+
+    #[test]
+    fn after_formatting_only_a_duplicate_mark_goes() {
+        let italic = |text: &str, decorated: bool| {
+            let mut run = vec![Piece::text(text)];
+            run[0].style.italic = 1;
+            mark_decoration(&mut run, decorated);
+            run
+        };
+        // (title, whether its own element is italic, joined with `. Next`)
+        for (title, decorated, want) in
+            [("Why?", true, "Why?. Next"), ("Why?", false, "Why? Next"), ("Why.", true, "Why. Next")]
+        {
+            let mut run = join(vec![italic(title, decorated), vec![Piece::text("Next")]], ". ");
+            tidy(&mut run, false);
+            assert_eq!(plain(&run), want, "{title} {decorated}");
         }
     }
 

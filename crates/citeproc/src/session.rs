@@ -123,6 +123,7 @@ pub fn render(
 
     // 3. Ambiguous cites get more names, given names, or a year suffix.
     let disamb = crate::disambiguate::run(processor, items, &bib_order, &numbers, &global);
+    let list_names = crate::disambiguate::list_names(processor, &disamb, &global);
 
     // 4. Citations in document order.
     let timed = (processor.reruns && !layout.standalone).then(|| {
@@ -139,11 +140,12 @@ pub fn render(
         let mut previous_names: Vec<String> = Vec::new();
         for &i in &bib_order {
             // The list shows the year suffix, and at least as many names as
-            // the cites needed to be told apart (citeproc-js does both); not
-            // the expanded given names.
+            // the cites needed to be told apart (citeproc-js does both); its
+            // given names are the global rule's, or under `by-cite` the
+            // cites' (`disambiguate::list_names`).
             let year_only = Disambiguation {
                 year_suffix: disamb[i].year_suffix.clone(),
-                givenname_of: global[i].givenname_of.clone(),
+                givenname_of: list_names[i].clone(),
                 // (Note styles tell their short notes apart; the list keeps
                 // its own names.)
                 min_names: match disamb[i].add_names {

@@ -57,13 +57,15 @@ pub fn keys(
                 }
             };
             // Quotes, apostrophes and brackets do not sort (`D’Souza` after
-            // `Doe`), as citeproc-js prepares its keys.
+            // `Doe`), as citeproc-js prepares its keys. A space the text
+            // opens with stays: citeproc-js makes it a `|`, which sorts
+            // first (` le dessin` before `A user’s manual`).
             let text: String = text
-                .trim()
+                .trim_end()
                 .chars()
                 .filter(|c| !matches!(c, '\'' | '’' | '‘' | '“' | '”' | '"' | '[' | ']' | '(' | ')'))
                 .collect();
-            (!text.is_empty()).then_some(text)
+            (!text.trim().is_empty()).then_some(text)
         })
         .collect()
 }
@@ -89,12 +91,47 @@ pub fn compare(processor: &Processor, sort: &Sort, a: &Keys, b: &Keys) -> Orderi
 fn compare_text(processor: &Processor, a: &str, b: &str) -> Ordering {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     if numeric(a) && numeric(b) {
-        // Number and date keys are fixed-width digits: a range's key is its
-        // start's followed by its end's, so it sorts after its first year.
+        // Number and date keys are fixed-width digits (a date range's key
+        // is its start's, a `|` and its end's, so it sorts after its first
+        // year).
         return a.cmp(b);
     }
+    let (a, b) = (with_separators(a), with_separators(b));
     match &processor.collator {
-        Some(collator) => collator.compare(a, b),
+        Some(collator) => collator.compare(&a, &b),
         None => a.to_lowercase().cmp(&b.to_lowercase()),
+    }
+}
+
+/// A key as citeproc-js compares it: each space becomes its field separator
+/// `|`, and one more ends the key. The collation ignores spaces and
+/// punctuation but not `|`, which sorts before every letter and digit, so a
+/// word ends before a longer one goes on (`Ben Zaken` before `Bender`, `Du,
+/// Zhengxiao` before `Dubois`).
+fn with_separators(key: &str) -> String {
+    let mut out = key.replace(' ', "|");
+    out.push('|');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_compare_as_citeproc_js_compares_them() {
+        let collator = crate::engine::collator("en-US".parse().unwrap()).unwrap();
+        // (first, second): first sorts before second.
+        let cases = [
+            ("Ben Zaken, Elad", "Bender, Emily M."),
+            ("Du, Zhengxiao", "Dubois, Yann"),
+            ("Bentley, Jon, Kernighan, Brian W.", "Bentley, Jon Louis"),
+            ("Chapter 2", "Chapter 10"),
+            ("119840000|119860000", "119910000"),
+        ];
+        for (a, b) in cases {
+            let order = collator.compare(&with_separators(a), &with_separators(b));
+            assert_eq!(order, Ordering::Less, "{a} < {b}");
+        }
     }
 }

@@ -121,6 +121,30 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
     run
 }
 
+/// `strip-periods` as citeproc-js applies it: a period goes unless a
+/// lowercase letter follows it (`a.c.` → `a.c`, `Ph.D.` → `PhD`), and the
+/// character after a removed period is not looked at (`Z..` → `Z.`). The
+/// spec removes every period.
+pub fn strip_periods(text: &mut String) {
+    if !text.contains('.') {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '.' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            Some(n) if n.is_ascii_lowercase() => out.push('.'),
+            Some(_) => out.extend(chars.next()),
+            None => {}
+        }
+    }
+    *text = out;
+}
+
 /// Whether text has a character of a script that citeproc-js italicizes
 /// (Latin, Greek, Cyrillic, Hebrew, Arabic, Thai, digits): CJK text keeps
 /// its upright form when a style asks for italics.
@@ -216,7 +240,6 @@ const STOP_WORDS: &[&str] = &[
     "than",
     "the",
     "through",
-    "thru",
     "throughout",
     "thruout",
     "till",
@@ -258,7 +281,13 @@ pub fn apply_case(run: &mut Run, case: TextCase, english: bool) {
     }
     match case {
         TextCase::Lowercase => each_char(&mut slots, |c| c.to_lowercase().collect()),
-        TextCase::Uppercase => each_char(&mut slots, |c| c.to_uppercase().collect()),
+        // Capitals as JavaScript's `toUpperCase` makes them (`ß` → `SS`).
+        TextCase::Uppercase => {
+            for piece in run.iter_mut().filter(|p| !p.nocase && p.kind == Kind::Text) {
+                piece.text = piece.text.to_uppercase();
+            }
+            return;
+        }
         TextCase::CapitalizeFirst => {
             if let Some(word) = words(&slots).first() {
                 capitalize_if_lower(&mut slots, word.clone());
@@ -375,92 +404,208 @@ fn sentence(slots: &mut [Slot]) {
     }
 }
 
+/// A mark that parts a title into strings for title case, as citeproc-js
+/// parts it: quotes, dashes, slashes, punctuation, brackets, and the edges
+/// of markup (a change of piece). `None` is such an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    at: usize,
+    len: usize,
+    c: Option<char>,
+    /// Preceded by a space (` "` and ` '` open quotes).
+    spaced: bool,
+}
+
+const MARKS: &[char] =
+    &['‘', '’', '“', '”', '"', '\'', '-', '–', '—', '/', '.', ',', ';', '?', '!', ':', '[', ']', '(', ')'];
+
+/// Splits the slots at citeproc-js's marks: the strings between them, and
+/// the marks. A straight apostrophe before text belongs to that text.
+fn marks(slots: &[Slot]) -> (Vec<std::ops::Range<usize>>, Vec<Mark>) {
+    let is_mark = |i: usize| slots.get(i).is_some_and(|s| MARKS.contains(&s.c));
+    let mut strings = Vec::new();
+    let mut marks = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < slots.len() {
+        let c = slots[i].c;
+        let mark = if c == ' ' && slots.get(i + 1).is_some_and(|n| matches!(n.c, '"' | '\'')) {
+            Mark { at: i, len: 2, c: Some(slots[i + 1].c), spaced: true }
+        } else if MARKS.contains(&c) && !(c == '\'' && slots.get(i + 1).is_some_and(|n| !MARKS.contains(&n.c))) {
+            Mark { at: i, len: 1, c: Some(c), spaced: false }
+        } else if i > 0 && slots[i - 1].piece != slots[i].piece && !is_mark(i - 1) && !is_mark(i) {
+            Mark { at: i, len: 0, c: None, spaced: false }
+        } else {
+            i += 1;
+            continue;
+        };
+        strings.push(start..mark.at);
+        start = mark.at + mark.len;
+        i = (mark.at + 1).max(start);
+        marks.push(mark);
+    }
+    strings.push(start..slots.len());
+    (strings, marks)
+}
+
+/// Title case as citeproc-js applies it, which departs from the spec's rule
+/// in ways users see: words are the text between spaces and the marks above
+/// (`dell’Arte` is `dell` and `Arte`, `d. t.` is `d` and `t`); a word is
+/// capitalized when it is all in lowercase and longer than one letter and
+/// not a stop word, or first, or after `:`, `?` or `!`, or (in the first
+/// string only) just before a hyphen (`In-Context`); the spec lowercases
+/// stop words and all-capital words, citeproc-js leaves any word with a
+/// capital alone. A closing quote that closes nothing (an apostrophe: `De
+/// l’architecture`, `User’s`) gives the word after it back its first letter
+/// as written, and so does an opening quote left open. A last stop word is
+/// capitalized (`Worth Fighting For`) unless a quote or protected text came
+/// after the last word cased.
 fn title(slots: &mut [Slot]) {
-    let list = words(slots);
-    let last = list.len().saturating_sub(1);
-    let mut after_colon = false;
-    // citeproc-js capitalizes a stop word before a hyphen only when that
-    // hyphen is the first punctuation of the title (`Learn In-Context`, but
-    // `What Makes in-Context` after a colon); agreeing with it costs nothing.
-    let first_mark = slots.iter().position(|s| {
-        matches!(
-            s.c,
-            '‘' | '’'
-                | '“'
-                | '”'
-                | '"'
-                | '\''
-                | '-'
-                | '–'
-                | '—'
-                | '/'
-                | '.'
-                | ','
-                | ';'
-                | '?'
-                | '!'
-                | ':'
-                | '['
-                | ']'
-                | '('
-                | ')'
-        )
-    });
-    let hyphen_edge = first_mark.filter(|&i| slots[i].c == '-');
-    // Nor does it capitalize a last stop word after a quote or apostrophe
-    // (`A User’s Guide to`).
-    let last_start = list.last().map_or(0, |w| w.start);
-    let quoted_before_last = slots[..last_start].iter().any(|s| matches!(s.c, '’' | '\''));
-    for (n, word) in list.into_iter().enumerate() {
-        let text: String = slots[word.clone()].iter().map(|s| s.c).collect();
-        let locked = slots[word.clone()].iter().all(|s| s.locked);
-        if !locked {
-            // The spec lowercases all but the first letter of every word of
-            // an all-uppercase title; citeproc-js leaves such titles alone
-            // (they are mostly acronyms: `GQA`, `LEGAL-BERT`), and so do we.
-            // Hyphens and periods inside a word part it into sub-words
-            // (`Plug-and-Play`, `LLM.Int8`), each cased on its own.
-            let mut start = word.start;
-            let mut part_index = 0;
-            for i in word.clone() {
-                let boundary = matches!(slots[i].c, '-' | '–' | '—' | '.' | '/');
-                let end = if boundary { i } else { i + 1 };
-                if boundary || i + 1 == word.end {
-                    if start < end {
-                        let edge = (n == 0 && part_index == 0)
-                            || (n == last && i + 1 == word.end && !quoted_before_last)
-                            || (part_index == 0 && after_colon)
-                            || (boundary && Some(i) == hyphen_edge);
-                        case_title_part(slots, start..end, edge);
-                        part_index += 1;
-                    }
-                    start = i + 1;
-                }
-            }
+    let original: Vec<char> = slots.iter().map(|s| s.c).collect();
+    let (strings, marks) = marks(slots);
+    let mut state = TitleState { first: true, after_punct: false, last_word: None };
+    let mut quotes: Vec<OpenQuote> = Vec::new();
+    let restore = |slots: &mut [Slot], string: &std::ops::Range<usize>| {
+        if let Some(i) = string.clone().next()
+            && !slots[i].locked
+        {
+            slots[i].c = original[i];
         }
-        after_colon = text.ends_with(':') || text.ends_with('?') || text.ends_with('!');
+    };
+    for (n, string) in strings.iter().enumerate() {
+        let mark = n.checked_sub(1).map(|m| marks[m]);
+        if mark.is_some_and(|m| matches!(m.c, Some('!' | '?' | ':'))) {
+            state.after_punct = true;
+        }
+        let blank = slots[string.clone()].iter().all(|s| is_space(s.c));
+        if slots[string.clone()].iter().any(|s| s.locked) {
+            if !blank {
+                state.last_word = None;
+            }
+        } else if !blank {
+            // citeproc-js looks at the mark after a string only for the
+            // first string (it passes the wrong argument for the others).
+            let hyphen_next = n == 0 && marks.first().is_some_and(|m| m.c == Some('-'));
+            title_words(slots, string.clone(), hyphen_next, &mut state);
+        }
+        if let Some(mark) = mark
+            && let Some(at) = quote_fix(&mut quotes, mark, n - 1)
+        {
+            restore(slots, &strings[at + 1]);
+            state.last_word = None;
+        }
+        if !blank {
+            state.first = false;
+            state.after_punct = false;
+        }
+    }
+    for quote in quotes {
+        if let Some(at) = quote.at {
+            restore(slots, &strings[at + 1]);
+        }
+    }
+    if let Some(word) = state.last_word {
+        let lower: String = slots[word.clone()].iter().flat_map(|s| s.c.to_lowercase()).collect();
+        if word.len() > 1 && STOP_WORDS.contains(&lower.as_str()) {
+            upper_at(slots, word.start);
+        }
     }
 }
 
-/// One word of a title: stop words in lowercase unless at an edge, other
-/// lowercase words capitalized, words with capitals left as they are.
-fn case_title_part(slots: &mut [Slot], part: std::ops::Range<usize>, edge: bool) {
-    let bare: String = slots[part.clone()]
-        .iter()
-        .map(|s| s.c)
-        .collect::<String>()
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_string();
-    let lower = bare.to_lowercase();
-    // Stop words stay as written: the spec lowercases them, citeproc-js
-    // leaves a capitalized one alone (`I. The Electrostatic…`), and agreeing
-    // with the reference processor is what users compare us by.
-    if !edge && STOP_WORDS.contains(&lower.as_str()) {
-        return;
+/// Where title case stands between strings.
+struct TitleState {
+    first: bool,
+    after_punct: bool,
+    last_word: Option<std::ops::Range<usize>>,
+}
+
+/// A quote open in a title: the quote that closes it, and the mark's index.
+struct OpenQuote {
+    opener: &'static str,
+    closer: &'static str,
+    at: Option<usize>,
+}
+
+/// citeproc-js's quote tracking in title case: returns the index of the
+/// mark whose following word gets its first letter back, if any.
+fn quote_fix(quotes: &mut Vec<OpenQuote>, mark: Mark, index: usize) -> Option<usize> {
+    let key = match (mark.c?, mark.spaced) {
+        ('"', true) => " \"",
+        ('\'', true) => " '",
+        ('“', _) => "“",
+        ('‘', _) => "‘",
+        ('”', _) => "”",
+        ('’', _) => "’",
+        ('"', _) => "\"",
+        ('\'', _) => "'",
+        _ => return None,
+    };
+    let (opener, closer) = match key {
+        " \"" => (" '", "\""),
+        " '" => (" \"", "'"),
+        "‘" => ("‘", "’"),
+        "“" => ("“", "”"),
+        _ => {
+            // A closing mark closes the innermost quote, or is an apostrophe.
+            if quotes.last().is_some_and(|q| q.closer == key) {
+                quotes.pop();
+                return None;
+            }
+            return Some(index);
+        }
+    };
+    match quotes.last() {
+        Some(top) if top.opener != key => {
+            // Another kind of quote inside: citeproc-js replaces the open
+            // one and gives its word back (and forgets where the new one is).
+            let previous = top.at;
+            quotes.pop();
+            quotes.push(OpenQuote { opener, closer, at: None });
+            previous
+        }
+        _ => {
+            quotes.push(OpenQuote { opener, closer, at: Some(index) });
+            None
+        }
     }
-    // A single letter is left alone (`vitamin c`), as citeproc-js does.
-    if edge || bare.chars().count() > 1 {
-        capitalize_if_lower(slots, part);
+}
+
+/// The spaces citeproc-js parts words at, and the narrow no-break space it
+/// puts before `:` only after casing (`TeX and : New`).
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{2000}'..='\u{200b}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
+}
+
+/// Title case on one string between marks.
+fn title_words(slots: &mut [Slot], string: std::ops::Range<usize>, hyphen_next: bool, state: &mut TitleState) {
+    let mut words = Vec::new();
+    let mut start = string.start;
+    for i in string.clone() {
+        if is_space(slots[i].c) {
+            words.push(start..i);
+            start = i + 1;
+        }
+    }
+    words.push(start..string.end);
+    let last = words.len() - 1;
+    for (j, word) in words.into_iter().enumerate() {
+        if word.is_empty() {
+            continue;
+        }
+        let text: String = slots[word.clone()].iter().map(|s| s.c).collect();
+        let lower = text.to_lowercase();
+        let capitalize = (word.len() > 1 && !STOP_WORDS.contains(&lower.as_str()))
+            || (j == last && hyphen_next)
+            || state.first
+            || state.after_punct;
+        // A lone Greek letter stays as written (a symbol in a science title).
+        let greek = word.len() == 1 && matches!(slots[word.start].c, '\u{370}'..='\u{3ff}');
+        if capitalize && text == lower && !greek {
+            upper_at(slots, word.start);
+        }
+        state.after_punct = false;
+        state.first = false;
+        state.last_word = Some(word);
     }
 }
 
@@ -485,11 +630,48 @@ mod tests {
             ("mixed Case title", TextCase::SentenceCase, "Mixed Case title"),
             ("edited by", TextCase::CapitalizeFirst, "Edited by"),
             ("edited by", TextCase::CapitalizeAll, "Edited By"),
+            ("Fößmeier", TextCase::Uppercase, "FÖSSMEIER"),
         ];
         for (input, case, expected) in cases {
             let mut run = rich(input, &marks());
             apply_case(&mut run, case, true);
             assert_eq!(plain(&run), expected, "{input} {case:?}");
+        }
+    }
+
+    #[test]
+    fn title_case_parts_words_at_citeproc_js_marks() {
+        // (title, as citeproc-js title-cases it)
+        let cases = [
+            ("De l’architecture", "De l’architecture"),
+            ("Storia dell’Arte", "Storia Dell’Arte"),
+            ("philologie, d’archéologie et d’histoire", "Philologie, d’archéologie et d’histoire"),
+            ("Lexikon d. t.", "Lexikon d. t."),
+            ("A user’s guide to", "A User’s Guide to"),
+            ("Worth fighting for", "Worth Fighting For"),
+            ("Learn in-context", "Learn In-Context"),
+            ("What: makes in-context", "What: Makes in-Context"),
+            ("<i>texpic</i>design à la <i>pic</i>", "TexpicDesign à La Pic"),
+            ("vitamin c and α-helix", "Vitamin c and α-Helix"),
+            ("the thru way", "The Thru Way"),
+            ("“wir!”: gladiatoren", "“Wir!”: Gladiatoren"),
+            ("TeX and\u{202f}: new directions", "TeX and\u{202f}: New Directions"),
+        ];
+        for (input, expected) in cases {
+            let mut run = rich(input, &marks());
+            apply_case(&mut run, TextCase::TitleCase, true);
+            assert_eq!(plain(&run), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn periods_stripped_as_citeproc_js_strips_them() {
+        for (text, want) in
+            [("Ph.D.", "PhD"), ("sec. a.c.", "sec a.c"), ("e.g. x", "e.g x"), ("x.y.Z..", "x.yZ."), ("none", "none")]
+        {
+            let mut text = text.to_string();
+            strip_periods(&mut text);
+            assert_eq!(text, want);
         }
     }
 
