@@ -129,6 +129,14 @@ fn substitute(ctx: &Ctx, names: &Names) -> Rendered {
 /// of the names it stands in for, also inside a `cs:choose`.
 fn substitute_element(ctx: &Ctx, names: &Names, element: &LayoutRenderingElement) -> Rendered {
     match element {
+        LayoutRenderingElement::Names(inner) if inner.children.is_empty() => {
+            // An empty `cs:names` only names other variables: citeproc-js
+            // renders them with the whole of the element it stands in for
+            // (its formatting, affixes and delimiter; the empty element's
+            // own are dropped, `NameOutput.reinit`).
+            let merged = names.from_names_substitute(&Names::with_variables(inner.variable.clone()));
+            render_names(ctx, &merged)
+        }
         LayoutRenderingElement::Names(inner) => {
             let merged = names.from_names_substitute(inner);
             render_names(ctx, &merged)
@@ -254,10 +262,10 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
                 expand = 2;
             }
         }
-        // The name element's formatting goes on each name, not on the
-        // delimiters between them (citeproc-js).
+        // The name element's formatting and affixes go on each name, not on
+        // the delimiters between them (citeproc-js).
         let mut one = one_name(ctx, options, element, name, inverted, expand);
-        output::format(&mut one, &element.to_formatting());
+        name_finish(&mut one, element);
         parts.push(one);
     }
     let inverted_at = |i: usize| {
@@ -307,34 +315,49 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
         run.extend(part);
     }
     if et_al && !use_last && !sort_mode {
-        let et_al_element = names.children.iter().find_map(|c| match c {
-            NamesChild::EtAl(e) => Some(*e),
-            _ => None,
-        });
-        let term = match et_al_element.map(|e| e.term).unwrap_or_default() {
-            EtAlTerm::EtAl => OtherTerm::EtAl,
-            EtAlTerm::AndOthers => OtherTerm::AndOthers,
-        };
-        if let Some(text) = ctx.term(Term::Other(term), citationberg::TermForm::Long, false)
-            && !text.is_empty()
-        {
-            let with_delimiter = match options.delimiter_precedes_et_al {
-                DelimiterBehavior::Contextual => real >= 2,
-                DelimiterBehavior::AfterInvertedName => inverted_at(real - 1),
-                DelimiterBehavior::Always => true,
-                DelimiterBehavior::Never => false,
-            };
-            run.push(Piece::text(if with_delimiter { delimiter.to_string() } else { " ".to_string() }));
-            let mut term_run = vec![Piece::text(text)];
-            if let Some(e) = et_al_element {
-                output::format(&mut term_run, &e.formatting);
-            }
-            run.extend(term_run);
-        }
+        et_al_term(ctx, names, options, real, inverted_at(real - 1), &mut run);
+        // citeproc-js wraps the names and the et-al term in the name
+        // element's formatting and affixes once more (`_joinEtAl`): the
+        // term takes the names' small caps, or an explicit
+        // `font-variant:normal` of its own.
+        name_finish(&mut run, element);
     }
-    let affixes = element.to_affixes();
-    output::affix(&mut run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
     run
+}
+
+/// The name element's formatting and affixes.
+fn name_finish(run: &mut Run, element: &citationberg::Name) {
+    output::format(run, &element.to_formatting());
+    let affixes = element.to_affixes();
+    output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
+}
+
+/// Adds the et-al term after `real` names, the last of them `inverted` or
+/// not.
+fn et_al_term(ctx: &Ctx, names: &Names, options: &NameOptions, real: usize, inverted: bool, run: &mut Run) {
+    let et_al_element = names.children.iter().find_map(|c| match c {
+        NamesChild::EtAl(e) => Some(*e),
+        _ => None,
+    });
+    let term = match et_al_element.map(|e| e.term).unwrap_or_default() {
+        EtAlTerm::EtAl => OtherTerm::EtAl,
+        EtAlTerm::AndOthers => OtherTerm::AndOthers,
+    };
+    let Some(text) = ctx.term(Term::Other(term), citationberg::TermForm::Long, false).filter(|t| !t.is_empty()) else {
+        return;
+    };
+    let with_delimiter = match options.delimiter_precedes_et_al {
+        DelimiterBehavior::Contextual => real >= 2,
+        DelimiterBehavior::AfterInvertedName => inverted,
+        DelimiterBehavior::Always => true,
+        DelimiterBehavior::Never => false,
+    };
+    run.push(Piece::text(if with_delimiter { options.delimiter.to_string() } else { " ".to_string() }));
+    let mut term_run = vec![Piece::text(text)];
+    if let Some(e) = et_al_element {
+        output::format(&mut term_run, &e.formatting);
+    }
+    run.extend(term_run);
 }
 
 /// One name in the form asked; `expand` is the disambiguation's given-name
@@ -531,6 +554,60 @@ fn push_word(out: &mut String, word: &str) {
 #[cfg(test)]
 mod tests {
     use super::initials;
+    use crate::item::Item;
+    use crate::{CiteInput, Processor};
+    use std::collections::HashMap;
+
+    /// The citation of one item under a layout.
+    fn cite(layout: &str, item: serde_json::Value) -> String {
+        let style = format!(
+            r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+            <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+            <locale><terms><term name="et-al">et al.</term></terms></locale>
+            <citation et-al-min="3" et-al-use-first="1"><layout>{layout}</layout></citation></style>"#
+        );
+        let processor = Processor::new(&style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items = [Item::from_json(&item).unwrap()];
+        let out = processor.render(&items, &[vec![CiteInput { id: "a".into(), ..Default::default() }]], false);
+        crate::html(&out.citations[0])
+    }
+
+    /// The name element's formatting and affixes go on each name, and once
+    /// more around the names and the et-al term (citeproc-js's `_joinEtAl`);
+    /// an empty `cs:names` in a substitute takes the whole element it stands
+    /// in for.
+    #[test]
+    fn name_formatting_as_citeproc_js_nests_it() {
+        let people = |n: usize| -> serde_json::Value {
+            ["Abe", "Baker", "Cole"][..n].iter().map(|f| serde_json::json!({"family": f, "given": "A."})).collect()
+        };
+        let caps = "<span style=\"font-variant:small-caps;\">";
+        let normal = "<span style=\"font-variant:normal;\">";
+        let short = r#"<name form="short" and="symbol" prefix="[" suffix="]" font-variant="small-caps"/>"#;
+        let cases = [
+            (
+                format!(r#"<names variable="author">{short}</names>"#),
+                serde_json::json!({"id": "a", "type": "book", "author": people(2)}),
+                format!("[{caps}Abe</span>] &#38; [{caps}Baker</span>]"),
+            ),
+            (
+                format!(r#"<names variable="author">{short}<et-al font-variant="normal"/></names>"#),
+                serde_json::json!({"id": "a", "type": "book", "author": people(3)}),
+                format!("[{caps}[{caps}Abe</span>] {normal}et al.</span></span>]"),
+            ),
+            (
+                format!(
+                    r#"<names variable="author" prefix="(" suffix=")">{short}<substitute>
+                    <names variable="editor" font-style="italic" prefix="&lt;"/></substitute></names>"#
+                ),
+                serde_json::json!({"id": "a", "type": "book", "editor": people(1)}),
+                format!("([{caps}Abe</span>])"),
+            ),
+        ];
+        for (layout, item, want) in cases {
+            assert_eq!(cite(&layout, item), want, "{layout}");
+        }
+    }
 
     #[test]
     fn initials_of_given_names() {

@@ -283,14 +283,14 @@ impl<'a> Ctx<'a> {
         if self.mode == Mode::Sort {
             return;
         }
-        if quotes {
-            output::quote(run, self.shared.marks);
-        }
         if leaf && formatting.font_style.is_some() && !text::romanesque(&output::plain(run)) {
             let upright = citationberg::Formatting { font_style: None, ..*formatting };
             output::format(run, &upright);
         } else {
             output::format(run, formatting);
+        }
+        if quotes {
+            output::quote(run, self.shared.marks);
         }
         output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
         if let Some(display) = display {

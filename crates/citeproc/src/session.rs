@@ -168,7 +168,7 @@ pub fn render(
                     run
                 }
             };
-            output::format(&mut run, &bib_layout_formatting(bib));
+            output::format_layout(&mut run, &bib_layout_formatting(bib));
             if let Some(substitute) = &bib.subsequent_author_substitute {
                 // Authors compare by the names shown, et al. aside.
                 let author =
@@ -330,6 +330,7 @@ fn render_citations(
             let author = ctx.author.borrow().clone().unwrap_or_default();
             if input.author_only {
                 run = author.clone();
+                output::undecorate(&mut run);
             }
             // The cite itself, without the author's words around it.
             output::tag(&mut run, Tag::CiteStart(position(cluster, input)), Tag::CiteEnd);
@@ -384,7 +385,7 @@ fn render_citations(
         use citationberg::ToFormatting;
         if !author_only {
             output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
-            output::format(&mut run, &citation.layout.to_formatting());
+            output::format_layout(&mut run, &citation.layout.to_formatting());
         }
         if narrative && !output::is_empty(&narrator) {
             // `Doe (2020)`: the whole of it is the cite.
