@@ -296,38 +296,55 @@ fn render_citations(
         }
         previous_cluster_single = cites.len() == 1;
 
+        // Each cite drawn in written order (nothing in it depends on where
+        // the sort puts it): its run, its author, and whether the author is
+        // names.
+        let narrative = cites.len() == 1 && cites[0].1.narrative;
+        let mut drawn: Vec<(Run, Run, bool)> = cites
+            .iter()
+            .map(|(i, input, cite)| {
+                let ctx = processor.ctx(
+                    &shared,
+                    &items[*i],
+                    Mode::Citation,
+                    Some(cite),
+                    Some(numbers[*i]),
+                    &disamb[*i],
+                    names,
+                );
+                ctx.suppress_author.set(input.suppress_author || narrative);
+                let (run, _) = ctx.elements(&citation.layout.elements, "");
+                let printed_names = ctx.author_key.borrow().is_some();
+                (run, ctx.author.take().unwrap_or_default(), printed_names)
+            })
+            .collect();
+
         // Sorted as the style says.
         if let Some(sort_spec) = &citation.sort {
             let keys: Vec<sort::Keys> = cites
                 .iter()
                 .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], names))
                 .collect();
-            let mut order: Vec<usize> = (0..cites.len()).collect();
             // Ties keep the bibliography's order, as citeproc-js does.
-            order.sort_by(|&a, &b| {
-                sort::compare(processor, sort_spec, &keys[a], &keys[b])
-                    .then_with(|| numbers[cites[a].0].cmp(&numbers[cites[b].0]))
-            });
-            let mut sorted = Vec::with_capacity(cites.len());
-            let mut taken: Vec<Option<(usize, &CiteInput, Cite)>> = cites.into_iter().map(Some).collect();
-            for k in order {
-                if let Some(c) = taken[k].take() {
-                    sorted.push(c);
-                }
-            }
-            cites = sorted;
+            let tie = |a: usize, b: usize| numbers[cites[a].0].cmp(&numbers[cites[b].0]);
+            let order: Vec<usize> = if grouped_sort(processor) && cites.len() > 1 {
+                // A title standing in for the names is none.
+                let authors: Vec<Option<String>> =
+                    drawn.iter().map(|(_, author, names)| names.then(|| output::plain(author))).collect();
+                sort::grouped(processor, sort_spec, &keys, &authors, &tie)
+            } else {
+                let mut order: Vec<usize> = (0..cites.len()).collect();
+                order.sort_by(|&a, &b| sort::compare(processor, sort_spec, &keys[a], &keys[b]).then_with(|| tie(a, b)));
+                order
+            };
+            cites = permute(cites, &order);
+            drawn = permute(drawn, &order);
         }
 
         // Each cite, with its author remembered for grouping.
         let mut rendered: Vec<(usize, Run, String, bool)> = Vec::new();
-        let narrative = cites.len() == 1 && cites[0].1.narrative;
         let mut narrator = Run::new();
-        for (i, input, cite) in &cites {
-            let ctx =
-                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
-            ctx.suppress_author.set(input.suppress_author || narrative);
-            let (mut run, _) = ctx.elements(&citation.layout.elements, "");
-            let author = ctx.author.borrow().clone().unwrap_or_default();
+        for ((i, input, cite), (mut run, author, _)) in cites.iter().zip(drawn) {
             if input.author_only {
                 run = author.clone();
                 output::undecorate(&mut run);
@@ -406,6 +423,21 @@ fn render_citations(
         out.push(run);
     }
     out
+}
+
+/// Whether citeproc-js sorts a cluster's cites grouped by their names
+/// first: an in-text style that collapses, or one with a
+/// `cite-group-delimiter` (`opt.grouped_sort`; its test of the update mode
+/// binds only to the second half).
+fn grouped_sort(processor: &Processor) -> bool {
+    let citation = &processor.style.citation;
+    (!processor.is_note_style() && citation.collapse.is_some()) || citation.cite_group_delimiter.is_some()
+}
+
+/// `list` in the order of its indices `order`.
+fn permute<T>(list: Vec<T>, order: &[usize]) -> Vec<T> {
+    let mut taken: Vec<Option<T>> = list.into_iter().map(Some).collect();
+    order.iter().filter_map(|&k| taken[k].take()).collect()
 }
 
 /// Where a cite is in its cluster as given (cites are sorted).
@@ -604,5 +636,49 @@ mod tests {
         let run = &out.citations[0];
         assert_eq!(run.first().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteStart(0))));
         assert_eq!(run.last().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteEnd)));
+    }
+
+    /// A collapsing in-text style sorts a cluster as citeproc-js's grouped
+    /// sort does: a cite whose sort key is empty sorts as `undefined` (a
+    /// title standing in for the author after `Kowalski`, before `Vaswani`;
+    /// checked against citeproc-js).
+    #[test]
+    fn a_collapsing_style_sorts_empty_keys_as_undefined() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <macro name="author"><names variable="author"/></macro>
+          <citation collapse="year"><sort><key macro="author"/></sort>
+            <layout delimiter="; "><names variable="author"><name form="short"/><substitute>
+              <names variable="editor"/><text variable="title"/></substitute></names></layout>
+          </citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let item = |id: &str, role: &str, family: &str| {
+            let mut json = serde_json::json!({"id": id, "type": "book", "title": id});
+            if !role.is_empty() {
+                json[role] = serde_json::json!([{"family": family, "given": "A."}]);
+            }
+            Item::from_json(&json).unwrap()
+        };
+        let items = [
+            item("a", "author", "Vaswani"),
+            item("b", "", ""),
+            item("c", "author", "Kowalski"),
+            item("d", "editor", "Abel"),
+            item("e", "author", "Zorn"),
+            item("f", "editor", "Young"),
+        ];
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        // (cluster, citation)
+        let cases = [
+            (vec!["a", "b", "c"], "Kowalski; b; Vaswani"),
+            // An editor's names key nothing either: `undefined` sorts
+            // them before `Vaswani`, `Young` too.
+            (vec!["e", "d", "a"], "Abel; Vaswani; Zorn"),
+            (vec!["e", "f", "a"], "Young; Vaswani; Zorn"),
+        ];
+        for (cluster, want) in cases {
+            let out = processor.render(&items, &[cluster.iter().map(|id| cite(id)).collect()], false);
+            assert_eq!(crate::html(&out.citations[0]), want, "{cluster:?}");
+        }
     }
 }

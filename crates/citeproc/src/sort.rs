@@ -86,6 +86,54 @@ pub fn compare(processor: &Processor, sort: &Sort, a: &Keys, b: &Keys) -> Orderi
     Ordering::Equal
 }
 
+/// The order of a cluster's cites under citeproc-js's grouped sort (for
+/// collapsing in-text styles): each cite's first names (`None` where it
+/// prints none: a title standing in for them is none) go before the
+/// style's keys, then every cite of one run of the same names is keyed by
+/// the first style key of the run's first cite, `undefined` when that is
+/// empty, and its place in that order (citeproc-js concatenates the two,
+/// so an empty key sorts as the word). `tie` breaks ties (the
+/// bibliography's order).
+pub fn grouped(
+    processor: &Processor,
+    sort: &Sort,
+    keys: &[Keys],
+    authors: &[Option<String>],
+    tie: &dyn Fn(usize, usize) -> Ordering,
+) -> Vec<usize> {
+    let by_keys = |a: usize, b: usize| compare(processor, sort, &keys[a], &keys[b]);
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| {
+        let first = match (&authors[a], &authors[b]) {
+            (Some(x), Some(y)) => compare_text(processor, x, y),
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+        };
+        first.then_with(|| by_keys(a, b)).then_with(|| tie(a, b))
+    });
+    // The run's key and the place, per cite.
+    let mut run_key: Vec<(String, usize)> = vec![(String::new(), 0); keys.len()];
+    let mut last: Option<&Option<String>> = None;
+    let mut key = String::new();
+    for (place, &k) in order.iter().enumerate() {
+        if last != Some(&authors[k]) {
+            key = keys[k].first().cloned().flatten().unwrap_or_else(|| "undefined".to_string());
+            last = Some(&authors[k]);
+        }
+        run_key[k] = (key.clone(), place);
+    }
+    let descending = sort.keys.first().is_some_and(|k| k.sort_direction() == SortDirection::Descending);
+    order.sort_by(|&a, &b| {
+        let (x, i) = &run_key[a];
+        let (y, j) = &run_key[b];
+        let first = compare_text(processor, x, y).then(i.cmp(j));
+        let first = if descending { first.reverse() } else { first };
+        first.then_with(|| by_keys(a, b)).then_with(|| tie(a, b))
+    });
+    order
+}
+
 fn compare_text(processor: &Processor, a: &str, b: &str) -> Ordering {
     let numeric = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
     if numeric(a) && numeric(b) {
