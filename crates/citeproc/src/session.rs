@@ -325,8 +325,9 @@ fn render_citations(
                 .iter()
                 .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), &disamb[*i], names))
                 .collect();
-            // Ties keep the bibliography's order, as citeproc-js does.
-            let tie = |a: usize, b: usize| numbers[cites[a].0].cmp(&numbers[cites[b].0]);
+            // Ties keep the order as written: citeproc-js's comparator falls
+            // back on a `seq` that cites do not have, and its sort is stable.
+            let tie = |a: usize, b: usize| a.cmp(&b);
             let order: Vec<usize> = if grouped_sort(processor) && cites.len() > 1 {
                 // A title standing in for the names is none.
                 let authors: Vec<Option<String>> =
@@ -636,6 +637,27 @@ mod tests {
         let run = &out.citations[0];
         assert_eq!(run.first().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteStart(0))));
         assert_eq!(run.last().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteEnd)));
+    }
+
+    /// Cites whose keys tie keep the order they are written in (checked
+    /// against citeproc-js).
+    #[test]
+    fn tied_cites_keep_their_written_order() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><sort><key variable="author"/></sort>
+            <layout delimiter="; "><text variable="title"/></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let item = |id: &str, family: &str| {
+            let json = serde_json::json!({"id": id, "type": "book", "title": id, "author": [{"family": family}]});
+            Item::from_json(&json).unwrap()
+        };
+        let items = [item("x", "Doe"), item("y", "Doe"), item("z", "Abe")];
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        for (cluster, want) in [(["y", "x", "z"], "z; y; x"), (["x", "z", "y"], "z; x; y")] {
+            let out = processor.render(&items, &[cluster.iter().map(|id| cite(id)).collect()], false);
+            assert_eq!(crate::html(&out.citations[0]), want, "{cluster:?}");
+        }
     }
 
     /// A collapsing in-text style sorts a cluster as citeproc-js's grouped
