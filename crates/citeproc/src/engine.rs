@@ -160,6 +160,7 @@ impl Processor {
             author_key: RefCell::new(None),
             rendered: RefCell::new(None),
             in_names: Cell::new(false),
+            ran_text_variable: Cell::new(false),
         }
     }
 

@@ -161,6 +161,11 @@ pub struct Ctx<'a> {
     pub author_key: RefCell<Option<String>>,
     /// Inside a names element (its substitutes are part of it).
     pub in_names: Cell<bool>,
+    /// A `cs:text` of a variable other than `locator`, `year-suffix`,
+    /// `citation-number` and `citation-label` ran, printing or not:
+    /// citeproc-js then joins a collapsed cite with the layout's delimiter
+    /// (its `have_collapsed` is reset).
+    pub ran_text_variable: Cell<bool>,
 }
 
 /// Whether the variables an element called were empty.
@@ -356,6 +361,9 @@ impl<'a> Ctx<'a> {
         let (mut run, called) = match &text.target {
             TextTarget::Variable { var, form } => {
                 let name = name_of(*var);
+                if !matches!(name, "locator" | "year-suffix" | "citation-number" | "citation-label") {
+                    self.ran_text_variable.set(true);
+                }
                 let short = *form == LongShortForm::Short;
                 let Some(value) = self.variable(name, short) else {
                     return (Run::new(), Called::Empty);

@@ -297,10 +297,10 @@ fn render_citations(
         previous_cluster_single = cites.len() == 1;
 
         // Each cite drawn in written order (nothing in it depends on where
-        // the sort puts it): its run, its author, and whether the author is
-        // names.
+        // the sort puts it): its run, its author, whether the author is
+        // names, and whether a text variable ran.
         let narrative = cites.len() == 1 && cites[0].1.narrative;
-        let mut drawn: Vec<(Run, Run, bool)> = cites
+        let mut drawn: Vec<(Run, Run, bool, bool)> = cites
             .iter()
             .map(|(i, input, cite)| {
                 let ctx = processor.ctx(
@@ -315,7 +315,7 @@ fn render_citations(
                 ctx.suppress_author.set(input.suppress_author || narrative);
                 let (run, _) = ctx.elements(&citation.layout.elements, "");
                 let printed_names = ctx.author_key.borrow().is_some();
-                (run, ctx.author.take().unwrap_or_default(), printed_names)
+                (run, ctx.author.take().unwrap_or_default(), printed_names, ctx.ran_text_variable.get())
             })
             .collect();
 
@@ -331,7 +331,7 @@ fn render_citations(
             let order: Vec<usize> = if grouped_sort(processor) && cites.len() > 1 {
                 // A title standing in for the names is none.
                 let authors: Vec<Option<String>> =
-                    drawn.iter().map(|(_, author, names)| names.then(|| output::plain(author))).collect();
+                    drawn.iter().map(|(_, author, names, _)| names.then(|| output::plain(author))).collect();
                 sort::grouped(processor, sort_spec, &keys, &authors, &tie)
             } else {
                 let mut order: Vec<usize> = (0..cites.len()).collect();
@@ -343,9 +343,9 @@ fn render_citations(
         }
 
         // Each cite, with its author remembered for grouping.
-        let mut rendered: Vec<(usize, Run, String, bool)> = Vec::new();
+        let mut rendered: Vec<Shown> = Vec::new();
         let mut narrator = Run::new();
-        for ((i, input, cite), (mut run, author, _)) in cites.iter().zip(drawn) {
+        for ((i, input, cite), (mut run, author, _, ran_text_variable)) in cites.iter().zip(drawn) {
             if input.author_only {
                 run = author.clone();
                 output::undecorate(&mut run);
@@ -375,7 +375,7 @@ fn render_citations(
             if narrative {
                 narrator = author.clone();
             }
-            rendered.push((*i, run, output::plain(&author), affixed));
+            rendered.push(Shown { item: *i, run, author: output::plain(&author), affixed, ran_text_variable });
         }
 
         let delimiter = citation.layout.delimiter.clone().unwrap_or_default();
@@ -386,7 +386,7 @@ fn render_citations(
                 if citation.cite_group_delimiter.is_some() {
                     group_authors(processor, items, &cites, &rendered, &delimiter, citation, numbers, disamb)
                 } else {
-                    output::join(rendered.into_iter().map(|r| r.1).collect(), &delimiter)
+                    output::join(rendered.into_iter().map(|r| r.run).collect(), &delimiter)
                 }
             }
         };
@@ -456,13 +456,22 @@ fn position_of(run: &Run) -> usize {
         .unwrap_or(0)
 }
 
+/// A cite as its cluster shows it.
+struct Shown {
+    /// The item's index.
+    item: usize,
+    /// The cite, with the author's words around it.
+    run: Run,
+    /// Its author as plain text (empty when none).
+    author: String,
+    /// It has affixes or a locator of its own: never collapsed.
+    affixed: bool,
+    /// See [`crate::render::Ctx::ran_text_variable`].
+    ran_text_variable: bool,
+}
+
 /// `[1]–[4]`: three or more consecutive numbers become a range.
-fn collapse_numbers(
-    rendered: &[(usize, Run, String, bool)],
-    numbers: &[usize],
-    delimiter: &str,
-    citation: &citationberg::Citation,
-) -> Run {
+fn collapse_numbers(rendered: &[Shown], numbers: &[usize], delimiter: &str, citation: &citationberg::Citation) -> Run {
     let after = citation.get_after_collapse_delimiter().to_string();
     let mut out = Run::new();
     let mut k = 0;
@@ -470,9 +479,9 @@ fn collapse_numbers(
     while k < rendered.len() {
         let mut end = k;
         while end + 1 < rendered.len()
-            && !rendered[end].3
-            && !rendered[end + 1].3
-            && numbers[rendered[end + 1].0] == numbers[rendered[end].0] + 1
+            && !rendered[end].affixed
+            && !rendered[end + 1].affixed
+            && numbers[rendered[end + 1].item] == numbers[rendered[end].item] + 1
         {
             end += 1;
         }
@@ -480,13 +489,13 @@ fn collapse_numbers(
             out.push(Piece::text(if previous_collapsed { after.clone() } else { delimiter.to_string() }));
         }
         if end >= k + 2 {
-            out.extend(rendered[k].1.clone());
+            out.extend(rendered[k].run.clone());
             out.push(Piece::text("–"));
-            out.extend(rendered[end].1.clone());
+            out.extend(rendered[end].run.clone());
             previous_collapsed = true;
             k = end + 1;
         } else {
-            out.extend(rendered[k].1.clone());
+            out.extend(rendered[k].run.clone());
             previous_collapsed = false;
             k += 1;
         }
@@ -501,7 +510,7 @@ fn group_authors(
     processor: &Processor,
     items: &[Item],
     cites: &[(usize, &CiteInput, Cite)],
-    rendered: &[(usize, Run, String, bool)],
+    rendered: &[Shown],
     delimiter: &str,
     citation: &citationberg::Citation,
     numbers: &[usize],
@@ -514,52 +523,76 @@ fn group_authors(
         .unwrap_or_else(|| ", ".to_string());
     let after = citation.get_after_collapse_delimiter().to_string();
     let collapse = citation.collapse.is_some();
+    let explicit = citation.cite_group_delimiter.is_some() || citation.after_collapse_delimiter.is_some();
     // Groups keep the order of their first cite.
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (k, r) in rendered.iter().enumerate() {
         // A cite that prints no author joins the group before it
         // (citeproc-js: `Knuth, 1986c, n.d.-a`).
-        if r.2.is_empty()
+        if r.author.is_empty()
             && collapse
             && let Some(last) = groups.last_mut()
         {
             last.push(k);
             continue;
         }
-        match groups.iter_mut().find(|g| !r.2.is_empty() && rendered[g[0]].2 == r.2) {
+        match groups.iter_mut().find(|g| !r.author.is_empty() && rendered[g[0]].author == r.author) {
             Some(group) => group.push(k),
             None => groups.push(vec![k]),
         }
     }
-    let shared = processor.shared();
-    let names = processor.citation_names();
     let mut out = Run::new();
     let mut previous_collapsed = false;
     for group in groups {
         if !out.is_empty() {
             out.push(Piece::text(if previous_collapsed { after.clone() } else { delimiter.to_string() }));
         }
-        let mut runs = Vec::new();
+        let mut members = Run::new();
         for (n, &k) in group.iter().enumerate() {
-            if n == 0 || !collapse || rendered[k].3 {
-                runs.push(rendered[k].1.clone());
+            let run = if n == 0 || !collapse || rendered[k].affixed {
+                rendered[k].run.clone()
+            } else {
+                without_author(processor, items, &cites[k], &rendered[k], citation, numbers, disamb)
+            };
+            if output::is_empty(&run) {
                 continue;
             }
-            let (i, input, cite) = &cites[k];
-            let ctx =
-                processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
-            ctx.suppress_author.set(true);
-            let (mut run, _) = ctx.elements(&citation.layout.elements, "");
-            output::tag(&mut run, Tag::CiteStart(position_of(&rendered[k].1)), Tag::CiteEnd);
-            if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
-                run.extend(crate::text::rich(suffix, &processor.marks));
+            if !members.is_empty() {
+                // A cite in which a text variable ran is joined with the
+                // layout's delimiter, though collapsed (citeproc-js resets
+                // `have_collapsed`): `Gaonkar, 2001b; b` when the second
+                // item is empty, its title standing in for the author ran.
+                let plain = collapse && !explicit && rendered[k].ran_text_variable;
+                members.push(Piece::text(if plain { delimiter } else { group_delimiter.as_str() }));
             }
-            runs.push(run);
+            members.extend(run);
         }
         previous_collapsed = collapse && group.len() > 1;
-        out.extend(output::join(runs, &group_delimiter));
+        out.extend(members);
     }
     out
+}
+
+/// A collapsed cite: drawn again without its author.
+fn without_author(
+    processor: &Processor,
+    items: &[Item],
+    (i, input, cite): &(usize, &CiteInput, Cite),
+    shown: &Shown,
+    citation: &citationberg::Citation,
+    numbers: &[usize],
+    disamb: &[Disambiguation],
+) -> Run {
+    let shared = processor.shared();
+    let names = processor.citation_names();
+    let ctx = processor.ctx(&shared, &items[*i], Mode::Citation, Some(cite), Some(numbers[*i]), &disamb[*i], names);
+    ctx.suppress_author.set(true);
+    let (mut run, _) = ctx.elements(&citation.layout.elements, "");
+    output::tag(&mut run, Tag::CiteStart(position_of(&shown.run)), Tag::CiteEnd);
+    if let Some(suffix) = input.suffix.as_deref().filter(|s| !s.is_empty()) {
+        run.extend(crate::text::rich(suffix, &processor.marks));
+    }
+    run
 }
 
 #[cfg(test)]
@@ -657,6 +690,46 @@ mod tests {
         for (cluster, want) in [(["y", "x", "z"], "z; y; x"), (["x", "z", "y"], "z; x; y")] {
             let out = processor.render(&items, &[cluster.iter().map(|id| cite(id)).collect()], false);
             assert_eq!(crate::html(&out.citations[0]), want, "{cluster:?}");
+        }
+    }
+
+    /// A collapsed cite in which a text variable ran (printing or not) is
+    /// joined with the layout's delimiter, as citeproc-js joins it (checked
+    /// against citeproc-js).
+    #[test]
+    fn a_collapsed_cite_that_ran_a_text_variable_takes_the_layouts_delimiter() {
+        let style = |after: &str| {
+            format!(
+                r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+                <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+                <citation collapse="year"><sort><key variable="author"/></sort><layout delimiter="; ">
+                  <group delimiter=", "><names variable="author"><substitute><text variable="title"/></substitute>
+                  </names><date variable="issued"><date-part name="year"/></date></group>{after}
+                </layout></citation></style>"#
+            )
+        };
+        let items: Vec<Item> = [
+            serde_json::json!({"id": "a", "type": "book", "author": [{"family": "Doe"}], "issued": {"date-parts": [[2000]]}}),
+            serde_json::json!({"id": "b", "type": "book", "author": [{"family": "Doe"}], "issued": {"date-parts": [[2001]]}}),
+            serde_json::json!({"id": "c", "type": "book", "note": "N"}),
+        ]
+        .iter()
+        .map(|json| Item::from_json(json).unwrap())
+        .collect();
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        // (after the group, cluster, citation)
+        let cases = [
+            ("", ["a", "b"], "Doe, 2000, 2001"),
+            (r#"<text variable="note"/>"#, ["a", "b"], "Doe, 2000; 2001"),
+            (r#"<text variable="note"/>"#, ["a", "c"], "Doe, 2000; N"),
+            // (The title standing in for the author ran.)
+            (r#"<text value="-"/>"#, ["a", "c"], "Doe, 2000-; -"),
+            (r#"<text value="-"/>"#, ["a", "b"], "Doe, 2000-, 2001-"),
+        ];
+        for (after, cluster, want) in cases {
+            let processor = Processor::new(&style(after), &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+            let out = processor.render(&items, &[cluster.iter().map(|id| cite(id)).collect()], false);
+            assert_eq!(crate::html(&out.citations[0]), want, "{after} {cluster:?}");
         }
     }
 
