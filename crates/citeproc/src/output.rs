@@ -44,6 +44,9 @@ pub enum Decoration {
     FlipBold,
     /// `<sc>` in a field, flipping like `<i>`.
     FlipSmallCaps,
+    /// `<span class="nodecor">` in a field: `normal` for each of style,
+    /// variant and weight that an element or tag around it sets.
+    Nodecor,
 }
 
 /// The property a decoration sets.
@@ -54,6 +57,8 @@ enum Property {
     Weight,
     Line,
     Align,
+    /// What `nodecor` sets: several properties at once.
+    Class,
 }
 
 impl Decoration {
@@ -65,6 +70,7 @@ impl Decoration {
             Bold | Light | NormalWeight | FlipBold => Property::Weight,
             Underline | NoLine => Property::Line,
             Sup | Sub | Baseline => Property::Align,
+            Nodecor => Property::Class,
         }
     }
 
@@ -104,7 +110,7 @@ impl Decoration {
             Sup => ("<sup>", "</sup>"),
             Sub => ("<sub>", "</sub>"),
             Baseline => ("<span style=\"baseline\">", "</span>"),
-            Light | FlipItalic | FlipBold | FlipSmallCaps => return None,
+            Light | FlipItalic | FlipBold | FlipSmallCaps | Nodecor => return None,
         })
     }
 }
@@ -225,15 +231,16 @@ impl Style {
             let around = &seen[..n];
             let property = frame.decoration.property();
             let decoration = frame.decoration.flip(flipped_against(around, property));
-            let orphan = decoration.is_normal()
-                && !around
-                    .iter()
-                    .flatten()
-                    .any(|(f, d): &(Frame, Decoration)| f.decoration.property() == property && !d.is_normal());
-            seen[n] = Some((frame, decoration));
-            if !orphan {
+            if decoration == Decoration::Nodecor {
+                for decoration in nodecor(around) {
+                    if !orphan(around, decoration.property()) {
+                        kept.push(Frame { decoration, ..frame });
+                    }
+                }
+            } else if !(decoration.is_normal() && orphan(around, property)) {
                 kept.push(Frame { decoration, ..frame });
             }
+            seen[n] = Some((frame, decoration));
         }
         kept
     }
@@ -254,6 +261,34 @@ impl Style {
             _ => 0,
         };
     }
+}
+
+/// Whether a `normal` of `property` is written nowhere: nothing around sets
+/// the property otherwise.
+fn orphan(around: &[Option<(Frame, Decoration)>], property: Property) -> bool {
+    !around.iter().flatten().any(|(f, d)| f.decoration.property() == property && !d.is_normal())
+}
+
+/// The decorations of a `nodecor` tag, outermost first: `normal` for each
+/// font property set around it, in the order citeproc-js finds them (the
+/// outermost element first, the layout last, each element's decorations
+/// from its outermost), the first found innermost.
+fn nodecor(around: &[Option<(Frame, Decoration)>]) -> Vec<Decoration> {
+    let frames = || around.iter().flatten();
+    let mut found: Vec<Decoration> = Vec::new();
+    for (frame, _) in frames().filter(|(f, _)| !f.layout).chain(frames().filter(|(f, _)| f.layout)) {
+        let normal = match frame.decoration.property() {
+            Property::Style => Decoration::Upright,
+            Property::Variant => Decoration::NormalCaps,
+            Property::Weight => Decoration::NormalWeight,
+            _ => continue,
+        };
+        if !found.contains(&normal) {
+            found.push(normal);
+        }
+    }
+    found.reverse();
+    found
 }
 
 /// What a field's tag flips against, among the frames around it (outermost
@@ -779,6 +814,14 @@ mod tests {
             ("x", vec!["caps-normal"], "x".into()),
             ("x", vec!["caps-normal", "small-caps"], format!("{caps}{caps_normal}x</span></span>")),
             ("x", vec!["upright", "bold"], "<b>x</b>".into()),
+            // `nodecor` sets normal what the elements around set, the
+            // outermost's first found and innermost.
+            (
+                "a <span class=\"nodecor\">v.</span>",
+                vec!["italic", "bold"],
+                format!("<b><i>a {upright}<span style=\"font-weight:normal;\">v.</span></span></i></b>"),
+            ),
+            ("<span class=\"nodecor\">v.</span>", vec![], "v.".into()),
             // `light` has no tag; `baseline` has citeproc-js's own.
             ("x", vec!["light"], "x".into()),
             ("x", vec!["baseline"], "<span style=\"baseline\">x</span>".into()),

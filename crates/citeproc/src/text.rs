@@ -1,5 +1,6 @@
 //! Field values as rich text (the HTML-like markup CSL-JSON allows:
-//! `<i>`, `<b>`, `<sup>`, `<sub>`, small caps, `<span class="nocase">`),
+//! `<i>`, `<b>`, `<sup>`, `<sub>`, small caps, `<span class="nocase">`,
+//! `<span class="nodecor">`),
 //! typographic quotes and apostrophes, and the spec's text cases.
 
 use crate::output::{Decoration, Frame, Kind, Marks, Piece, Run, Style, next_id};
@@ -39,6 +40,8 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
                 "<sub>" => Some(("sub", inner(Decoration::Sub), nocase)),
                 "<sc>" => Some(("sc", inner(Decoration::FlipSmallCaps), nocase)),
                 "<span class=\"nocase\">" => Some(("span", style, true)),
+                // Text cases leave it alone too (citeproc-js's `_tagParams`).
+                "<span class=\"nodecor\">" => Some(("span", inner(Decoration::Nodecor), true)),
                 "<span style=\"font-variant:small-caps;\">" | "<span style=\"font-variant: small-caps;\">" => {
                     Some(("span", inner(Decoration::FlipSmallCaps), nocase))
                 }
