@@ -3,8 +3,11 @@
 //!
 //! Flat runs make the joins easy to see: punctuation that moves inside
 //! closing quotes, duplicate punctuation where an affix meets a field's own
-//! period, doubled spaces. The formatting of a piece is the net effect of
-//! every element around it (italic inside italic flips back to roman).
+//! period, doubled spaces. The formatting of a piece keeps the nesting of
+//! the elements around it, as citeproc-js's output blobs do: each element's
+//! decorations are frames with the element's identity, so the HTML writer
+//! nests one tag per element (small caps inside small caps is two spans)
+//! and keeps a tag open only over that element's pieces.
 
 use citationberg::{Display, FontStyle, FontVariant, FontWeight, Formatting, TextDecoration, VerticalAlign};
 use std::sync::atomic::{AtomicU32, Ordering};
