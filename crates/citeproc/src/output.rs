@@ -452,6 +452,26 @@ fn decorations(formatting: &Formatting) -> Vec<Decoration> {
     [style, variant, weight, line, align].into_iter().flatten().collect()
 }
 
+/// Takes off the punctuation a string starts with (`: The program`), which
+/// citeproc-js moves out of the string into its prefix, outside its
+/// decorations and quotes (`CSL.TERMINAL_PUNCTUATION` in
+/// `Queue.append`): not when the string starts with a space or markup of
+/// its own, or is nothing but punctuation.
+pub fn leading_punctuation(run: &mut Run) -> Option<Piece> {
+    const LEAD: &[char] = &[':', '.', ';', '!', '?', ' '];
+    let first = run.iter_mut().find(|p| !p.text.is_empty() && !p.kind.is_zero_width())?;
+    if first.kind != Kind::Text || first.style.frames.iter().next().is_some() || first.text.starts_with(' ') {
+        return None;
+    }
+    let rest = first.text.trim_start_matches(LEAD);
+    if rest.is_empty() || rest.len() == first.text.len() {
+        return None;
+    }
+    let lead = first.text[..first.text.len() - rest.len()].to_string();
+    first.text = rest.to_string();
+    Some(Piece::text(lead))
+}
+
 /// Adds a prefix and a suffix outside the element's formatting.
 pub fn affix(run: &mut Run, prefix: Option<&str>, suffix: Option<&str>) {
     if is_empty(run) {
@@ -857,6 +877,25 @@ mod tests {
         assert_eq!(html(&run), "<b>“<i>Title</i>”</b>");
         undecorate(&mut run);
         assert_eq!(html(&run), "Title");
+    }
+
+    #[test]
+    fn leading_punctuation_goes_outside_the_decorations() {
+        // (field, what moves out, what stays)
+        let cases = [
+            (": The program", Some(": "), "The program"),
+            (".  x", Some(".  "), "x"),
+            (" : y", None, " : y"),
+            ("::", None, "::"),
+            ("<i>: z</i>", None, ": z"),
+            ("Title", None, "Title"),
+        ];
+        for (value, moved, stays) in cases {
+            let mut run = crate::text::rich(value, &marks());
+            let lead = leading_punctuation(&mut run);
+            assert_eq!(lead.map(|p| p.text), moved.map(str::to_string), "{value}");
+            assert_eq!(plain(&run), stays, "{value}");
+        }
     }
 
     #[test]

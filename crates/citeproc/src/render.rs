@@ -288,6 +288,7 @@ impl<'a> Ctx<'a> {
         if self.mode == Mode::Sort {
             return;
         }
+        let lead = if leaf { output::leading_punctuation(run) } else { None };
         if leaf && formatting.font_style.is_some() && !text::romanesque(&output::plain(run)) {
             let upright = citationberg::Formatting { font_style: None, ..*formatting };
             output::format(run, &upright);
@@ -296,6 +297,9 @@ impl<'a> Ctx<'a> {
         }
         if quotes {
             output::quote(run, self.shared.marks);
+        }
+        if let Some(lead) = lead {
+            run.insert(0, lead);
         }
         output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
         if let Some(display) = display {
