@@ -602,6 +602,23 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
                         i += 1;
                     }
                 }
+            } else if matches!(run[i].kind, Kind::Close(_))
+                && run[i].style.data
+                && run[i + 1..k].iter().all(|p| matches!(p.kind, Kind::Mark(_)))
+                && k < run.len()
+                && run[k].kind == Kind::Text
+                && !run[k].nocase
+                && let Some(c) = run[k].text.chars().next().filter(|c| matches!(c, ';' | ':' | '!' | '?'))
+            {
+                // Other punctuation after a field's own closing quote stays
+                // outside it but moves into the elements around it
+                // (citeproc-js's `downward` migrates a suffix's or
+                // delimiter's mark into the child that ends in quotes:
+                // `<i>Aristotle’s “De Motu”;</i>`).
+                run[k].text.remove(0);
+                let style = run[i].style;
+                run.insert(k, Piece { text: c.to_string(), style, nocase: true, kind: Kind::Text });
+                i += 1;
             }
             i += 1;
         }
@@ -895,6 +912,22 @@ mod tests {
             let lead = leading_punctuation(&mut run);
             assert_eq!(lead.map(|p| p.text), moved.map(str::to_string), "{value}");
             assert_eq!(plain(&run), stays, "{value}");
+        }
+    }
+
+    #[test]
+    fn a_mark_after_a_fields_closing_quote_joins_the_fields_elements() {
+        // (the field's own quotes, html after tidying)
+        let cases = [(true, "<i>Aristotle’s “De Motu”;</i> P"), (false, "<i>Aristotle’s “De Motu”</i>; P")];
+        for (data, want) in cases {
+            let mut run = crate::text::rich("Aristotle’s \"De Motu\"", &marks());
+            for piece in run.iter_mut() {
+                piece.style.data = data;
+            }
+            format(&mut run, &formatting("italic"));
+            run.push(Piece::text("; P"));
+            tidy(&mut run, true);
+            assert_eq!(html(&run), want, "{data}");
         }
     }
 
