@@ -413,48 +413,64 @@ fn one_name(
         return run;
     }
 
-    let demote = ctx.shared.demote;
+    // Each part is a blob of its own, as citeproc-js builds a name: the
+    // particles take the decorations and case of the part they go with
+    // (the dropping particle the given name's, the non-dropping one the
+    // family name's), and a name-part's affixes go around the parts it
+    // heads (`(de La Fontaine III)`).
+    let part = |text: &str, with: Option<&citationberg::NamePart>| -> Run {
+        if text.is_empty() {
+            return Run::new();
+        }
+        let mut run = piece(text);
+        if let Some(with) = with {
+            ctx.finish(&mut run, false, with.text_case, false, &with.formatting, &Default::default(), None);
+        }
+        run
+    };
+    let headed = |mut run: Run, by: Option<&citationberg::NamePart>| -> Run {
+        if let Some(by) = by {
+            output::affix(&mut run, by.affixes.prefix.as_deref(), by.affixes.suffix.as_deref());
+        }
+        run
+    };
+    let join = |runs: Vec<Run>, with: &str| output::join(runs, with);
+    let ndp = part(&name.non_dropping_particle, family_part);
+    let family = part(&name.family, family_part);
+    // A non-dropping particle ending in an apostrophe, a hyphen or a space
+    // joins the family name; so does a dropping one ending in an
+    // apostrophe or a hyphen, but `de'` (citeproc-js).
+    let ndp_joins = name.non_dropping_particle.ends_with(['\'', '’', '-', ' ']);
+    let dp = &name.dropping_particle;
+    let dp_joins = dp.ends_with(['\'', 'ʼ', '’', '-']) && dp.get(..dp.len() - 1) != Some("de");
+    let particle_family = || join(vec![ndp.clone(), family.clone()], if ndp_joins { "" } else { " " });
+
     if form == NameForm::Short {
-        let family = join_words(&[&name.non_dropping_particle, &name.family]);
-        return with_part(piece(&family), family_part);
+        return headed(particle_family(), family_part);
     }
-    let mut run = Run::new();
+    let given = part(&given, given_part);
+    let suffix = piece(&name.suffix);
+    let dp_run = part(&name.dropping_particle, given_part);
+    let demote = ctx.shared.demote;
     if inverted {
         let separator = options.sort_separator;
-        let (family, given_tail) = if demote == DemoteNonDroppingParticle::DisplayAndSort
+        let (first, second) = if demote == DemoteNonDroppingParticle::DisplayAndSort
             || (ctx.mode == Mode::Sort && demote == DemoteNonDroppingParticle::SortOnly)
         {
-            (name.family.clone(), join_words(&[&given, &name.dropping_particle, &name.non_dropping_particle]))
+            (family, join(vec![join(vec![given, dp_run], " "), ndp], " "))
         } else {
-            (join_words(&[&name.non_dropping_particle, &name.family]), join_words(&[&given, &name.dropping_particle]))
+            (particle_family(), join(vec![given, dp_run], " "))
         };
-        run.extend(with_part(piece(&family), family_part));
-        if !given_tail.is_empty() {
-            run.push(Piece::text(separator));
-            run.extend(with_part(piece(&given_tail), given_part));
-        }
-        if !name.suffix.is_empty() {
-            run.push(Piece::text(separator));
-            run.extend(piece(&name.suffix));
-        }
-    } else {
-        if !given.is_empty() {
-            run.extend(with_part(piece(&given), given_part));
-            run.push(Piece::text(" "));
-        }
-        let family = join_words(&[&name.dropping_particle, &name.non_dropping_particle, &name.family]);
-        let mut family_run = piece(&family);
-        if name.non_dropping_particle.ends_with(['\'', '’', '-']) || name.dropping_particle.ends_with(['\'', '’', '-'])
-        {
-            family_run = piece(&format!("{}{}{}", name.dropping_particle, name.non_dropping_particle, name.family));
-        }
-        run.extend(with_part(family_run, family_part));
-        if !name.suffix.is_empty() {
-            run.push(Piece::text(if name.comma_suffix { ", " } else { " " }));
-            run.extend(piece(&name.suffix));
-        }
+        let names = join(vec![headed(first, family_part), headed(second, given_part)], separator);
+        return join(vec![names, suffix], separator);
     }
-    run
+    let second = if dp_joins && name.non_dropping_particle.is_empty() {
+        join(vec![dp_run, family], "")
+    } else {
+        join(vec![dp_run, particle_family()], " ")
+    };
+    let second = join(vec![second, suffix], if name.comma_suffix { ", " } else { " " });
+    join(vec![headed(given, given_part), headed(second, family_part)], " ")
 }
 
 fn part_finish(ctx: &Ctx, run: &mut Run, part: &citationberg::NamePart) {
@@ -570,6 +586,40 @@ mod tests {
         let items = [Item::from_json(&item).unwrap()];
         let out = processor.render(&items, &[vec![CiteInput { id: "a".into(), ..Default::default() }]], false);
         crate::html(&out.citations[0])
+    }
+
+    /// Each part of a name is formatted on its own, the particles as the
+    /// part they go with, and a name-part's affixes go around the parts it
+    /// heads (checked against citeproc-js).
+    #[test]
+    fn name_parts_as_citeproc_js_builds_a_name() {
+        let caps = "<span style=\"font-variant:small-caps;\">";
+        let person = |dp: &str, ndp: &str, family: &str, given: &str, suffix: &str| {
+            serde_json::json!({"id": "a", "type": "book", "author": [{
+                "dropping-particle": dp, "non-dropping-particle": ndp, "family": family, "given": given, "suffix": suffix
+            }]})
+        };
+        let cases = [
+            (
+                r#"<name-part name="family" prefix="(" suffix=")"/><name-part name="given" prefix="[" suffix="]"/>"#,
+                person("de", "La", "Fontaine", "Jean", "III"),
+                "[Jean] (de La Fontaine III)".to_string(),
+            ),
+            (
+                r#"<name-part name="family" text-case="uppercase"/>"#,
+                person("van", "der", "Meer", "Gerard", ""),
+                "Gerard van DER MEER".to_string(),
+            ),
+            (
+                r#"<name-part name="family" font-variant="small-caps"/>"#,
+                person("", "van", "Roe", "Jane", ""),
+                format!("Jane {caps}van</span> {caps}Roe</span>"),
+            ),
+        ];
+        for (parts, item, want) in cases {
+            let layout = format!(r#"<names variable="author"><name>{parts}</name></names>"#);
+            assert_eq!(cite(&layout, item), want, "{parts}");
+        }
     }
 
     /// The name element's formatting and affixes go on each name, and once
