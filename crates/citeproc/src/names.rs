@@ -434,7 +434,6 @@ fn one_name(
         }
         run
     };
-    let join = |runs: Vec<Run>, with: &str| output::join(runs, with);
     let ndp = part(&name.non_dropping_particle, family_part);
     let family = part(&name.family, family_part);
     // A non-dropping particle ending in an apostrophe, a hyphen or a space
@@ -443,10 +442,10 @@ fn one_name(
     let ndp_joins = name.non_dropping_particle.ends_with(['\'', '’', '-', ' ']);
     let dp = &name.dropping_particle;
     let dp_joins = dp.ends_with(['\'', 'ʼ', '’', '-']) && dp.get(..dp.len() - 1) != Some("de");
-    let particle_family = || join(vec![ndp.clone(), family.clone()], if ndp_joins { "" } else { " " });
+    let particle_family = |ndp: Run, family: Run| join_parts([ndp, family], if ndp_joins { "" } else { " " });
 
     if form == NameForm::Short {
-        return headed(particle_family(), family_part);
+        return headed(particle_family(ndp, family), family_part);
     }
     let given = part(&given, given_part);
     let suffix = piece(&name.suffix);
@@ -457,20 +456,39 @@ fn one_name(
         let (first, second) = if demote == DemoteNonDroppingParticle::DisplayAndSort
             || (ctx.mode == Mode::Sort && demote == DemoteNonDroppingParticle::SortOnly)
         {
-            (family, join(vec![join(vec![given, dp_run], " "), ndp], " "))
+            (family, join_parts([join_parts([given, dp_run], " "), ndp], " "))
         } else {
-            (particle_family(), join(vec![given, dp_run], " "))
+            (particle_family(ndp, family), join_parts([given, dp_run], " "))
         };
-        let names = join(vec![headed(first, family_part), headed(second, given_part)], separator);
-        return join(vec![names, suffix], separator);
+        let names = join_parts([headed(first, family_part), headed(second, given_part)], separator);
+        return join_parts([names, suffix], separator);
     }
     let second = if dp_joins && name.non_dropping_particle.is_empty() {
-        join(vec![dp_run, family], "")
+        join_parts([dp_run, family], "")
     } else {
-        join(vec![dp_run, particle_family()], " ")
+        join_parts([dp_run, particle_family(ndp, family)], " ")
     };
-    let second = join(vec![second, suffix], if name.comma_suffix { ", " } else { " " });
-    join(vec![headed(given, given_part), headed(second, family_part)], " ")
+    let second = join_parts([second, suffix], if name.comma_suffix { ", " } else { " " });
+    join_parts([headed(given, given_part), headed(second, family_part)], " ")
+}
+
+/// The parts that print, joined (a name's parts: no list to allocate).
+fn join_parts<const N: usize>(parts: [Run; N], with: &str) -> Run {
+    let mut out = Run::new();
+    for part in parts {
+        if output::is_empty(&part) {
+            continue;
+        }
+        if out.is_empty() {
+            out = part;
+            continue;
+        }
+        if !with.is_empty() {
+            out.push(Piece::text(with));
+        }
+        out.extend(part);
+    }
+    out
 }
 
 fn part_finish(ctx: &Ctx, run: &mut Run, part: &citationberg::NamePart) {

@@ -250,6 +250,9 @@ impl Style {
 
     /// Sets the net effect from the frames.
     fn settle(&mut self) {
+        if self.frames.len == 0 {
+            return;
+        }
         let resolved = self.resolved();
         let last = |property: Property| resolved.iter().rev().find(|f| f.decoration.property() == property);
         let is =
@@ -411,13 +414,12 @@ pub fn format_layout(run: &mut [Piece], formatting: &Formatting) {
 }
 
 fn wrap(run: &mut [Piece], formatting: &Formatting, layout: bool) {
-    let decorations = decorations(formatting);
-    if decorations.is_empty() {
+    if formatting.is_empty() {
         return;
     }
     let id = next_id();
     for piece in run.iter_mut() {
-        for &decoration in &decorations {
+        for decoration in decorations(formatting) {
             piece.style.wrap(Frame { id, decoration, layout });
         }
     }
@@ -425,7 +427,7 @@ fn wrap(run: &mut [Piece], formatting: &Formatting, layout: bool) {
 
 /// An element's decorations, innermost first, in citeproc-js's order
 /// (`CSL.FORMAT_KEY_SEQUENCE`: style, variant, weight, decoration, align).
-fn decorations(formatting: &Formatting) -> Vec<Decoration> {
+fn decorations(formatting: &Formatting) -> impl Iterator<Item = Decoration> {
     let style = formatting.font_style.map(|s| match s {
         FontStyle::Italic => Decoration::Italic,
         FontStyle::Normal => Decoration::Upright,
@@ -449,7 +451,7 @@ fn decorations(formatting: &Formatting) -> Vec<Decoration> {
         VerticalAlign::Baseline => Some(Decoration::Baseline),
         VerticalAlign::None => None,
     });
-    [style, variant, weight, line, align].into_iter().flatten().collect()
+    [style, variant, weight, line, align].into_iter().flatten()
 }
 
 /// Takes off the punctuation a string starts with (`: The program`), which
@@ -700,10 +702,18 @@ fn escape_html(text: &str, out: &mut String) {
     }
 }
 
-/// The tags a style opens, outermost first, each with the frame that set
-/// it.
-fn tags(style: &Style) -> Vec<(Frame, &'static str, &'static str)> {
-    style.resolved().iter().filter_map(|f| f.decoration.tags().map(|(open, close)| (f, open, close))).collect()
+/// The frames whose tags a style opens, outermost first.
+fn tagged(style: &Style) -> Frames {
+    let mut out = Frames::default();
+    for frame in style.resolved().iter().filter(|f| f.decoration.tags().is_some()) {
+        out.push(frame);
+    }
+    out
+}
+
+/// The tags of a frame that has them.
+fn tags_of(frame: &Frame) -> (&'static str, &'static str) {
+    frame.decoration.tags().unwrap_or_default()
 }
 
 /// Writes a tidied run as HTML in citeproc-js's markup: each element's
@@ -711,10 +721,10 @@ fn tags(style: &Style) -> Vec<(Frame, &'static str, &'static str)> {
 /// tag stays open over the pieces of the element that set it.
 pub fn html(run: &[Piece]) -> String {
     let mut out = String::new();
-    let mut open: Vec<(Frame, &'static str, &'static str)> = Vec::new();
-    let close_all = |open: &mut Vec<(Frame, &'static str, &'static str)>, out: &mut String| {
-        while let Some((_, _, close)) = open.pop() {
-            out.push_str(close);
+    let mut open: Vec<Frame> = Vec::new();
+    let close_all = |open: &mut Vec<Frame>, out: &mut String| {
+        while let Some(frame) = open.pop() {
+            out.push_str(tags_of(&frame).1);
         }
     };
     for piece in run {
@@ -738,16 +748,16 @@ pub fn html(run: &[Piece]) -> String {
                 if piece.text.is_empty() {
                     continue;
                 }
-                let wanted = tags(&piece.style);
-                let common = open.iter().zip(wanted.iter()).take_while(|(a, b)| a.0 == b.0).count();
+                let wanted = tagged(&piece.style);
+                let common = open.iter().zip(wanted.iter()).take_while(|(a, b)| **a == *b).count();
                 while open.len() > common {
-                    if let Some((_, _, close)) = open.pop() {
-                        out.push_str(close);
+                    if let Some(frame) = open.pop() {
+                        out.push_str(tags_of(&frame).1);
                     }
                 }
-                for tag in &wanted[common..] {
-                    out.push_str(tag.1);
-                    open.push(*tag);
+                for frame in wanted.iter().skip(common) {
+                    out.push_str(tags_of(&frame).0);
+                    open.push(frame);
                 }
                 escape_html(&piece.text, &mut out);
             }
