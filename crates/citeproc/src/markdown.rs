@@ -23,9 +23,9 @@ fn look(piece: &Piece) -> Look {
         2 => Some(("<sub>", "</sub>")),
         _ => None,
     };
-    let small_caps = (style.small_caps % 2 == 1 && !style.caps_normal)
-        .then_some(("<span style=\"font-variant:small-caps;\">", "</span>"));
-    Look { italic: style.italic % 2 == 1 && !style.upright, bold: style.bold, html: [small_caps, align] }
+    // (A finished run's italic, small caps, … are their net effect: 0 or 1.)
+    let small_caps = (style.small_caps % 2 == 1).then_some(("<span style=\"font-variant:small-caps;\">", "</span>"));
+    Look { italic: style.italic % 2 == 1, bold: style.bold, html: [small_caps, align] }
 }
 
 /// Writes a tidied run as inline Markdown (one line).

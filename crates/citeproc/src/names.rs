@@ -148,6 +148,14 @@ fn substitute(ctx: &Ctx, names: &Names) -> Rendered {
 /// of the names it stands in for, also inside a `cs:choose`.
 fn substitute_element(ctx: &Ctx, names: &Names, element: &LayoutRenderingElement) -> Rendered {
     match element {
+        LayoutRenderingElement::Names(inner) if inner.children.is_empty() => {
+            // An empty `cs:names` only names other variables: citeproc-js
+            // renders them with the whole of the element it stands in for
+            // (its formatting, affixes and delimiter; the empty element's
+            // own are dropped, `NameOutput.reinit`).
+            let merged = names.from_names_substitute(&Names::with_variables(inner.variable.clone()));
+            render_names(ctx, &merged)
+        }
         LayoutRenderingElement::Names(inner) => {
             let merged = names.from_names_substitute(inner);
             render_names(ctx, &merged)
@@ -273,10 +281,10 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
                 expand = 2;
             }
         }
-        // The name element's formatting goes on each name, not on the
-        // delimiters between them (citeproc-js).
+        // The name element's formatting and affixes go on each name, not on
+        // the delimiters between them (citeproc-js).
         let mut one = one_name(ctx, options, element, name, inverted, expand);
-        output::format(&mut one, &element.to_formatting());
+        name_finish(&mut one, element);
         if ctx.shared.mark_each_name && ctx.mode == Mode::Bibliography && ctx.in_names.get() {
             let mark = |start| Piece {
                 text: String::new(),
@@ -345,34 +353,49 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
         run.extend(part);
     }
     if et_al && !use_last && !sort_mode {
-        let et_al_element = names.children.iter().find_map(|c| match c {
-            NamesChild::EtAl(e) => Some(*e),
-            _ => None,
-        });
-        let term = match et_al_element.map(|e| e.term).unwrap_or_default() {
-            EtAlTerm::EtAl => OtherTerm::EtAl,
-            EtAlTerm::AndOthers => OtherTerm::AndOthers,
-        };
-        if let Some(text) = ctx.term(Term::Other(term), citationberg::TermForm::Long, false)
-            && !text.is_empty()
-        {
-            let with_delimiter = match options.delimiter_precedes_et_al {
-                DelimiterBehavior::Contextual => real >= 2,
-                DelimiterBehavior::AfterInvertedName => inverted_at(real - 1),
-                DelimiterBehavior::Always => true,
-                DelimiterBehavior::Never => false,
-            };
-            run.push(Piece::text(if with_delimiter { delimiter.to_string() } else { " ".to_string() }));
-            let mut term_run = vec![Piece::text(text)];
-            if let Some(e) = et_al_element {
-                output::format(&mut term_run, &e.formatting);
-            }
-            run.extend(term_run);
-        }
+        et_al_term(ctx, names, options, real, inverted_at(real - 1), &mut run);
+        // citeproc-js wraps the names and the et-al term in the name
+        // element's formatting and affixes once more (`_joinEtAl`): the
+        // term takes the names' small caps, or an explicit
+        // `font-variant:normal` of its own.
+        name_finish(&mut run, element);
     }
-    let affixes = element.to_affixes();
-    output::affix(&mut run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
     run
+}
+
+/// The name element's formatting and affixes.
+fn name_finish(run: &mut Run, element: &citationberg::Name) {
+    output::format(run, &element.to_formatting());
+    let affixes = element.to_affixes();
+    output::affix(run, affixes.prefix.as_deref(), affixes.suffix.as_deref());
+}
+
+/// Adds the et-al term after `real` names, the last of them `inverted` or
+/// not.
+fn et_al_term(ctx: &Ctx, names: &Names, options: &NameOptions, real: usize, inverted: bool, run: &mut Run) {
+    let et_al_element = names.children.iter().find_map(|c| match c {
+        NamesChild::EtAl(e) => Some(*e),
+        _ => None,
+    });
+    let term = match et_al_element.map(|e| e.term).unwrap_or_default() {
+        EtAlTerm::EtAl => OtherTerm::EtAl,
+        EtAlTerm::AndOthers => OtherTerm::AndOthers,
+    };
+    let Some(text) = ctx.term(Term::Other(term), citationberg::TermForm::Long, false).filter(|t| !t.is_empty()) else {
+        return;
+    };
+    let with_delimiter = match options.delimiter_precedes_et_al {
+        DelimiterBehavior::Contextual => real >= 2,
+        DelimiterBehavior::AfterInvertedName => inverted,
+        DelimiterBehavior::Always => true,
+        DelimiterBehavior::Never => false,
+    };
+    run.push(Piece::text(if with_delimiter { options.delimiter.to_string() } else { " ".to_string() }));
+    let mut term_run = vec![Piece::text(text)];
+    if let Some(e) = et_al_element {
+        output::format(&mut term_run, &e.formatting);
+    }
+    run.extend(term_run);
 }
 
 /// One name in the form asked; `expand` is the disambiguation's given-name
@@ -436,48 +459,82 @@ fn one_name(
         return run;
     }
 
-    let demote = ctx.shared.demote;
+    // Each part is a blob of its own, as citeproc-js builds a name: the
+    // particles take the decorations and case of the part they go with
+    // (the dropping particle the given name's, the non-dropping one the
+    // family name's), and a name-part's affixes go around the parts it
+    // heads (`(de La Fontaine III)`).
+    let part = |text: &str, with: Option<&citationberg::NamePart>| -> Run {
+        if text.is_empty() {
+            return Run::new();
+        }
+        let mut run = piece(text);
+        if let Some(with) = with {
+            ctx.finish(&mut run, false, with.text_case, false, &with.formatting, &Default::default(), None);
+        }
+        run
+    };
+    let headed = |mut run: Run, by: Option<&citationberg::NamePart>| -> Run {
+        if let Some(by) = by {
+            output::affix(&mut run, by.affixes.prefix.as_deref(), by.affixes.suffix.as_deref());
+        }
+        run
+    };
+    let ndp = part(&name.non_dropping_particle, family_part);
+    let family = part(&name.family, family_part);
+    // A non-dropping particle ending in an apostrophe, a hyphen or a space
+    // joins the family name; so does a dropping one ending in an
+    // apostrophe or a hyphen, but `de'` (citeproc-js).
+    let ndp_joins = name.non_dropping_particle.ends_with(['\'', '’', '-', ' ']);
+    let dp = &name.dropping_particle;
+    let dp_joins = dp.ends_with(['\'', 'ʼ', '’', '-']) && dp.get(..dp.len() - 1) != Some("de");
+    let particle_family = |ndp: Run, family: Run| join_parts([ndp, family], if ndp_joins { "" } else { " " });
+
     if form == NameForm::Short {
-        let family = join_words(&[&name.non_dropping_particle, &name.family]);
-        return with_part(piece(&family), family_part);
+        return headed(particle_family(ndp, family), family_part);
     }
-    let mut run = Run::new();
+    let given = part(&given, given_part);
+    let suffix = piece(&suffix);
+    let dp_run = part(&name.dropping_particle, given_part);
+    let demote = ctx.shared.demote;
     if inverted {
         let separator = options.sort_separator;
-        let (family, given_tail) = if demote == DemoteNonDroppingParticle::DisplayAndSort
+        let (first, second) = if demote == DemoteNonDroppingParticle::DisplayAndSort
             || (ctx.mode == Mode::Sort && demote == DemoteNonDroppingParticle::SortOnly)
         {
-            (name.family.clone(), join_words(&[&given, &name.dropping_particle, &name.non_dropping_particle]))
+            (family, join_parts([join_parts([given, dp_run], " "), ndp], " "))
         } else {
-            (join_words(&[&name.non_dropping_particle, &name.family]), join_words(&[&given, &name.dropping_particle]))
+            (particle_family(ndp, family), join_parts([given, dp_run], " "))
         };
-        run.extend(with_part(piece(&family), family_part));
-        if !given_tail.is_empty() {
-            run.push(Piece::text(separator));
-            run.extend(with_part(piece(&given_tail), given_part));
-        }
-        if !suffix.is_empty() {
-            run.push(Piece::text(separator));
-            run.extend(piece(&suffix));
-        }
-    } else {
-        if !given.is_empty() {
-            run.extend(with_part(piece(&given), given_part));
-            run.push(Piece::text(" "));
-        }
-        let family = join_words(&[&name.dropping_particle, &name.non_dropping_particle, &name.family]);
-        let mut family_run = piece(&family);
-        if name.non_dropping_particle.ends_with(['\'', '’', '-']) || name.dropping_particle.ends_with(['\'', '’', '-'])
-        {
-            family_run = piece(&format!("{}{}{}", name.dropping_particle, name.non_dropping_particle, name.family));
-        }
-        run.extend(with_part(family_run, family_part));
-        if !suffix.is_empty() {
-            run.push(Piece::text(if name.comma_suffix { ", " } else { " " }));
-            run.extend(piece(&suffix));
-        }
+        let names = join_parts([headed(first, family_part), headed(second, given_part)], separator);
+        return join_parts([names, suffix], separator);
     }
-    run
+    let second = if dp_joins && name.non_dropping_particle.is_empty() {
+        join_parts([dp_run, family], "")
+    } else {
+        join_parts([dp_run, particle_family(ndp, family)], " ")
+    };
+    let second = join_parts([second, suffix], if name.comma_suffix { ", " } else { " " });
+    join_parts([headed(given, given_part), headed(second, family_part)], " ")
+}
+
+/// The parts that print, joined (a name's parts: no list to allocate).
+fn join_parts<const N: usize>(parts: [Run; N], with: &str) -> Run {
+    let mut out = Run::new();
+    for part in parts {
+        if output::is_empty(&part) {
+            continue;
+        }
+        if out.is_empty() {
+            out = part;
+            continue;
+        }
+        if !with.is_empty() {
+            out.push(Piece::text(with));
+        }
+        out.extend(part);
+    }
+    out
 }
 
 fn part_finish(ctx: &Ctx, run: &mut Run, part: &citationberg::NamePart) {
@@ -631,6 +688,95 @@ mod tests {
             bibliography(r#"subsequent-author-substitute="———""#, "", layout, items),
             ["John Doe, ed. A", "———, ed. B"]
         );
+    }
+
+    use crate::item::Item;
+    use crate::{CiteInput, Processor};
+    use std::collections::HashMap;
+
+    /// The citation of one item under a layout.
+    fn cite(layout: &str, item: serde_json::Value) -> String {
+        let style = format!(
+            r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+            <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+            <locale><terms><term name="et-al">et al.</term></terms></locale>
+            <citation et-al-min="3" et-al-use-first="1"><layout>{layout}</layout></citation></style>"#
+        );
+        let processor = Processor::new(&style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items = [Item::from_json(&item).unwrap()];
+        let out = processor.render(&items, &[vec![CiteInput { id: "a".into(), ..Default::default() }]], false);
+        crate::html(&out.citations[0])
+    }
+
+    /// Each part of a name is formatted on its own, the particles as the
+    /// part they go with, and a name-part's affixes go around the parts it
+    /// heads (checked against citeproc-js).
+    #[test]
+    fn name_parts_as_citeproc_js_builds_a_name() {
+        let caps = "<span style=\"font-variant:small-caps;\">";
+        let person = |dp: &str, ndp: &str, family: &str, given: &str, suffix: &str| {
+            serde_json::json!({"id": "a", "type": "book", "author": [{
+                "dropping-particle": dp, "non-dropping-particle": ndp, "family": family, "given": given, "suffix": suffix
+            }]})
+        };
+        let cases = [
+            (
+                r#"<name-part name="family" prefix="(" suffix=")"/><name-part name="given" prefix="[" suffix="]"/>"#,
+                person("de", "La", "Fontaine", "Jean", "III"),
+                "[Jean] (de La Fontaine III)".to_string(),
+            ),
+            (
+                r#"<name-part name="family" text-case="uppercase"/>"#,
+                person("van", "der", "Meer", "Gerard", ""),
+                "Gerard van DER MEER".to_string(),
+            ),
+            (
+                r#"<name-part name="family" font-variant="small-caps"/>"#,
+                person("", "van", "Roe", "Jane", ""),
+                format!("Jane {caps}van</span> {caps}Roe</span>"),
+            ),
+        ];
+        for (parts, item, want) in cases {
+            let layout = format!(r#"<names variable="author"><name>{parts}</name></names>"#);
+            assert_eq!(cite(&layout, item), want, "{parts}");
+        }
+    }
+
+    /// The name element's formatting and affixes go on each name, and once
+    /// more around the names and the et-al term (citeproc-js's `_joinEtAl`);
+    /// an empty `cs:names` in a substitute takes the whole element it stands
+    /// in for.
+    #[test]
+    fn name_formatting_as_citeproc_js_nests_it() {
+        let people = |n: usize| -> serde_json::Value {
+            ["Abe", "Baker", "Cole"][..n].iter().map(|f| serde_json::json!({"family": f, "given": "A."})).collect()
+        };
+        let caps = "<span style=\"font-variant:small-caps;\">";
+        let normal = "<span style=\"font-variant:normal;\">";
+        let short = r#"<name form="short" and="symbol" prefix="[" suffix="]" font-variant="small-caps"/>"#;
+        let cases = [
+            (
+                format!(r#"<names variable="author">{short}</names>"#),
+                serde_json::json!({"id": "a", "type": "book", "author": people(2)}),
+                format!("[{caps}Abe</span>] &#38; [{caps}Baker</span>]"),
+            ),
+            (
+                format!(r#"<names variable="author">{short}<et-al font-variant="normal"/></names>"#),
+                serde_json::json!({"id": "a", "type": "book", "author": people(3)}),
+                format!("[{caps}[{caps}Abe</span>] {normal}et al.</span></span>]"),
+            ),
+            (
+                format!(
+                    r#"<names variable="author" prefix="(" suffix=")">{short}<substitute>
+                    <names variable="editor" font-style="italic" prefix="&lt;"/></substitute></names>"#
+                ),
+                serde_json::json!({"id": "a", "type": "book", "editor": people(1)}),
+                format!("([{caps}Abe</span>])"),
+            ),
+        ];
+        for (layout, item, want) in cases {
+            assert_eq!(cite(&layout, item), want, "{layout}");
+        }
     }
 
     #[test]

@@ -3,28 +3,198 @@
 //!
 //! Flat runs make the joins easy to see: punctuation that moves inside
 //! closing quotes, duplicate punctuation where an affix meets a field's own
-//! period, doubled spaces. The formatting of a piece is the net effect of
-//! every element around it (italic inside italic flips back to roman).
+//! period, doubled spaces. The formatting of a piece keeps the nesting of
+//! the elements around it, as citeproc-js's output blobs do: each element's
+//! decorations are frames with the element's identity, so the HTML writer
+//! nests one tag per element (small caps inside small caps is two spans)
+//! and keeps a tag open only over that element's pieces.
 
 use citationberg::{Display, FontStyle, FontVariant, FontWeight, Formatting, TextDecoration, VerticalAlign};
+use std::sync::atomic::{AtomicU32, Ordering};
 
-/// The formatting in force on a piece.
+/// One formatting decoration, as citeproc-js writes it: each is a tag of
+/// its own, nested like the elements that set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Decoration {
+    /// `font-style="italic"`.
+    Italic,
+    /// `font-style="normal"`.
+    Upright,
+    /// `font-variant="small-caps"`.
+    SmallCaps,
+    /// `font-variant="normal"`.
+    NormalCaps,
+    /// `font-weight="bold"`.
+    Bold,
+    /// `font-weight="light"` (citeproc-js writes no tag for it).
+    Light,
+    /// `font-weight="normal"`.
+    NormalWeight,
+    /// `text-decoration="underline"`.
+    Underline,
+    /// `text-decoration="none"`.
+    NoLine,
+    /// `vertical-align="sup"`, or `<sup>` in a field.
+    Sup,
+    /// `vertical-align="sub"`, or `<sub>` in a field.
+    Sub,
+    /// `vertical-align="baseline"`.
+    Baseline,
+    /// `<i>` in a field: italic, or upright where an element around sets
+    /// italics (citeproc-js's flip-flop).
+    FlipItalic,
+    /// `<b>` in a field, flipping like `<i>`.
+    FlipBold,
+    /// `<sc>` in a field, flipping like `<i>`.
+    FlipSmallCaps,
+    /// `<span class="nodecor">` in a field: `normal` for each of style,
+    /// variant and weight that an element or tag around it sets.
+    Nodecor,
+}
+
+/// The property a decoration sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Property {
+    Style,
+    Variant,
+    Weight,
+    Line,
+    Align,
+    /// What `nodecor` sets: several properties at once.
+    Class,
+}
+
+impl Decoration {
+    fn property(self) -> Property {
+        use Decoration::*;
+        match self {
+            Italic | Upright | FlipItalic => Property::Style,
+            SmallCaps | NormalCaps | FlipSmallCaps => Property::Variant,
+            Bold | Light | NormalWeight | FlipBold => Property::Weight,
+            Underline | NoLine => Property::Line,
+            Sup | Sub | Baseline => Property::Align,
+            Nodecor => Property::Class,
+        }
+    }
+
+    /// The `normal` values, which citeproc-js writes only inside an element
+    /// that sets the property otherwise.
+    fn is_normal(self) -> bool {
+        matches!(self, Decoration::Upright | Decoration::NormalCaps | Decoration::NormalWeight)
+    }
+
+    /// A field's tag inside `outer`, the value it flips against (none: the
+    /// tag's own value).
+    fn flip(self, outer: Option<Decoration>) -> Decoration {
+        use Decoration::*;
+        match (self, outer) {
+            (FlipItalic, Some(Italic)) => Upright,
+            (FlipItalic, _) => Italic,
+            (FlipBold, Some(Bold | Light)) => NormalWeight,
+            (FlipBold, _) => Bold,
+            (FlipSmallCaps, Some(SmallCaps)) => NormalCaps,
+            (FlipSmallCaps, _) => SmallCaps,
+            (other, _) => other,
+        }
+    }
+
+    /// The HTML tags citeproc-js writes for it (none for `light`).
+    fn tags(self) -> Option<(&'static str, &'static str)> {
+        use Decoration::*;
+        Some(match self {
+            Italic => ("<i>", "</i>"),
+            Upright => ("<span style=\"font-style:normal;\">", "</span>"),
+            SmallCaps => ("<span style=\"font-variant:small-caps;\">", "</span>"),
+            NormalCaps => ("<span style=\"font-variant:normal;\">", "</span>"),
+            Bold => ("<b>", "</b>"),
+            NormalWeight => ("<span style=\"font-weight:normal;\">", "</span>"),
+            Underline => ("<span style=\"text-decoration:underline;\">", "</span>"),
+            NoLine => ("<span style=\"text-decoration:none;\">", "</span>"),
+            Sup => ("<sup>", "</sup>"),
+            Sub => ("<sub>", "</sub>"),
+            Baseline => ("<span style=\"baseline\">", "</span>"),
+            Light | FlipItalic | FlipBold | FlipSmallCaps | Nodecor => return None,
+        })
+    }
+}
+
+/// A decoration with the element that set it: pieces that one element
+/// formatted share its tag, pieces of two elements get a tag each (as
+/// citeproc-js writes each of its output blobs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Frame {
+    /// Which element (or field tag) set it.
+    pub id: u32,
+    /// What it sets.
+    pub decoration: Decoration,
+    /// Set by the layout: citeproc-js looks at the layout last when it
+    /// flips a field's tags.
+    pub layout: bool,
+}
+
+impl Frame {
+    /// A frame of a new element.
+    pub fn new(decoration: Decoration, id: u32) -> Frame {
+        Frame { id, decoration, layout: false }
+    }
+}
+
+/// A fresh element identity for [`Frame`]s.
+pub fn next_id() -> u32 {
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// How deep decorations nest on one piece; deeper ones (never seen in a
+/// real style) are left out.
+const DEPTH: usize = 8;
+
+/// A piece's frames: a short list kept inline (pieces are copied often).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Frames {
+    list: [Option<Frame>; DEPTH],
+    len: u8,
+}
+
+impl Frames {
+    /// The frames in their order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Frame> + '_ {
+        self.list[..self.len as usize].iter().flatten().copied()
+    }
+
+    fn push(&mut self, frame: Frame) {
+        if (self.len as usize) < DEPTH {
+            self.list[self.len as usize] = Some(frame);
+            self.len += 1;
+        }
+    }
+
+    fn push_front(&mut self, frame: Frame) {
+        if (self.len as usize) < DEPTH {
+            self.list.copy_within(..self.len as usize, 1);
+            self.list[0] = Some(frame);
+            self.len += 1;
+        }
+    }
+}
+
+/// The formatting in force on a piece: the decorations of every element
+/// around it, each as its own frame, and their net effect.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Style {
-    /// Nested italics, outermost first, flipping at each level: 1 is
-    /// italic, 2 is roman inside italic, 3 italic inside that, …
+    /// The decorations, innermost first, as citeproc-js nests them (what
+    /// the HTML writer prints).
+    pub frames: Frames,
+    /// Net effect, for callers that build their own output (set on a
+    /// finished run, by [`tidy`]): 1 when the piece prints in italics.
     pub italic: u8,
-    /// Set upright by its own element, before any italic around it.
-    pub upright: bool,
-    /// Bold.
+    /// Net effect: bold.
     pub bold: bool,
-    /// Nested small capitals, flipping like italics.
+    /// Net effect: 1 when the piece prints in small capitals.
     pub small_caps: u8,
-    /// Set to normal capitals by its own element.
-    pub caps_normal: bool,
-    /// Underlined.
+    /// Net effect: underlined.
     pub underline: bool,
-    /// Superscript (1) or subscript (2).
+    /// Net effect: superscript (1) or subscript (2).
     pub align: u8,
     /// The text is a locale term (not markup: it decides whether a note or
     /// an entry opening with it is capitalized).
@@ -47,6 +217,112 @@ pub struct Style {
     /// own: citeproc-js does not merge its punctuation into that element's
     /// by the table (`<i>Why?</i>. Next`), only drops a duplicate.
     pub after_decoration: bool,
+}
+
+impl Style {
+    /// The style without any decoration.
+    pub fn undecorated(&self) -> Style {
+        Style { term: self.term, data: self.data, ..Style::default() }
+    }
+
+    /// Puts a frame around everything the piece has.
+    pub fn wrap(&mut self, frame: Frame) {
+        self.frames.push(frame);
+    }
+
+    /// Puts a frame inside everything the piece has (a field's own tags,
+    /// read before any element formats the field).
+    pub fn wrap_inner(&mut self, frame: Frame) {
+        self.frames.push_front(frame);
+    }
+
+    /// The decorations as written, outermost first, each with its frame's
+    /// identity: a field's tags flipped, `normal` left out where nothing
+    /// around sets the property otherwise (citeproc-js's
+    /// `normalDecorIsOrphan`).
+    fn resolved(&self) -> Frames {
+        // Outermost first: each frame as set, and its decoration as written.
+        let mut seen = [None; DEPTH];
+        let mut kept = Frames::default();
+        for (n, frame) in self.frames.iter().rev().enumerate() {
+            let around = &seen[..n];
+            let property = frame.decoration.property();
+            let decoration = frame.decoration.flip(flipped_against(around, property));
+            if decoration == Decoration::Nodecor {
+                for decoration in nodecor(around) {
+                    if !orphan(around, decoration.property()) {
+                        kept.push(Frame { decoration, ..frame });
+                    }
+                }
+            } else if !(decoration.is_normal() && orphan(around, property)) {
+                kept.push(Frame { decoration, ..frame });
+            }
+            seen[n] = Some((frame, decoration));
+        }
+        kept
+    }
+
+    /// Sets the net effect from the frames.
+    fn settle(&mut self) {
+        if self.frames.len == 0 {
+            return;
+        }
+        let resolved = self.resolved();
+        let last = |property: Property| resolved.iter().rev().find(|f| f.decoration.property() == property);
+        let is =
+            |property: Property, wanted: &[Decoration]| last(property).is_some_and(|f| wanted.contains(&f.decoration));
+        self.italic = is(Property::Style, &[Decoration::Italic]).into();
+        self.bold = is(Property::Weight, &[Decoration::Bold]);
+        self.small_caps = is(Property::Variant, &[Decoration::SmallCaps]).into();
+        self.underline = is(Property::Line, &[Decoration::Underline]);
+        self.align = match last(Property::Align).map(|f| f.decoration) {
+            Some(Decoration::Sup) => 1,
+            Some(Decoration::Sub) => 2,
+            _ => 0,
+        };
+    }
+}
+
+/// Whether a `normal` of `property` is written nowhere: nothing around sets
+/// the property otherwise.
+fn orphan(around: &[Option<(Frame, Decoration)>], property: Property) -> bool {
+    !around.iter().flatten().any(|(f, d)| f.decoration.property() == property && !d.is_normal())
+}
+
+/// The decorations of a `nodecor` tag, outermost first: `normal` for each
+/// font property set around it, in the order citeproc-js finds them (the
+/// outermost element first, the layout last, each element's decorations
+/// from its outermost), the first found innermost.
+fn nodecor(around: &[Option<(Frame, Decoration)>]) -> Vec<Decoration> {
+    let frames = || around.iter().flatten();
+    let mut found: Vec<Decoration> = Vec::new();
+    for (frame, _) in frames().filter(|(f, _)| !f.layout).chain(frames().filter(|(f, _)| f.layout)) {
+        let normal = match frame.decoration.property() {
+            Property::Style => Decoration::Upright,
+            Property::Variant => Decoration::NormalCaps,
+            Property::Weight => Decoration::NormalWeight,
+            _ => continue,
+        };
+        if !found.contains(&normal) {
+            found.push(normal);
+        }
+    }
+    found.reverse();
+    found
+}
+
+/// What a field's tag flips against, among the frames around it (outermost
+/// first, as set and as written): the nearest of the field's own tags, else
+/// the outermost element that sets the property, the layout last (the order
+/// citeproc-js's flip-flopper searches in).
+fn flipped_against(outer: &[Option<(Frame, Decoration)>], property: Property) -> Option<Decoration> {
+    let field =
+        |f: &Frame| matches!(f.decoration, Decoration::FlipItalic | Decoration::FlipBold | Decoration::FlipSmallCaps);
+    let same = || outer.iter().flatten().filter(|(f, _)| f.decoration.property() == property);
+    let own = || same().rev().find(|(f, _)| field(f));
+    let element = || same().find(|(f, _)| !f.layout && !field(f));
+    let layout = || same().find(|(f, _)| f.layout);
+    own().or_else(element).or_else(layout).map(|(_, d)| *d)
 }
 
 /// What a piece is.
@@ -146,58 +422,58 @@ pub fn plain(run: &[Piece]) -> String {
     run.iter().map(|p| p.text.as_str()).collect()
 }
 
-/// Applies an element's formatting to everything it rendered.
+/// Applies an element's formatting to everything it rendered: one frame
+/// for each of its decorations, around whatever the pieces have (an italic
+/// element inside an italic one is a second `<i>`, as citeproc-js writes
+/// it; only a field's own tags flip).
 pub fn format(run: &mut [Piece], formatting: &Formatting) {
+    wrap(run, formatting, false);
+}
+
+/// [`format`] for a layout's formatting.
+pub fn format_layout(run: &mut [Piece], formatting: &Formatting) {
+    wrap(run, formatting, true);
+}
+
+fn wrap(run: &mut [Piece], formatting: &Formatting, layout: bool) {
     if formatting.is_empty() {
         return;
     }
+    let id = next_id();
     for piece in run.iter_mut() {
-        let s = &mut piece.style;
-        // Formatting is applied from the innermost element out: an outer
-        // italic wraps what is inside, whose italics flip.
-        match formatting.font_style {
-            Some(FontStyle::Italic) => {
-                if s.upright && s.italic == 0 {
-                    s.italic = 2;
-                } else {
-                    s.italic = s.italic.saturating_add(1);
-                }
-                s.upright = false;
-            }
-            Some(FontStyle::Normal) if s.italic == 0 => s.upright = true,
-            _ => {}
-        }
-        match formatting.font_weight {
-            Some(FontWeight::Bold) => s.bold = true,
-            Some(FontWeight::Normal | FontWeight::Light) => s.bold = false,
-            None => {}
-        }
-        match formatting.font_variant {
-            // Small capitals around small capitals stay small capitals (they
-            // do not flip the way italics do).
-            Some(FontVariant::SmallCaps) => {
-                if s.caps_normal && s.small_caps == 0 {
-                    s.small_caps = 2;
-                } else if s.small_caps == 0 {
-                    s.small_caps = 1;
-                }
-                s.caps_normal = false;
-            }
-            Some(FontVariant::Normal) if s.small_caps == 0 => s.caps_normal = true,
-            _ => {}
-        }
-        match formatting.text_decoration {
-            Some(TextDecoration::Underline) => s.underline = true,
-            Some(TextDecoration::None) => s.underline = false,
-            None => {}
-        }
-        match formatting.vertical_align {
-            Some(VerticalAlign::Sup) => s.align = 1,
-            Some(VerticalAlign::Sub) => s.align = 2,
-            Some(VerticalAlign::Baseline) => s.align = 0,
-            Some(VerticalAlign::None) | None => {}
+        for decoration in decorations(formatting) {
+            piece.style.wrap(Frame { id, decoration, layout });
         }
     }
+}
+
+/// An element's decorations, innermost first, in citeproc-js's order
+/// (`CSL.FORMAT_KEY_SEQUENCE`: style, variant, weight, decoration, align).
+fn decorations(formatting: &Formatting) -> impl Iterator<Item = Decoration> {
+    let style = formatting.font_style.map(|s| match s {
+        FontStyle::Italic => Decoration::Italic,
+        FontStyle::Normal => Decoration::Upright,
+    });
+    let variant = formatting.font_variant.map(|v| match v {
+        FontVariant::SmallCaps => Decoration::SmallCaps,
+        FontVariant::Normal => Decoration::NormalCaps,
+    });
+    let weight = formatting.font_weight.map(|w| match w {
+        FontWeight::Bold => Decoration::Bold,
+        FontWeight::Light => Decoration::Light,
+        FontWeight::Normal => Decoration::NormalWeight,
+    });
+    let line = formatting.text_decoration.map(|d| match d {
+        TextDecoration::Underline => Decoration::Underline,
+        TextDecoration::None => Decoration::NoLine,
+    });
+    let align = formatting.vertical_align.and_then(|a| match a {
+        VerticalAlign::Sup => Some(Decoration::Sup),
+        VerticalAlign::Sub => Some(Decoration::Sub),
+        VerticalAlign::Baseline => Some(Decoration::Baseline),
+        VerticalAlign::None => None,
+    });
+    [style, variant, weight, line, align].into_iter().flatten()
 }
 
 /// Adds a prefix and a suffix outside the element's formatting.
@@ -280,6 +556,16 @@ pub fn quote(run: &mut Run, marks: &Marks) {
     run.push(Piece { text: marks.close.clone(), style, nocase: true, kind: Kind::Close(false) });
 }
 
+/// Takes every decoration and quotation mark off a run: citeproc-js writes
+/// an author-only cite with its decorations suppressed, `@quotes` among
+/// them.
+pub fn undecorate(run: &mut Run) {
+    run.retain(|p| !matches!(p.kind, Kind::Open(_) | Kind::Close(_)));
+    for piece in run.iter_mut() {
+        piece.style = piece.style.undecorated();
+    }
+}
+
 /// A locale's quotation marks.
 #[derive(Debug, Clone)]
 pub struct Marks {
@@ -311,6 +597,9 @@ const PUNCT: &[char] = &['.', ',', ';', ':', '!', '?'];
 /// quotes where the locale says so, punctuation not doubled where two pieces
 /// meet, spaces not doubled.
 pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
+    for piece in run.iter_mut() {
+        piece.style.settle();
+    }
     run.retain(|p| !p.text.is_empty() || p.kind.is_zero_width());
     if punctuation_in_quote {
         let mut i = 0;
@@ -343,6 +632,23 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
                         i += 1;
                     }
                 }
+            } else if matches!(run[i].kind, Kind::Close(_))
+                && run[i].style.data
+                && run[i + 1..k].iter().all(|p| matches!(p.kind, Kind::Mark(_)))
+                && k < run.len()
+                && run[k].kind == Kind::Text
+                && !run[k].nocase
+                && let Some(c) = run[k].text.chars().next().filter(|c| matches!(c, ';' | ':' | '!' | '?'))
+            {
+                // Other punctuation after a field's own closing quote stays
+                // outside it but moves into the elements around it
+                // (citeproc-js's `downward` migrates a suffix's or
+                // delimiter's mark into the child that ends in quotes:
+                // `<i>Aristotle’s “De Motu”;</i>`).
+                run[k].text.remove(0);
+                let style = run[i].style;
+                run.insert(k, Piece { text: c.to_string(), style, nocase: true, kind: Kind::Text });
+                i += 1;
             }
             i += 1;
         }
@@ -433,41 +739,29 @@ fn escape_html(text: &str, out: &mut String) {
     }
 }
 
-/// The tags a style opens, outermost first.
-fn tags(style: &Style) -> Vec<(&'static str, &'static str)> {
-    let mut out = Vec::new();
-    for level in 0..style.italic {
-        out.push(if level % 2 == 0 { ("<i>", "</i>") } else { ("<span style=\"font-style:normal;\">", "</span>") });
-    }
-    if style.bold {
-        out.push(("<b>", "</b>"));
-    }
-    for level in 0..style.small_caps {
-        out.push(if level % 2 == 0 {
-            ("<span style=\"font-variant:small-caps;\">", "</span>")
-        } else {
-            ("<span style=\"font-variant:normal;\">", "</span>")
-        });
-    }
-    if style.underline {
-        out.push(("<span style=\"text-decoration:underline;\">", "</span>"));
-    }
-    match style.align {
-        1 => out.push(("<sup>", "</sup>")),
-        2 => out.push(("<sub>", "</sub>")),
-        _ => {}
+/// The frames whose tags a style opens, outermost first.
+fn tagged(style: &Style) -> Frames {
+    let mut out = Frames::default();
+    for frame in style.resolved().iter().filter(|f| f.decoration.tags().is_some()) {
+        out.push(frame);
     }
     out
 }
 
-/// Writes a tidied run as HTML in citeproc-js's markup: tags nest, and a
-/// change of formatting closes only the tags that end.
+/// The tags of a frame that has them.
+fn tags_of(frame: &Frame) -> (&'static str, &'static str) {
+    frame.decoration.tags().unwrap_or_default()
+}
+
+/// Writes a tidied run as HTML in citeproc-js's markup: each element's
+/// decorations are tags of their own, nested as the elements are, and a
+/// tag stays open over the pieces of the element that set it.
 pub fn html(run: &[Piece]) -> String {
     let mut out = String::new();
-    let mut open: Vec<(&'static str, &'static str)> = Vec::new();
-    let close_all = |open: &mut Vec<(&'static str, &'static str)>, out: &mut String| {
-        while let Some((_, close)) = open.pop() {
-            out.push_str(close);
+    let mut open: Vec<Frame> = Vec::new();
+    let close_all = |open: &mut Vec<Frame>, out: &mut String| {
+        while let Some(frame) = open.pop() {
+            out.push_str(tags_of(&frame).1);
         }
     };
     for piece in run {
@@ -491,16 +785,16 @@ pub fn html(run: &[Piece]) -> String {
                 if piece.text.is_empty() {
                     continue;
                 }
-                let wanted = tags(&piece.style);
-                let common = open.iter().zip(wanted.iter()).take_while(|(a, b)| a == b).count();
+                let wanted = tagged(&piece.style);
+                let common = open.iter().zip(wanted.iter()).take_while(|(a, b)| **a == *b).count();
                 while open.len() > common {
-                    if let Some((_, close)) = open.pop() {
-                        out.push_str(close);
+                    if let Some(frame) = open.pop() {
+                        out.push_str(tags_of(&frame).1);
                     }
                 }
-                for tag in &wanted[common..] {
-                    out.push_str(tag.0);
-                    open.push(*tag);
+                for frame in wanted.iter().skip(common) {
+                    out.push_str(tags_of(&frame).0);
+                    open.push(frame);
                 }
                 escape_html(&piece.text, &mut out);
             }
@@ -530,14 +824,9 @@ mod tests {
     fn quotes_stand_outside_the_fields_markup() {
         let marks =
             Marks { open: "“".into(), close: "”".into(), inner_open: "‘".into(), inner_close: "’".into() };
-        let italic = |text: &str| {
-            let mut piece = data(text);
-            piece.style.italic = 1;
-            piece
-        };
         let cases = [
-            (vec![italic("De Anima"), data(" dans la tradition")], "“<i>De Anima</i> dans la tradition”"),
-            (vec![data("On "), italic("Walden")], "“On <i>Walden</i>”"),
+            (crate::text::rich("<i>De Anima</i> dans la tradition", &marks), "“<i>De Anima</i> dans la tradition”"),
+            (crate::text::rich("On <i>Walden</i>", &marks), "“On <i>Walden</i>”"),
         ];
         for (mut run, expected) in cases {
             quote(&mut run, &marks);
@@ -589,6 +878,137 @@ mod tests {
         let mut run = vec![Piece::text(", "), Piece { kind: Kind::Open(false), ..Piece::text("“") }, data(" and")];
         tidy(&mut run, true);
         assert_eq!(plain(&run), ", “ and");
+    }
+
+    fn formatting(attrs: &str) -> Formatting {
+        let mut f = Formatting::default();
+        for attr in attrs.split_whitespace() {
+            match attr {
+                "italic" => f.font_style = Some(FontStyle::Italic),
+                "upright" => f.font_style = Some(FontStyle::Normal),
+                "small-caps" => f.font_variant = Some(FontVariant::SmallCaps),
+                "caps-normal" => f.font_variant = Some(FontVariant::Normal),
+                "bold" => f.font_weight = Some(FontWeight::Bold),
+                "light" => f.font_weight = Some(FontWeight::Light),
+                "baseline" => f.vertical_align = Some(VerticalAlign::Baseline),
+                other => panic!("{other}"),
+            }
+        }
+        f
+    }
+
+    /// A field's value (with its own markup) formatted by nested elements,
+    /// innermost first.
+    fn field(value: &str, elements: &[&str]) -> Run {
+        let mut run = crate::text::rich(value, &marks());
+        for attrs in elements {
+            format(&mut run, &formatting(attrs));
+        }
+        run
+    }
+
+    fn marks() -> Marks {
+        Marks { open: "“".into(), close: "”".into(), inner_open: "‘".into(), inner_close: "’".into() }
+    }
+
+    #[test]
+    fn decorations_nest_as_citeproc_js_writes_them() {
+        let upright = "<span style=\"font-style:normal;\">";
+        let caps = "<span style=\"font-variant:small-caps;\">";
+        let caps_normal = "<span style=\"font-variant:normal;\">";
+        // (field, elements innermost first, html)
+        let cases: Vec<(&str, Vec<&str>, String)> = vec![
+            // An element's italics inside another's are a second tag.
+            ("a", vec!["italic", "italic"], "<i><i>a</i></i>".into()),
+            // A field's own tags flip against the element around them.
+            ("My <i>Amazing</i> Title", vec!["italic"], format!("<i>My {upright}Amazing</span> Title</i>")),
+            ("My <i>Amazing</i> Title", vec![], "My <i>Amazing</i> Title".into()),
+            ("<b>x</b>", vec!["bold"], "<b><span style=\"font-weight:normal;\">x</span></b>".into()),
+            ("<sc>x</sc>", vec!["small-caps"], format!("{caps}{caps_normal}x</span></span>")),
+            // ... against the outermost element that sets the property.
+            (
+                "<i>x</i>",
+                vec!["italic", "upright", "italic"],
+                format!("<i>{upright}<i>{upright}x</span></i></span></i>"),
+            ),
+            ("<i>x</i>", vec!["upright", "italic"], format!("<i>{upright}{upright}x</span></span></i>")),
+            // `normal` prints only inside an element that sets otherwise.
+            ("x", vec!["caps-normal"], "x".into()),
+            ("x", vec!["caps-normal", "small-caps"], format!("{caps}{caps_normal}x</span></span>")),
+            ("x", vec!["upright", "bold"], "<b>x</b>".into()),
+            // `nodecor` sets normal what the elements around set, the
+            // outermost's first found and innermost.
+            (
+                "a <span class=\"nodecor\">v.</span>",
+                vec!["italic", "bold"],
+                format!("<b><i>a {upright}<span style=\"font-weight:normal;\">v.</span></span></i></b>"),
+            ),
+            ("<span class=\"nodecor\">v.</span>", vec![], "v.".into()),
+            // `light` has no tag; `baseline` has citeproc-js's own.
+            ("x", vec!["light"], "x".into()),
+            ("x", vec!["baseline"], "<span style=\"baseline\">x</span>".into()),
+        ];
+        for (value, elements, want) in cases {
+            assert_eq!(html(&field(value, &elements)), want, "{value} in {elements:?}");
+        }
+    }
+
+    #[test]
+    fn a_tag_stays_open_over_one_elements_pieces_only() {
+        let caps = "<span style=\"font-variant:small-caps;\">";
+        // Two names, each in small caps, the list around them too.
+        let mut run = field("Abe", &["small-caps"]);
+        run.push(Piece::text(" ; "));
+        run.extend(field("Baker", &["small-caps"]));
+        format(&mut run, &formatting("small-caps"));
+        assert_eq!(html(&run), format!("{caps}{caps}Abe</span> ; {caps}Baker</span></span>"));
+        // Two italic elements side by side: a tag each.
+        let mut run = field("a", &["italic"]);
+        run.extend(field("b", &["italic"]));
+        assert_eq!(html(&run), "<i>a</i><i>b</i>");
+    }
+
+    #[test]
+    fn quotes_go_outside_the_elements_decorations() {
+        let mut run = field("Title", &["italic"]);
+        quote(&mut run, &marks());
+        format(&mut run, &formatting("bold"));
+        assert_eq!(html(&run), "<b>“<i>Title</i>”</b>");
+        undecorate(&mut run);
+        assert_eq!(html(&run), "Title");
+    }
+
+    #[test]
+    fn a_mark_after_a_fields_closing_quote_joins_the_fields_elements() {
+        // (the field's own quotes, html after tidying)
+        let cases = [(true, "<i>Aristotle’s “De Motu”;</i> P"), (false, "<i>Aristotle’s “De Motu”</i>; P")];
+        for (data, want) in cases {
+            let mut run = crate::text::rich("Aristotle’s \"De Motu\"", &marks());
+            for piece in run.iter_mut() {
+                piece.style.data = data;
+            }
+            format(&mut run, &formatting("italic"));
+            run.push(Piece::text("; P"));
+            tidy(&mut run, true);
+            assert_eq!(html(&run), want, "{data}");
+        }
+    }
+
+    #[test]
+    fn the_net_effect_follows_the_frames() {
+        // (field, elements innermost first, italic, small caps)
+        let cases: Vec<(&str, Vec<&str>, u8, u8)> = vec![
+            ("<i>x</i>", vec![], 1, 0),
+            ("<i>x</i>", vec!["italic"], 0, 0),
+            ("x", vec!["italic", "italic"], 1, 0),
+            ("x", vec!["caps-normal", "small-caps"], 0, 0),
+            ("x", vec!["small-caps", "caps-normal"], 0, 1),
+        ];
+        for (value, elements, italic, small_caps) in cases {
+            let mut run = field(value, &elements);
+            tidy(&mut run, false);
+            assert_eq!((run[0].style.italic, run[0].style.small_caps), (italic, small_caps), "{value} in {elements:?}");
+        }
     }
 
     #[test]

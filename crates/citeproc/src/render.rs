@@ -431,9 +431,6 @@ impl<'a> Ctx<'a> {
                 text::strip_periods(&mut piece.text);
             }
         }
-        if quotes {
-            output::quote(run, self.shared.marks);
-        }
         let blob = run.iter().any(|p| p.style.numeral != 0).then(|| blobs::single(run));
         if leaf && formatting.font_style.is_some() && !text::romanesque(&output::plain(run)) {
             let upright = citationberg::Formatting { font_style: None, ..*formatting };
@@ -443,6 +440,9 @@ impl<'a> Ctx<'a> {
         }
         let decorated = !formatting.is_empty();
         output::mark_decoration(run, decorated);
+        if quotes {
+            output::quote(run, self.shared.marks);
+        }
         if let Some(lead) = lead {
             run.insert(0, Piece::text(lead));
         }

@@ -175,7 +175,7 @@ pub fn render(
                     run
                 }
             };
-            output::format(&mut run, &bib_layout_formatting(bib));
+            output::format_layout(&mut run, &bib_layout_formatting(bib));
             if let Some(substitute) = &bib.subsequent_author_substitute {
                 // Authors compare by the names shown, et al. aside.
                 let author =
@@ -582,7 +582,7 @@ fn render_citations(
         use citationberg::ToFormatting;
         if !author_only {
             output::affix(&mut run, citation.layout.prefix.as_deref(), citation.layout.suffix.as_deref());
-            output::format(&mut run, &citation.layout.to_formatting());
+            output::format_layout(&mut run, &citation.layout.to_formatting());
         }
         if narrative && !output::is_empty(&narrator) {
             // `Doe (2020)`: the whole of it is the cite.
@@ -603,16 +603,6 @@ fn render_citations(
         out.push(run);
     }
     out
-}
-
-/// Takes the formatting and quotation marks off a run: citeproc-js renders
-/// an author-only cite with `suppress_decorations` (`getCitationCluster`).
-fn undecorate(run: &mut Run) {
-    run.retain(|p| !matches!(p.kind, Kind::Open(_) | Kind::Close(_)));
-    for piece in run.iter_mut() {
-        let output::Style { term, data, numeral, .. } = piece.style;
-        piece.style = output::Style { term, data, numeral, ..Default::default() };
-    }
 }
 
 /// Joins the cites of a cluster, each after its gap (see [`splice`] and
@@ -752,7 +742,7 @@ fn render_cite(
     let author = ctx.author.borrow().clone().unwrap_or_default();
     if input.author_only {
         elems = vec![blobs::Elem::Str];
-        undecorate(&mut run);
+        output::undecorate(&mut run);
     }
     let has = |affix: &Option<String>| affix.as_deref().is_some_and(|a| !a.is_empty());
     let shape = blobs::in_cluster(elems, has(&input.prefix), has(&input.suffix), last);

@@ -1,8 +1,9 @@
 //! Field values as rich text (the HTML-like markup CSL-JSON allows:
-//! `<i>`, `<b>`, `<sup>`, `<sub>`, small caps, `<span class="nocase">`),
+//! `<i>`, `<b>`, `<sup>`, `<sub>`, small caps, `<span class="nocase">`,
+//! `<span class="nodecor">`),
 //! typographic quotes and apostrophes, and the spec's text cases.
 
-use crate::output::{Kind, Marks, Piece, Run, Style};
+use crate::output::{Decoration, Frame, Kind, Marks, Piece, Run, Style, next_id};
 use citationberg::TextCase;
 
 /// Reads a field value into pieces.
@@ -25,15 +26,24 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
         if c == '<' {
             let tag_end = rest.find('>');
             let tag = tag_end.map(|e| &rest[..=e]).unwrap_or("");
+            // A field's tag nests inside those already open; `<i>`, `<b>`
+            // and small caps flip against what is around them when written.
+            let inner = |decoration: Decoration| {
+                let mut inner = style;
+                inner.wrap_inner(Frame::new(decoration, next_id()));
+                inner
+            };
             let opened: Option<(&'static str, Style, bool)> = match tag {
-                "<i>" | "<em>" => Some(("i", Style { italic: style.italic.saturating_add(1), ..style }, nocase)),
-                "<b>" | "<strong>" => Some(("b", Style { bold: true, ..style }, nocase)),
-                "<sup>" => Some(("sup", Style { align: 1, ..style }, nocase)),
-                "<sub>" => Some(("sub", Style { align: 2, ..style }, nocase)),
-                "<sc>" => Some(("sc", Style { small_caps: style.small_caps.saturating_add(1), ..style }, nocase)),
+                "<i>" | "<em>" => Some(("i", inner(Decoration::FlipItalic), nocase)),
+                "<b>" | "<strong>" => Some(("b", inner(Decoration::FlipBold), nocase)),
+                "<sup>" => Some(("sup", inner(Decoration::Sup), nocase)),
+                "<sub>" => Some(("sub", inner(Decoration::Sub), nocase)),
+                "<sc>" => Some(("sc", inner(Decoration::FlipSmallCaps), nocase)),
                 "<span class=\"nocase\">" => Some(("span", style, true)),
+                // Text cases leave it alone too (citeproc-js's `_tagParams`).
+                "<span class=\"nodecor\">" => Some(("span", inner(Decoration::Nodecor), true)),
                 "<span style=\"font-variant:small-caps;\">" | "<span style=\"font-variant: small-caps;\">" => {
-                    Some(("span", Style { small_caps: style.small_caps.saturating_add(1), ..style }, nocase))
+                    Some(("span", inner(Decoration::FlipSmallCaps), nocase))
                 }
                 _ => None,
             };
@@ -679,7 +689,7 @@ mod tests {
     fn rich_text_markup_and_quotes() {
         let run = rich("On <i>Homo sapiens</i> and \"quoted\" words, it's", &marks());
         assert_eq!(plain(&run), "On Homo sapiens and “quoted” words, it’s");
-        assert_eq!(run[1].style.italic, 1);
+        assert_eq!(run[1].style.frames.iter().map(|f| f.decoration).collect::<Vec<_>>(), [Decoration::FlipItalic]);
         let broken = rich("a < b and <x>", &marks());
         assert_eq!(plain(&broken), "a < b and <x>");
     }
