@@ -262,7 +262,8 @@ fn style(name: &str) -> IndependentStyle {
 
 fn main() {
     let runs = std::env::args().skip_while(|a| a != "--runs").nth(1).and_then(|n| n.parse().ok()).unwrap_or(3usize);
-    // `--ours-only`: our engine alone, for profiling.
+    // `--ours-only`: our engine alone, for profiling (`--citations-only`:
+    // only the citations; `--style ieee`: one style).
     let ours_only = std::env::args().any(|a| a == "--ours-only");
     let locales = hayagriva::archive::locales();
     let all = records(10_000);
@@ -284,10 +285,16 @@ fn main() {
 
     println!("| work | style | ours wall | ours CPU | hayagriva wall | hayagriva CPU | wall ratio | CPU ratio |");
     println!("|---|---|---|---|---|---|---|---|");
-    for name in ["apa", "ieee"] {
+    let only: Option<String> = std::env::args().skip_while(|a| a != "--style").nth(1);
+    for name in ["apa", "ieee"].into_iter().filter(|n| only.as_deref().is_none_or(|o| o == *n)) {
         let csl = style(name);
         let processor = Processor::with_style(csl.clone(), &locales, None);
 
+        if std::env::args().any(|a| a == "--citations-only") {
+            let (w, c, _) = measure(runs, || processor.render(&cited_ours, &cite_inputs, true).citations.len());
+            println!("| {name} | ours only | citations {w:?} / {c:?} |");
+            continue;
+        }
         let (w_ours, c_ours, n_ours) = measure(runs, || processor.render(&ours, &[], true).bibliography.len());
         if ours_only {
             let (w, c, _) = measure(runs, || processor.render(&cited_ours, &cite_inputs, true).citations.len());

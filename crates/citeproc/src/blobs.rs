@@ -108,8 +108,11 @@ pub fn settle(run: &mut Run, single: Option<u16>, prefix: bool, folds: bool) {
 /// Joins the runs of a group: a delimiter between two blobs goes into the
 /// first one's suffix (citeproc-js: "Provide delimiters on adjacent numeric
 /// blobs"), elsewhere it is part of the strings.
-pub fn join(runs: Vec<Run>, delimiter: &str) -> Run {
-    let mut out = Run::new();
+pub fn join(mut runs: Vec<Run>, delimiter: &str) -> Run {
+    if runs.len() == 1 {
+        return runs.pop().filter(|run| !crate::output::is_empty(run)).unwrap_or_default();
+    }
+    let mut out = Run::with_capacity(runs.iter().map(Vec::len).sum::<usize>() + runs.len());
     for run in runs {
         if crate::output::is_empty(&run) {
             continue;

@@ -260,7 +260,7 @@ impl Processor {
             name_options,
             citation_number,
             disamb,
-            suppressed: RefCell::new(HashSet::new()),
+            suppressed: RefCell::default(),
             names_override: None,
             sort_plain_names: false,
             english: Cell::new(language.is_empty() || language.to_ascii_lowercase().starts_with("en")),

@@ -5,8 +5,8 @@
 //! numbers or strings, a date may be `date-parts`, `raw` or `literal`, and an
 //! empty `{"date-parts": []}` is simply no date.
 
+pub use crate::fast_hash::FastMap;
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// One work, as CSL-JSON describes it.
 #[derive(Debug, Clone, Default)]
@@ -16,11 +16,11 @@ pub struct Item {
     /// The CSL type (`article-journal`, `book`, …).
     pub kind: String,
     /// Ordinary and number variables, by CSL name.
-    pub strings: HashMap<String, String>,
+    pub strings: FastMap<String, String>,
     /// Name variables, by CSL name.
-    pub names: HashMap<String, Vec<Name>>,
+    pub names: FastMap<String, Vec<Name>>,
     /// Date variables, by CSL name.
-    pub dates: HashMap<String, DateValue>,
+    pub dates: FastMap<String, DateValue>,
 }
 
 /// A person or an institution.

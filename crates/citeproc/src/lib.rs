@@ -28,6 +28,7 @@ mod blobs;
 mod dates;
 mod disambiguate;
 mod engine;
+mod fast_hash;
 pub mod item;
 pub mod locale;
 mod markdown;

@@ -127,7 +127,7 @@ pub struct Terms {
     chain: Vec<Locale>,
     /// Every term and form of the chain, the most specific first: a lookup
     /// is one hash probe, not a scan of every locale's terms.
-    index: HashMap<(Term, TermForm), (Option<String>, Option<String>)>,
+    index: crate::fast_hash::FastMap<(Term, TermForm), (Option<String>, Option<String>)>,
     /// The language actually used (`en-US`).
     pub lang: String,
     /// Whether `.` and `,` go inside closing quotes.
@@ -166,7 +166,7 @@ impl Terms {
             }
         }
         let option = |get: fn(&Locale) -> Option<bool>| chain.iter().find_map(get).unwrap_or(false);
-        let mut index = HashMap::new();
+        let mut index = crate::fast_hash::FastMap::default();
         for term in chain.iter().filter_map(|l| l.terms.as_ref()).flat_map(|t| t.terms.iter()) {
             let value = (term.single().map(str::to_string), term.multiple().map(str::to_string));
             for name in std::iter::once(term.name).chain(twin(term.name)) {

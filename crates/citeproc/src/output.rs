@@ -490,8 +490,13 @@ pub fn affix(run: &mut Run, prefix: Option<&str>, suffix: Option<&str>) {
 }
 
 /// Joins runs with a delimiter, skipping empty ones.
-pub fn join(runs: Vec<Run>, delimiter: &str) -> Run {
-    let mut out = Run::new();
+pub fn join(mut runs: Vec<Run>, delimiter: &str) -> Run {
+    // One run (the common case: a group of one printing element) is
+    // itself; else the pieces are moved once into a run of the right size.
+    if runs.len() == 1 {
+        return runs.pop().filter(|run| !is_empty(run)).unwrap_or_default();
+    }
+    let mut out = Run::with_capacity(runs.iter().map(Vec::len).sum::<usize>() + runs.len());
     for run in runs {
         if is_empty(&run) {
             continue;

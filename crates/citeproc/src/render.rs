@@ -13,13 +13,12 @@ use citationberg::{
     LongShortForm, PageRangeFormat, TermForm, TestPosition, Text, TextTarget, ToAffixes, ToFormatting,
 };
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// A variable's CSL name (`container-title`), made once per variable.
 pub fn name_of(variable: impl Into<Variable>) -> &'static str {
-    use std::collections::HashMap;
     thread_local! {
-        static NAMES: RefCell<HashMap<Variable, &'static str>> = RefCell::new(HashMap::new());
+        static NAMES: RefCell<crate::fast_hash::FastMap<Variable, &'static str>> = RefCell::default();
     }
     let variable = variable.into();
     NAMES.with(|names| {
@@ -27,10 +26,6 @@ pub fn name_of(variable: impl Into<Variable>) -> &'static str {
     })
 }
 
-/// The address of a DOI (as written, when it is one already).
-/// A space before `:`, `;`, `?`, `!` or `»` and after `«` becomes a narrow
-/// no-break space, as citeproc-js writes every text it prints (a French
-/// typographic habit it applies in every language).
 /// Takes the terminal punctuation and spaces a text opens with (`: The
 /// program`) out of it, as citeproc-js does with every string it is given:
 /// they become part of the prefix, outside the element's formatting and
@@ -65,6 +60,9 @@ fn leading_punctuation(run: &mut Run, keep: bool) -> Option<String> {
     Some(lead)
 }
 
+/// A space before `:`, `;`, `?`, `!` or `»` and after `«` becomes a narrow
+/// no-break space, as citeproc-js writes every text it prints (a French
+/// typographic habit it applies in every language).
 fn narrow_spaces(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains(' ') || !text.contains([':', ';', '?', '!', '»', '«']) {
         return std::borrow::Cow::Borrowed(text);
@@ -84,6 +82,7 @@ fn narrow_spaces(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// The address of a DOI (as written, when it is one already).
 fn doi_url(doi: &str) -> String {
     let doi = doi.trim();
     if doi.starts_with("http://") || doi.starts_with("https://") {
@@ -206,7 +205,7 @@ pub struct Ctx<'a> {
     /// Disambiguation state.
     pub disamb: &'a Disambiguation,
     /// Variables already printed by a `substitute`: printed nowhere else.
-    pub suppressed: RefCell<HashSet<String>>,
+    pub suppressed: RefCell<crate::fast_hash::FastSet<String>>,
     /// Sort keys: names-min, names-use-first, names-use-last overrides.
     pub names_override: Option<(Option<u32>, Option<u32>, Option<bool>)>,
     /// A sort key on a name variable: full names, no initials.

@@ -495,7 +495,7 @@ fn render_citations(
         };
 
         // Sorted as the style says.
-        if let Some(sort_spec) = &citation.sort {
+        if let Some(sort_spec) = citation.sort.as_ref().filter(|_| cites.len() > 1) {
             let keys: Vec<sort::Keys> = cites
                 .iter()
                 .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), disamb_of(*i), names))
