@@ -28,6 +28,9 @@ pub struct Scholar {
     /// field or script shows is then Western in a Chinese, Japanese or
     /// Korean book (`en`).
     undeclared: Option<&'static str>,
+    /// Each work's item, made once (a work is in many scopes, and making
+    /// one goes through the CSL-JSON export).
+    items: std::sync::RwLock<HashMap<String, Item>>,
 }
 
 impl Scholar {
@@ -44,7 +47,7 @@ impl Scholar {
             let named = languages.iter().flatten().map(String::as_str);
             processor = processor.with_item_languages(&locales, named.chain(undeclared));
         }
-        let mut engine = Scholar { processor, numeric: false, undeclared };
+        let mut engine = Scholar { processor, numeric: false, undeclared, items: Default::default() };
         engine.numeric = engine.probe_numeric();
         engine
     }
@@ -180,8 +183,21 @@ impl Scholar {
 }
 
 impl Scholar {
-    /// A work as the processor's item, through its CSL-JSON (as exported).
+    /// A work as the processor's item (made once per work).
     fn item(&self, work: &Work) -> Item {
+        let key = work.entry.key();
+        if let Some(item) = self.items.read().ok().and_then(|items| items.get(key).cloned()) {
+            return item;
+        }
+        let item = self.make_item(work);
+        if let Ok(mut items) = self.items.write() {
+            items.insert(key.to_string(), item.clone());
+        }
+        item
+    }
+
+    /// A work as the processor's item, through its CSL-JSON (as exported).
+    fn make_item(&self, work: &Work) -> Item {
         let csl = crate::export::csl::item(&work.entry, work.language.as_deref());
         let json = serde_json::to_value(&csl).unwrap_or_default();
         // The converter always writes an object with an `id`.
