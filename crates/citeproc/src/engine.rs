@@ -263,7 +263,7 @@ impl Processor {
             suppressed: RefCell::default(),
             names_override: None,
             sort_plain_names: false,
-            english: Cell::new(language.is_empty() || language.to_ascii_lowercase().starts_with("en")),
+            english: Cell::new(language.is_empty() || language.get(..2).is_some_and(|l| l.eq_ignore_ascii_case("en"))),
             printed_year_suffix: RefCell::new(false),
             suppress_author: Cell::new(false),
             author: RefCell::new(None),

@@ -4,13 +4,13 @@
 
 use crate::blobs;
 use crate::engine::Processor;
+use crate::fast_hash::FastMap;
 use crate::item::Item;
 use crate::output::{self, Kind, Piece, Run, Tag};
 use crate::render::{Cite, Collapsing, Disambiguation, Mode};
 use crate::sort;
 use citationberg::taxonomy::Locator;
 use citationberg::{Collapse, SubsequentAuthorSubstituteRule, TestPosition};
-use std::collections::HashMap;
 
 /// One cite of a cluster, resolved.
 #[derive(Debug, Clone, Default)]
@@ -65,7 +65,7 @@ pub fn render(
     bibliography: bool,
     layout: &Layout,
 ) -> Rendered {
-    let index: HashMap<&str, usize> = items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
+    let index: FastMap<&str, usize> = items.iter().enumerate().map(|(i, item)| (item.id.as_str(), i)).collect();
 
     // 1. Registration: as asked, or first cited first, then the rest in item
     //    order.
@@ -335,7 +335,7 @@ fn note_of(layout: &Layout, n: usize) -> usize {
 fn disambiguation_in_time(
     processor: &Processor,
     items: &[Item],
-    index: &HashMap<&str, usize>,
+    index: &FastMap<&str, usize>,
     clusters: &[Vec<CiteInput>],
     bib_order: &[usize],
     numbers: &[usize],
@@ -399,7 +399,7 @@ fn disambiguation_in_time(
 }
 
 /// The items a cluster cites.
-fn cited_in(cluster: &[CiteInput], index: &HashMap<&str, usize>) -> Vec<usize> {
+fn cited_in(cluster: &[CiteInput], index: &FastMap<&str, usize>) -> Vec<usize> {
     cluster.iter().filter_map(|input| index.get(input.id.as_str()).copied()).collect()
 }
 
@@ -407,7 +407,7 @@ fn cited_in(cluster: &[CiteInput], index: &HashMap<&str, usize>) -> Vec<usize> {
 fn render_citations(
     processor: &Processor,
     items: &[Item],
-    index: &HashMap<&str, usize>,
+    index: &FastMap<&str, usize>,
     clusters: &[Vec<CiteInput>],
     numbers: &[usize],
     disamb: &[Disambiguation],
@@ -418,12 +418,12 @@ fn render_citations(
     let names = processor.citation_names();
     let near_note = citation.near_note_distance as usize;
     // Per item: the note of its last cite; document-wide: the last cite.
-    let mut last_note: HashMap<usize, usize> = HashMap::new();
-    let mut first_note: HashMap<usize, usize> = HashMap::new();
+    let mut last_note: FastMap<usize, usize> = FastMap::default();
+    let mut first_note: FastMap<usize, usize> = FastMap::default();
     // The cluster before: its first cite (item, locator, label), its last
     // item and its note; and how many cites each note holds.
     let mut previous: Option<(Located, usize, usize)> = None;
-    let mut cites_in_note: HashMap<usize, usize> = HashMap::new();
+    let mut cites_in_note: FastMap<usize, usize> = FastMap::default();
     let mut out = Vec::with_capacity(clusters.len());
     for (n, cluster) in clusters.iter().enumerate() {
         let note = note_of(layout, n);
@@ -1140,6 +1140,7 @@ fn suffix_at<'a>(mut pieces: impl Iterator<Item = &'a Piece>) -> Option<String> 
 mod tests {
     use super::*;
     use crate::output::Tag;
+    use std::collections::HashMap;
 
     const STYLE: &str = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
       <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
