@@ -501,11 +501,10 @@ fn render_citations(
                 .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), disamb_of(*i), names))
                 .collect();
             let mut order: Vec<usize> = (0..cites.len()).collect();
-            // Ties keep the bibliography's order, as citeproc-js does.
-            order.sort_by(|&a, &b| {
-                sort::compare(processor, sort_spec, &keys[a], &keys[b])
-                    .then_with(|| numbers[cites[a].0].cmp(&numbers[cites[b].0]))
-            });
+            // Ties keep the order as written: citeproc-js's comparator falls
+            // back on a `seq` that cites do not have, and its sort is stable
+            // (`(Doe 2020c; 2020a; 2020b)` as written, checked against it).
+            order.sort_by(|&a, &b| sort::compare(processor, sort_spec, &keys[a], &keys[b]).then_with(|| a.cmp(&b)));
             let mut sorted = Vec::with_capacity(cites.len());
             let mut taken: Vec<Option<(usize, &CiteInput, Cite)>> = cites.into_iter().map(Some).collect();
             for k in order {
@@ -1141,6 +1140,26 @@ mod tests {
     use super::*;
     use crate::output::Tag;
     use std::collections::HashMap;
+
+    #[test]
+    fn cites_that_tie_in_the_sort_keep_their_written_order() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><sort><key variable="author"/></sort><layout delimiter="; "><text variable="title"/></layout></citation></style>"#;
+        let item = |id: &str, title: &str| {
+            Item::from_json(&serde_json::json!({"id": id, "type": "book", "title": title,
+                "author": [{"family": "Doe", "given": "J."}]}))
+            .unwrap()
+        };
+        let items = [item("a", "Alpha"), item("b", "Beta"), item("c", "Gamma")];
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        // (The first cluster numbers the items a, b, c: a later cluster
+        // does not fall back on that order.)
+        let clusters = [vec![cite("a"), cite("b"), cite("c")], vec![cite("c"), cite("a"), cite("b")]];
+        let out = processor.render(&items, &clusters, false);
+        assert_eq!(crate::html(&out.citations[1]), "Gamma; Alpha; Beta");
+    }
 
     const STYLE: &str = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
       <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
