@@ -544,7 +544,7 @@ fn render_citations(
 
         let delimiter = citation.layout.delimiter.clone().unwrap_or_default();
         let mut run = match citation.collapse {
-            Some(Collapse::CitationNumber) => collapse_numbers(&rendered, numbers, &delimiter, citation),
+            Some(Collapse::CitationNumber) => collapse_numbers(rendered, numbers, &delimiter, citation),
             Some(_) => collapse_authors(processor, items, cluster, &cites, rendered, numbers, disamb),
             None if citation.cite_group_delimiter.is_some() => {
                 collapse_authors(processor, items, cluster, &cites, rendered, numbers, disamb)
@@ -643,7 +643,7 @@ fn position(cluster: &[CiteInput], input: &CiteInput) -> usize {
 
 /// `[1]–[4]`: three or more consecutive numbers become a range.
 fn collapse_numbers(
-    rendered: &[RenderedCite],
+    mut rendered: Vec<RenderedCite>,
     numbers: &[usize],
     delimiter: &str,
     citation: &citationberg::Citation,
@@ -665,7 +665,7 @@ fn collapse_numbers(
             out.push(Piece::text(if previous_collapsed { after.clone() } else { delimiter.to_string() }));
         }
         if end >= k + 2 {
-            out.extend(rendered[k].run.clone());
+            out.append(&mut rendered[k].run);
             // The cites within the range print nothing, but keep their tags
             // for callers.
             for inner in &rendered[k + 1..end] {
@@ -674,11 +674,11 @@ fn collapse_numbers(
                 );
             }
             out.push(Piece::text("–"));
-            out.extend(rendered[end].run.clone());
+            out.append(&mut rendered[end].run);
             previous_collapsed = true;
             k = end + 1;
         } else {
-            out.extend(rendered[k].run.clone());
+            out.append(&mut rendered[k].run);
             previous_collapsed = false;
             k += 1;
         }
