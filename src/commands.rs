@@ -68,12 +68,12 @@ fn write_book(outcome: &crate::Outcome, out: &mut impl Write) -> Result<()> {
     );
     let skeleton = serde_json::to_string(&outcome.book)?;
     let opening = format!("\"{}", deferred.token);
-    let closing = "\u{E031}\"";
+    let closing = format!("{}\"", crate::marks::STAND_IN_END);
     let mut rest = skeleton.as_str();
     let mut buffer = vec![0; 1 << 16];
     while let Some(at) = rest.find(&opening) {
         let after = &rest[at + opening.len()..];
-        let end = after.find(closing).context("a chapter's stand-in is cut short")?;
+        let end = after.find(&closing).context("a chapter's stand-in is cut short")?;
         let stored = after[..end]
             .parse()
             .ok()

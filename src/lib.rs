@@ -30,6 +30,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod export;
 pub mod library;
+mod marks;
 pub mod render;
 pub mod scan;
 pub mod splice;
@@ -91,7 +92,7 @@ pub struct Outcome {
 }
 
 /// Chapters left in the cache: the book holds a stand-in for each,
-/// `token`, its index, `\u{E031}`; the text is `stored[index]` in `pack`,
+/// `token`, its index, [`marks::STAND_IN_END`]; the text is `stored[index]` in `pack`,
 /// already a JSON string.
 pub struct Deferred {
     pub token: String,
@@ -352,7 +353,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         Some(Page::Text(content)) => chapter.content = content,
         Some(Page::Stored(stored)) => {
             if let Some(deferred) = &mut deferred {
-                chapter.content = format!("{}{}\u{E031}", deferred.token, deferred.stored.len());
+                chapter.content = format!("{}{}{}", deferred.token, deferred.stored.len(), marks::STAND_IN_END);
                 deferred.stored.push(stored);
             }
         }
@@ -370,7 +371,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
 /// process and the time.
 fn stand_in_token() -> String {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    format!("\u{E030}scholar-{:x}-{nanos:x}-", std::process::id())
+    format!("{}scholar-{:x}-{nanos:x}-", marks::STAND_IN_START, std::process::id())
 }
 
 /// Drops `value` on another thread: freeing thousands of parsed entries and

@@ -6,12 +6,7 @@
 //! into `<i>`/`<b>` (and drop in plain text): hayagriva's strings cannot hold
 //! formatting, and these marks pass through it untouched.
 
-/// Start and end of emphasis inside a field value.
-pub const EMPH_START: char = '\u{E000}';
-pub const EMPH_END: char = '\u{E001}';
-/// Start and end of strong emphasis.
-pub const STRONG_START: char = '\u{E002}';
-pub const STRONG_END: char = '\u{E003}';
+pub use crate::marks::{EMPH_END, EMPH_START, STRONG_END, STRONG_START};
 
 /// Whether `c` is one of our formatting marks.
 pub fn is_mark(c: char) -> bool {

@@ -648,16 +648,16 @@ fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> Str
     }
 }
 
-/// The private-use characters U+E000 to U+E02F mark emphasis, numbers and
-/// sort keys inside our own text, so they cannot come from a file: each
-/// becomes U+FFFD (same length, so every place stays where it was).
+/// The private-use characters U+E000 to U+E03F mark places inside our own
+/// text (see `marks`), so they cannot come from a file: each becomes U+FFFD
+/// (same length, so every place stays where it was).
 fn reserve_marks(shown: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> String {
-    let reserved = |c: char| ('\u{E000}'..='\u{E02F}').contains(&c);
+    let reserved = |c: char| crate::marks::RESERVED.contains(&c);
     let Some(first) = text.find(reserved) else { return text };
     let count = text.chars().filter(|&c| reserved(c)).count();
     diagnostics.push(
         Diagnostic::warning(format!(
-            "the file has {count} private-use character{} (U+E000 to U+E02F), read as `\u{FFFD}`",
+            "the file has {count} private-use character{} (U+E000 to U+E03F), read as `\u{FFFD}`",
             if count == 1 { "" } else { "s" }
         ))
         .at(Location::at(shown, &text, first))

@@ -20,8 +20,7 @@ use super::specialize::{Probes, Specializer};
 use super::write::Writer;
 
 /// Starts a key in the rendered key string: `MARK` index `END` value.
-const MARK: char = '\u{E020}';
-const END: char = '\u{E021}';
+use crate::marks::{SORT_END as END, SORT_MARK as MARK};
 
 #[derive(Debug, Clone, Copy)]
 enum Kind {

@@ -10,12 +10,9 @@ use hayagriva::{ElemChild, ElemChildren, ElemMeta, Formatting};
 
 use crate::library::latex::{EMPH_END, EMPH_START, STRONG_END, STRONG_START, is_mark};
 
-/// Where a list number goes in text written once and numbered per list
-/// (`Writer::number` = [`SLOT`]); [`fill`] puts the number in.
-pub const NUMBER_SLOT: char = '\u{E010}';
-/// Around a preview slot: `PREVIEW_START` reference `.` number `PREVIEW_END`.
-pub const PREVIEW_START: char = '\u{E011}';
-pub const PREVIEW_END: char = '\u{E012}';
+// Where a list number goes (`Writer::number` = [`SLOT`]; [`fill`] puts the
+// number in), and around a preview slot.
+pub use crate::marks::{NUMBER_SLOT, PREVIEW_END, PREVIEW_START};
 
 /// Writes the slot of a preview of reference `reference` (an index into
 /// the renderer's references) numbered `number`.
