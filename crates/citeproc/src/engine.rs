@@ -38,6 +38,10 @@ pub struct Processor {
     /// Other languages' terms, for items rendered in their own language
     /// (see [`Processor::with_item_languages`]).
     item_languages: Vec<ItemLanguage>,
+    /// The citation layout reads nothing of where a cite stands (no
+    /// `position` test, no `first-reference-note-number`): an item's cites
+    /// without locator or affixes all draw alike.
+    pub(crate) cites_repeat: bool,
 }
 
 /// The terms and quotation marks of one language an item may be written in.
@@ -144,6 +148,23 @@ impl Processor {
         let citation_dates =
             any_element(&style.citation.layout.elements, &macros, &|e| matches!(e, LayoutRenderingElement::Date(_)), 0);
         let range_wrap = if citation_dates { None } else { last_built_date(&style, &macros) };
+        let positional = |e: &LayoutRenderingElement| match e {
+            LayoutRenderingElement::Choose(c) => c.branches().any(|b| b.position.is_some()),
+            _ => false,
+        };
+        // A later cite's names may follow `et-al-subsequent-*`.
+        let subsequent_names = |e: &LayoutRenderingElement| match e {
+            LayoutRenderingElement::Names(names) => {
+                let inherited = cite_names.apply(&names.options());
+                let default_name = citationberg::Name::default();
+                let options = names.name().unwrap_or(&default_name).options(&inherited);
+                options.et_al_subsequent_min.is_some() || options.et_al_subsequent_use_first.is_some()
+            }
+            _ => false,
+        };
+        let cites_repeat = !any_element(&citation.layout.elements, &macros, &positional, 0)
+            && !any_element(&citation.layout.elements, &macros, &subsequent_names, 0)
+            && !prints_variable(&citation.layout.elements, &macros, "first-reference-note-number");
         Processor {
             style,
             terms,
@@ -158,6 +179,7 @@ impl Processor {
             range_wrapped: std::sync::atomic::AtomicBool::new(false),
             reruns,
             item_languages: Vec::new(),
+            cites_repeat,
         }
     }
 

@@ -425,6 +425,8 @@ fn render_citations(
     let mut previous: Option<(Located, usize, usize)> = None;
     let mut cites_in_note: FastMap<usize, usize> = FastMap::default();
     let mut out = Vec::with_capacity(clusters.len());
+    // Cites drawn once (see `Draft`), by item, author suppressed, author only.
+    let mut drafts: FastMap<(usize, bool, bool), Draft> = FastMap::default();
     for (n, cluster) in clusters.iter().enumerate() {
         let note = note_of(layout, n);
         // The disambiguation as it stands when citeproc-js renders this
@@ -528,7 +530,21 @@ fn render_citations(
                 shapes.len() + 1 == cites.len() && citation.layout.suffix.as_deref().is_some_and(|s| !s.is_empty());
             let drawn =
                 Drawn { cluster, numbers, disamb: disamb_of(*i), collapsing: state, suppress_author: narrative };
-            let (one, author, shape) = render_cite(processor, items, (*i, input, cite), drawn, last);
+            // A cite that reads nothing of where it stands is drawn once.
+            let repeats = processor.cites_repeat
+                && timed.is_none()
+                && input.locator.is_none()
+                && input.prefix.as_deref().is_none_or(str::is_empty)
+                && input.suffix.as_deref().is_none_or(str::is_empty);
+            let key = (*i, input.suppress_author || narrative, input.author_only);
+            let draft = if repeats {
+                let draft =
+                    drafts.entry(key).or_insert_with(|| draw_cite(processor, items, (*i, input, cite), &drawn)).clone();
+                Some(draft)
+            } else {
+                None
+            };
+            let (one, author, shape) = render_cite(processor, items, (*i, input, cite), drawn, last, draft);
             shapes.push(shape);
             if narrative {
                 narrator = author;
@@ -715,17 +731,27 @@ struct Drawn<'a> {
     suppress_author: bool,
 }
 
-/// Renders one cite with its own prefix and suffix, tagged with its place in
-/// the cluster as given; also returns the author's names as printed, and
-/// what citeproc-js's cluster join sees of the cite (`blobs.rs`; `last`:
-/// the cluster's last cite, before the layout's suffix).
-fn render_cite(
+/// A cite as the layout draws it, before its place in the cluster and the
+/// author's own words: the same for every cite of an item without a
+/// locator, prefix or suffix when the layout reads nothing of the cite's
+/// position (see [`Processor::cites_repeat`]), so such cites are drawn once.
+#[derive(Clone)]
+struct Draft {
+    run: Run,
+    author: Run,
+    names_printed: bool,
+    years: Vec<i32>,
+    text_variable: bool,
+    elems: Vec<blobs::Elem>,
+}
+
+/// Draws one cite with the citation layout.
+fn draw_cite(
     processor: &Processor,
     items: &[Item],
     (i, input, cite): (usize, &CiteInput, &Cite),
-    drawn: Drawn,
-    last: bool,
-) -> (RenderedCite, Run, Vec<blobs::Elem>) {
+    drawn: &Drawn,
+) -> Draft {
     let shared = processor.shared();
     let names = processor.citation_names();
     let citation = &processor.style.citation;
@@ -734,7 +760,7 @@ fn render_cite(
     ctx.suppress_author.set(input.suppress_author || drawn.suppress_author);
     ctx.author_only.set(input.author_only);
     *ctx.numerals.borrow_mut() = Some(Vec::new());
-    *ctx.collapsing.borrow_mut() = drawn.collapsing;
+    *ctx.collapsing.borrow_mut() = drawn.collapsing.clone();
     let (mut run, _) = ctx.elements(&citation.layout.elements, "");
     let values = ctx.numerals.borrow_mut().take().unwrap_or_default();
     let mut elems = blobs::shape(&mut run, &values);
@@ -743,11 +769,37 @@ fn render_cite(
         elems = vec![blobs::Elem::Str];
         output::undecorate(&mut run);
     }
-    let has = |affix: &Option<String>| affix.as_deref().is_some_and(|a| !a.is_empty());
-    let shape = blobs::in_cluster(elems, has(&input.prefix), has(&input.suffix), last);
     // Cites group by the names printed; a title standing in for them does
     // not group (citeproc-js compares only names).
     let names_printed = ctx.author_key.borrow().is_some();
+    let collapsing = ctx.collapsing.borrow();
+    Draft {
+        run,
+        author,
+        names_printed,
+        years: collapsing.years.clone(),
+        text_variable: collapsing.text_variable,
+        elems,
+    }
+}
+
+/// Renders one cite with its own prefix and suffix, tagged with its place in
+/// the cluster as given; also returns the author's names as printed, and
+/// what citeproc-js's cluster join sees of the cite (`blobs.rs`; `last`:
+/// the cluster's last cite, before the layout's suffix). `draft` is the
+/// cite as drawn already, if it was.
+fn render_cite(
+    processor: &Processor,
+    items: &[Item],
+    (i, input, cite): (usize, &CiteInput, &Cite),
+    drawn: Drawn,
+    last: bool,
+    draft: Option<Draft>,
+) -> (RenderedCite, Run, Vec<blobs::Elem>) {
+    let Draft { mut run, author, names_printed, years, text_variable, elems } =
+        draft.unwrap_or_else(|| draw_cite(processor, items, (i, input, cite), &drawn));
+    let has = |affix: &Option<String>| affix.as_deref().is_some_and(|a| !a.is_empty());
+    let shape = blobs::in_cluster(elems, has(&input.prefix), has(&input.suffix), last);
     // The cite itself, without the author's words around it.
     output::tag(&mut run, Tag::CiteStart(position(drawn.cluster, input)), Tag::CiteEnd);
     if let Some(prefix) = input.prefix.as_deref().filter(|p| !p.is_empty()) {
@@ -768,14 +820,13 @@ fn render_cite(
         }
         run.extend(words);
     }
-    let collapsing = ctx.collapsing.borrow();
     let one = RenderedCite {
         item: i,
         run,
         author: if names_printed { output::plain(&author) } else { String::new() },
         affixed: input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some(),
-        years: collapsing.years.clone(),
-        text_variable: collapsing.text_variable,
+        years,
+        text_variable,
     };
     (one, author, shape)
 }
@@ -951,6 +1002,7 @@ fn collapse_authors(
             (*i, input, cite),
             Drawn { cluster, numbers, disamb: &disamb[*i], collapsing: state, suppress_author: states[k].cut },
             false,
+            None,
         );
         rendered[k].run = again.run;
     }
@@ -1140,6 +1192,32 @@ mod tests {
     use super::*;
     use crate::output::Tag;
     use std::collections::HashMap;
+
+    #[test]
+    fn a_cite_drawn_once_keeps_its_place_and_words_in_each_cluster() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout prefix="[" suffix="]" delimiter=", "><text variable="citation-number"/></layout></citation></style>"#;
+        let item = |id: &str| Item::from_json(&serde_json::json!({"id": id, "type": "book", "title": id})).unwrap();
+        let items = [item("a"), item("b")];
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        assert!(processor.cites_repeat);
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        let with_prefix = CiteInput { prefix: Some("see ".into()), ..cite("a") };
+        let clusters = [vec![cite("a")], vec![cite("b"), cite("a")], vec![with_prefix]];
+        let out = processor.render(&items, &clusters, false);
+        let texts: Vec<String> = out.citations.iter().map(crate::html).collect();
+        assert_eq!(texts, ["[1]", "[2, 1]", "[see 1]"]);
+        // In the second cluster `a` is the cite at index 1.
+        let starts: Vec<usize> = out.citations[1]
+            .iter()
+            .filter_map(|p| match p.kind {
+                Kind::Tag(Tag::CiteStart(k)) => Some(k),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(starts, [0, 1]);
+    }
 
     #[test]
     fn cites_that_tie_in_the_sort_keep_their_written_order() {
