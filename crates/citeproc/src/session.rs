@@ -427,6 +427,7 @@ fn render_citations(
     let mut out = Vec::with_capacity(clusters.len());
     // Cites drawn once (see `Draft`), by item, author suppressed, author only.
     let mut drafts: FastMap<(usize, bool, bool), Draft> = FastMap::default();
+    let mut sort_keys: FastMap<usize, sort::Keys> = FastMap::default();
     for (n, cluster) in clusters.iter().enumerate() {
         let note = note_of(layout, n);
         // The disambiguation as it stands when citeproc-js renders this
@@ -439,7 +440,8 @@ fn render_citations(
             previous = None;
             cites_in_note.clear();
         }
-        *cites_in_note.entry(note).or_default() += cited_in(cluster, index).len();
+        *cites_in_note.entry(note).or_default() +=
+            cluster.iter().filter(|input| index.contains_key(input.id.as_str())).count();
         // Positions in written order, as citeproc-js's
         // `processCitationCluster` sets them.
         let mut cites: Vec<(usize, &CiteInput, Cite)> = Vec::new();
@@ -498,9 +500,17 @@ fn render_citations(
 
         // Sorted as the style says.
         if let Some(sort_spec) = citation.sort.as_ref().filter(|_| cites.len() > 1) {
+            // An item's keys do not change from cluster to cluster (unless its
+            // disambiguation does): made once.
             let keys: Vec<sort::Keys> = cites
                 .iter()
-                .map(|(i, ..)| sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), disamb_of(*i), names))
+                .map(|(i, ..)| {
+                    let make = || sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), disamb_of(*i), names);
+                    match timed {
+                        None => sort_keys.entry(*i).or_insert_with(make).clone(),
+                        Some(_) => make(),
+                    }
+                })
                 .collect();
             let mut order: Vec<usize> = (0..cites.len()).collect();
             // Ties keep the order as written: citeproc-js's comparator falls
@@ -622,8 +632,11 @@ fn render_citations(
 
 /// Joins the cites of a cluster, each after its gap (see [`splice`] and
 /// `blobs.rs`).
-fn join_cites(runs: Vec<Run>, gaps: &[String]) -> Run {
-    let mut out = Run::new();
+fn join_cites(mut runs: Vec<Run>, gaps: &[String]) -> Run {
+    if runs.len() == 1 {
+        return runs.pop().filter(|run| !output::is_empty(run)).unwrap_or_default();
+    }
+    let mut out = Run::with_capacity(runs.iter().map(Vec::len).sum::<usize>() + runs.len());
     for (k, run) in runs.into_iter().enumerate() {
         if output::is_empty(&run) {
             continue;
