@@ -385,8 +385,12 @@ pub fn tag(run: &mut Run, start: Tag, end: Tag) {
         return;
     }
     let piece = |tag: Tag| Piece { text: String::new(), style: Style::default(), nocase: true, kind: Kind::Tag(tag) };
-    run.insert(0, piece(start));
-    run.push(piece(end));
+    // One allocation of the right size, each piece moved once.
+    let mut tagged = Run::with_capacity(run.len() + 2);
+    tagged.push(piece(start));
+    tagged.append(run);
+    tagged.push(piece(end));
+    *run = tagged;
 }
 
 /// One run of text with its formatting.

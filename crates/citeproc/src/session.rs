@@ -547,12 +547,11 @@ fn render_citations(
                 && input.prefix.as_deref().is_none_or(str::is_empty)
                 && input.suffix.as_deref().is_none_or(str::is_empty);
             let key = (*i, input.suppress_author || narrative, input.author_only);
-            let draft = if repeats {
-                let draft =
-                    drafts.entry(key).or_insert_with(|| draw_cite(processor, items, (*i, input, cite), &drawn)).clone();
-                Some(draft)
-            } else {
-                None
+            let draft = match repeats {
+                true => {
+                    Some(&*drafts.entry(key).or_insert_with(|| draw_cite(processor, items, (*i, input, cite), &drawn)))
+                }
+                false => None,
             };
             let (one, author, shape) = render_cite(processor, items, (*i, input, cite), drawn, last, draft);
             shapes.push(shape);
@@ -807,10 +806,29 @@ fn render_cite(
     (i, input, cite): (usize, &CiteInput, &Cite),
     drawn: Drawn,
     last: bool,
-    draft: Option<Draft>,
+    draft: Option<&Draft>,
 ) -> (RenderedCite, Run, Vec<blobs::Elem>) {
-    let Draft { mut run, author, names_printed, years, text_variable, elems } =
-        draft.unwrap_or_else(|| draw_cite(processor, items, (i, input, cite), &drawn));
+    // A draft made before is copied, but for the author's names, which only
+    // a narrative cite hands on.
+    let Draft { mut run, author, names_printed, years, text_variable, elems } = match draft {
+        Some(draft) => Draft {
+            run: draft.run.clone(),
+            author: if drawn.suppress_author { draft.author.clone() } else { Run::new() },
+            names_printed: draft.names_printed,
+            years: draft.years.clone(),
+            text_variable: draft.text_variable,
+            elems: draft.elems.clone(),
+        },
+        None => draw_cite(processor, items, (i, input, cite), &drawn),
+    };
+    let author_text = if names_printed {
+        output::plain(match draft {
+            Some(draft) => &draft.author,
+            None => &author,
+        })
+    } else {
+        String::new()
+    };
     let has = |affix: &Option<String>| affix.as_deref().is_some_and(|a| !a.is_empty());
     let shape = blobs::in_cluster(elems, has(&input.prefix), has(&input.suffix), last);
     // The cite itself, without the author's words around it.
@@ -836,7 +854,7 @@ fn render_cite(
     let one = RenderedCite {
         item: i,
         run,
-        author: if names_printed { output::plain(&author) } else { String::new() },
+        author: author_text,
         affixed: input.prefix.is_some() || input.suffix.is_some() || cite.locator.is_some(),
         years,
         text_variable,
