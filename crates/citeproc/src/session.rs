@@ -502,21 +502,25 @@ fn render_citations(
         if let Some(sort_spec) = citation.sort.as_ref().filter(|_| cites.len() > 1) {
             // An item's keys do not change from cluster to cluster (unless its
             // disambiguation does): made once.
-            let keys: Vec<sort::Keys> = cites
-                .iter()
-                .map(|(i, ..)| {
-                    let make = || sort::keys(processor, sort_spec, &items[*i], Some(numbers[*i]), disamb_of(*i), names);
-                    match timed {
-                        None => sort_keys.entry(*i).or_insert_with(make).clone(),
-                        Some(_) => make(),
+            let make = |i: usize| sort::keys(processor, sort_spec, &items[i], Some(numbers[i]), disamb_of(i), names);
+            let fresh: Vec<sort::Keys>;
+            let keys: Vec<&sort::Keys> = match timed {
+                None => {
+                    for (i, ..) in &cites {
+                        sort_keys.entry(*i).or_insert_with(|| make(*i));
                     }
-                })
-                .collect();
+                    cites.iter().map(|(i, ..)| &sort_keys[i]).collect()
+                }
+                Some(_) => {
+                    fresh = cites.iter().map(|(i, ..)| make(*i)).collect();
+                    fresh.iter().collect()
+                }
+            };
             let mut order: Vec<usize> = (0..cites.len()).collect();
             // Ties keep the order as written: citeproc-js's comparator falls
             // back on a `seq` that cites do not have, and its sort is stable
             // (`(Doe 2020c; 2020a; 2020b)` as written, checked against it).
-            order.sort_by(|&a, &b| sort::compare(processor, sort_spec, &keys[a], &keys[b]).then_with(|| a.cmp(&b)));
+            order.sort_by(|&a, &b| sort::compare(processor, sort_spec, keys[a], keys[b]).then_with(|| a.cmp(&b)));
             let mut sorted = Vec::with_capacity(cites.len());
             let mut taken: Vec<Option<(usize, &CiteInput, Cite)>> = cites.into_iter().map(Some).collect();
             for k in order {
