@@ -154,15 +154,6 @@ impl Engine {
         }
     }
 
-    /// The list order of `works` (in order of first citation), whose
-    /// references are `references`.
-    pub fn order(&self, works: &[&Work], references: &[&Facts]) -> Vec<usize> {
-        match self {
-            Engine::Hayagriva(e) => e.order(references),
-            Engine::Scholar(e) => e.order(works),
-        }
-    }
-
     pub fn note_style(&self) -> bool {
         match self {
             Engine::Hayagriva(e) => e.note_style(),

@@ -69,20 +69,22 @@ impl Scholar {
     }
 
     /// A work's reference, rendered alone (numbered 1 when the style numbers).
+    /// Scopes are rendered whole, so no facts are needed for them; only a
+    /// style without a bibliography renders the citation (the full note is
+    /// then the reference).
     pub fn reference(&self, work: &Work) -> Reference {
         let item = self.item(work);
-        let cite = scholar_citeproc::CiteInput { id: item.id.clone(), ..Default::default() };
-        let rendered = self.processor.render(&[item], &[vec![cite]], true);
-        let citation = rendered.citations.into_iter().next().unwrap_or_default();
-        let facts = Facts { alone: scholar_citeproc::plain_text(&citation), sort: Default::default() };
-        match rendered.bibliography.into_iter().next() {
-            Some((_, run)) => {
-                let (label, content) = entry(&run);
-                Reference { label: label.map(|l| ElemChildren(vec![l])), content, facts }
-            }
-            // A style without a bibliography: the full note is the reference.
-            None => Reference { label: None, content: tree(&citation), facts },
+        let facts = Facts::default();
+        if !self.processor.has_bibliography() {
+            let cite = scholar_citeproc::CiteInput { id: item.id.clone(), ..Default::default() };
+            let rendered = self.processor.render(&[item], &[vec![cite]], false);
+            let citation = rendered.citations.into_iter().next().unwrap_or_default();
+            return Reference { label: None, content: tree(&citation), facts };
         }
+        let rendered = self.processor.render(&[item], &[], true);
+        let run = rendered.bibliography.into_iter().next().map(|(_, run)| run).unwrap_or_default();
+        let (label, content) = entry(&run);
+        Reference { label: label.map(|l| ElemChildren(vec![l])), content, facts }
     }
 
     /// Renders one scope whole: its citations in reading order and its list
@@ -168,17 +170,6 @@ impl Scholar {
             entries.push(Some(BibliographyItem { key: id.clone(), first_field, content }));
         }
         ScopeOutput { citations, order, items: entries }
-    }
-
-    /// The list order of `works` (in order of first citation): the style's.
-    pub fn order(&self, works: &[&Work]) -> Vec<usize> {
-        let items: Vec<Item> = works.iter().map(|w| self.item(w)).collect();
-        let rendered = self.processor.render(&items, &[], true);
-        if rendered.bibliography.is_empty() {
-            return (0..works.len()).collect();
-        }
-        let index: HashMap<&str, usize> = items.iter().enumerate().map(|(w, item)| (item.id.as_str(), w)).collect();
-        rendered.bibliography.iter().filter_map(|(id, _)| index.get(id.as_str()).copied()).collect()
     }
 }
 

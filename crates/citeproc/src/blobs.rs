@@ -43,15 +43,7 @@ pub fn is_blob_variable(name: &str) -> bool {
             | "first-container-reference-note-number"
             | "page"
             | "page-first"
-            | "chapter-number"
-            | "collection-number"
-            | "edition"
-            | "issue"
-            | "number"
-            | "number-of-pages"
-            | "number-of-volumes"
-            | "volume"
-    )
+    ) || crate::numbers::joins_ranges(name)
 }
 
 /// Whether citeproc-js ends a value with a blob: its last number is plain
