@@ -103,21 +103,33 @@ impl Serialize for Item {
     }
 }
 
-/// Items as a CSL-JSON file: an array, one variable a line (names and
-/// dates kept on their line, as short as they are).
-pub fn to_json(items: &[&Item]) -> String {
-    let mut out = String::from("[");
-    for (n, item) in items.iter().enumerate() {
-        out.push_str(if n == 0 { "\n  {" } else { ",\n  {" });
-        for (v, (variable, value)) in item.0.iter().enumerate() {
-            out.push_str(if v == 0 { "\n    " } else { ",\n    " });
-            out.push_str(&Value::String(variable.to_string()).to_string());
-            out.push_str(": ");
-            out.push_str(&value.to_string());
-        }
-        out.push_str("\n  }");
+/// An item as a CSL-JSON file holds it inside its array, one variable a
+/// line (names and dates kept on their line, as short as they are), from
+/// its opening line break to its closing brace: made once per work, joined
+/// into each file by [`array`].
+pub fn body(item: &Item) -> String {
+    let mut out = String::from("\n  {");
+    for (v, (variable, value)) in item.0.iter().enumerate() {
+        out.push_str(if v == 0 { "\n    " } else { ",\n    " });
+        out.push_str(&Value::String(variable.to_string()).to_string());
+        out.push_str(": ");
+        out.push_str(&value.to_string());
     }
-    out.push_str(if items.is_empty() { "]" } else { "\n]" });
+    out.push_str("\n  }");
+    out
+}
+
+/// A CSL-JSON file: an array of items written by [`body`].
+pub fn array(bodies: &[impl AsRef<str>]) -> String {
+    let mut out = String::with_capacity(bodies.iter().map(|b| b.as_ref().len() + 1).sum::<usize>() + 3);
+    out.push('[');
+    for (n, body) in bodies.iter().enumerate() {
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str(body.as_ref());
+    }
+    out.push_str(if bodies.is_empty() { "]" } else { "\n]" });
     out
 }
 

@@ -22,6 +22,8 @@ pub struct Export {
     /// works (an `@string`, a `crossref` parent) once.
     pub bibtex: Vec<Part>,
     pub ris: String,
+    /// Its CSL-JSON as a list's file holds it ([`csl::body`]).
+    pub json: String,
 }
 
 /// A piece of BibTeX.
@@ -46,7 +48,8 @@ impl Export {
             None => vec![Part { id: None, role: PartRole::Entry, text: bibtex::entry(&csl).trim().to_string() }],
         };
         let ris = ris::record(&csl);
-        Export { csl, bibtex, ris }
+        let json = csl::body(&csl);
+        Export { csl, bibtex, ris, json }
     }
 
     /// The work's BibTeX, as one text.
@@ -58,7 +61,7 @@ impl Export {
     /// The work's CSL-JSON: an array of one item, as reference managers
     /// import it.
     pub fn json_text(&self) -> String {
-        format!("{}\n", csl::to_json(&[&self.csl]))
+        format!("{}\n", csl::array(&[&self.json]))
     }
 }
 
@@ -81,10 +84,10 @@ pub fn files(exports: &[&Export]) -> Files {
     parts.sort_by_key(|p| p.role);
     let bibtex: Vec<&str> = parts.iter().map(|p| p.text.as_str()).collect();
     let ris: Vec<&str> = exports.iter().map(|e| e.ris.as_str()).collect();
-    let items: Vec<&csl::Item> = exports.iter().map(|e| &e.csl).collect();
+    let bodies: Vec<&str> = exports.iter().map(|e| e.json.as_str()).collect();
     Files {
         bibtex: format!("{}\n", bibtex.join("\n\n")),
         ris: ris.join("\n"),
-        json: format!("{}\n", csl::to_json(&items)),
+        json: format!("{}\n", csl::array(&bodies)),
     }
 }

@@ -108,8 +108,8 @@ impl<'a> Renderer<'a> {
             .collect();
         let references = works.iter().enumerate().map(|(i, w)| (w.entry.key(), i)).collect();
         let labels = labels::for_locale(&config.locale);
-        let exports = exports::Exports::new(library, config, output, &needed);
         let words = exports::Words::for_locale(&config.locale);
+        let exports = exports::Exports::new(library, config, output, &needed, &words);
         let note_numbers = if engine.note_style() { note_numbers(collected) } else { HashMap::new() };
         Renderer {
             collected,
@@ -540,7 +540,7 @@ impl<'a> Renderer<'a> {
                 "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}{}</div>",
                 escaped_attr(key),
                 backrefs.unwrap_or_default(),
-                self.exports.entry(key, &self.words)
+                self.exports.entry(key)
             ),
             // The back-references bring their own space (or none, in
             // Chinese) before their parenthesis.

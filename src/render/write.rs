@@ -65,53 +65,85 @@ pub struct Writer<'a> {
 /// between inline HTML tags is still Markdown to mdBook), and never splits a
 /// table cell or a line.
 pub fn escape_html(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '*' => out.push_str("&#42;"),
-            '_' => out.push_str("&#95;"),
-            '[' => out.push_str("&#91;"),
-            ']' => out.push_str("&#93;"),
-            '`' => out.push_str("&#96;"),
-            '\\' => out.push_str("&#92;"),
-            '|' => out.push_str("&#124;"),
-            '~' => out.push_str("&#126;"),
-            '$' => out.push_str("&#36;"),
-            '{' => out.push_str("&#123;"),
-            '}' => out.push_str("&#125;"),
-            '@' => out.push_str("&#64;"),
-            '#' => out.push_str("&#35;"),
-            '!' => out.push_str("&#33;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if is_mark(c) => {}
-            // Our slots are written only by us.
-            c @ (PREVIEW_START | PREVIEW_END) => out.push_str(&format!("&#{};", c as u32)),
-            c => out.push(c),
-        }
-    }
+    escape_into(text, out, |byte| match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#39;"),
+        b'*' => Some("&#42;"),
+        b'_' => Some("&#95;"),
+        b'[' => Some("&#91;"),
+        b']' => Some("&#93;"),
+        b'`' => Some("&#96;"),
+        b'\\' => Some("&#92;"),
+        b'|' => Some("&#124;"),
+        b'~' => Some("&#126;"),
+        b'$' => Some("&#36;"),
+        b'{' => Some("&#123;"),
+        b'}' => Some("&#125;"),
+        b'@' => Some("&#64;"),
+        b'#' => Some("&#35;"),
+        b'!' => Some("&#33;"),
+        b'\n' | b'\r' | b'\t' => Some(" "),
+        _ => None,
+    })
 }
 
 /// Escapes an attribute value (always written in double quotes).
 pub fn escape_attr(text: &str, out: &mut String) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '`' => out.push_str("&#96;"),
-            '|' => out.push_str("&#124;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if is_mark(c) => {}
-            c @ (PREVIEW_START | PREVIEW_END) => out.push_str(&format!("&#{};", c as u32)),
-            c => out.push(c),
-        }
+    escape_into(text, out, |byte| match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#39;"),
+        b'`' => Some("&#96;"),
+        b'|' => Some("&#124;"),
+        b'\n' | b'\r' | b'\t' => Some(" "),
+        _ => None,
+    })
+}
+
+/// Writes `text` to `out` with each ASCII byte that `replace` maps replaced,
+/// our formatting marks dropped and our slots written as character
+/// references (they are written only by us). Runs of other text are copied
+/// whole: every page's references and exports pass through here.
+fn escape_into(text: &str, out: &mut String, replace: fn(u8) -> Option<&'static str>) {
+    out.reserve(text.len());
+    let bytes = text.as_bytes();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let (width, with) = if byte < 0x80 {
+            match replace(byte) {
+                Some(with) => (1, with),
+                None => {
+                    i += 1;
+                    continue;
+                }
+            }
+        } else if byte == 0xEE && bytes.get(i + 1) == Some(&0x80) {
+            // U+E000–U+E03F, our private-use range: three bytes.
+            match text[i..].chars().next() {
+                Some(c) if is_mark(c) => (3, ""),
+                Some(PREVIEW_START) => (3, "&#57361;"),
+                Some(PREVIEW_END) => (3, "&#57362;"),
+                _ => {
+                    i += 3;
+                    continue;
+                }
+            }
+        } else {
+            i += 1;
+            continue;
+        };
+        out.push_str(&text[copied..i]);
+        out.push_str(with);
+        i += width;
+        copied = i;
     }
+    out.push_str(&text[copied..]);
 }
 
 pub fn escaped_attr(text: &str) -> String {
@@ -498,6 +530,42 @@ mod tests {
 
     fn text(s: &str) -> ElemChild {
         ElemChild::Text(Formatted { text: s.into(), formatting: Formatting::default() })
+    }
+
+    #[test]
+    fn escaping_replaces_only_what_it_must() {
+        let slot = |c: char| format!("&#{};", c as u32);
+        let cases = [
+            ("plain", "plain", "plain"),
+            (
+                "a & <b> \"c\" 'd'",
+                "a &amp; &lt;b&gt; &quot;c&quot; &#39;d&#39;",
+                "a &amp; &lt;b&gt; &quot;c&quot; &#39;d&#39;",
+            ),
+            (
+                "*_[]`\\|~${}@#!",
+                "&#42;&#95;&#91;&#93;&#96;&#92;&#124;&#126;&#36;&#123;&#125;&#64;&#35;&#33;",
+                "*_[]&#96;\\&#124;~${}@#!",
+            ),
+            ("a\nb\r\tc", "a b  c", "a b  c"),
+            ("深度学习 «ü»", "深度学习 «ü»", "深度学习 «ü»"),
+            (&format!("{EMPH_START}x{EMPH_END}{STRONG_START}y{STRONG_END}"), "xy", "xy"),
+            (
+                &format!("{PREVIEW_START}3.{PREVIEW_END}"),
+                &format!("{}3.{}", slot(PREVIEW_START), slot(PREVIEW_END)),
+                &format!("{}3.{}", slot(PREVIEW_START), slot(PREVIEW_END)),
+            ),
+            // Other characters of our range, and ones beside it, are text.
+            (
+                "\u{E010}\u{E03F}\u{E040}\u{D7FF}",
+                "\u{E010}\u{E03F}\u{E040}\u{D7FF}",
+                "\u{E010}\u{E03F}\u{E040}\u{D7FF}",
+            ),
+        ];
+        for (text, html, attr) in cases {
+            assert_eq!(escaped(text), html, "{text:?} as HTML");
+            assert_eq!(escaped_attr(text), attr, "{text:?} as an attribute");
+        }
     }
 
     fn italic(s: &str) -> ElemChild {
