@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 /// Given-name levels from the global rules (`all-names`, `primary-name`
 /// and their `-with-initials` forms), which hold for the bibliography too.
-pub fn global(processor: &Processor, items: &[Item]) -> Vec<Disambiguation> {
+pub fn global(processor: &Processor, items: &[&Item]) -> Vec<Disambiguation> {
     let citation = &processor.style.citation;
     let mut state = vec![Disambiguation::default(); items.len()];
     if citation.disambiguate_add_givenname && citation.givenname_disambiguation_rule != DisambiguationRule::ByCite {
@@ -24,7 +24,7 @@ pub fn global(processor: &Processor, items: &[Item]) -> Vec<Disambiguation> {
 /// The disambiguation of every item (indexed like `items`).
 pub fn run(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     bib_order: &[usize],
     numbers: &[usize],
     global: &[Disambiguation],
@@ -55,7 +55,7 @@ pub fn run(
 /// ambiguity keys), in groups of two or more.
 pub fn alike(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     bib_order: &[usize],
     numbers: &[usize],
     global: &[Disambiguation],
@@ -67,7 +67,7 @@ pub fn alike(
 /// each item's first reference, where the cites carry it).
 fn ambiguous(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     members: &[usize],
     numbers: &[usize],
     state: &[Disambiguation],
@@ -86,7 +86,7 @@ fn ambiguous(
 /// How a cite prints, for comparing cites.
 fn renderer<'a>(
     processor: &'a Processor,
-    items: &'a [Item],
+    items: &'a [&'a Item],
     numbers: &'a [usize],
     notes: &'a [Option<usize>],
 ) -> impl Fn(usize, &Disambiguation) -> String + 'a {
@@ -98,7 +98,7 @@ fn renderer<'a>(
     let position = if processor.is_note_style() { TestPosition::Subsequent } else { TestPosition::First };
     move |i: usize, d: &Disambiguation| -> String {
         let cite = Cite { positions: vec![position], first_note: notes[i], ..Cite::default() };
-        let ctx = processor.ctx(&shared, &items[i], Mode::Citation, Some(&cite), Some(numbers[i]), d, names);
+        let ctx = processor.ctx(&shared, items[i], Mode::Citation, Some(&cite), Some(numbers[i]), d, names);
         output::plain(&ctx.elements(&processor.style.citation.layout.elements, "").0)
     }
 }
@@ -115,7 +115,7 @@ fn renderer<'a>(
 /// more.
 pub fn rerun(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     members: &[usize],
     numbers: &[usize],
     notes: &[Option<usize>],
@@ -139,7 +139,7 @@ pub fn rerun(
 /// `disambiguate` branches); returns the groups left for year suffixes.
 fn resolve(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     numbers: &[usize],
     global: &[Disambiguation],
     notes: &[Option<usize>],
@@ -267,7 +267,7 @@ fn cited_names(item: &Item, min: Option<u32>, first: Option<u32>) -> &[crate::it
 
 /// Raises the given-name level of the names of a group of ambiguous cites
 /// that share a family name, place by place, with another member's name.
-fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &mut [Disambiguation], full: bool) {
+fn expand_names(processor: &Processor, items: &[&Item], group: &[usize], state: &mut [Disambiguation], full: bool) {
     let options = processor.citation_names();
     let rule = processor.style.citation.givenname_disambiguation_rule;
     let with = options.initialize_with.clone().unwrap_or_else(|| ". ".into());
@@ -317,7 +317,7 @@ fn expand_names(processor: &Processor, items: &[Item], group: &[usize], state: &
 /// Expands names that would be ambiguous as names: a family name borne by
 /// two people gets initials, or the whole given name when the initials are
 /// the same too (where the rule allows it).
-fn names_globally(processor: &Processor, items: &[Item], state: &mut [Disambiguation]) {
+fn names_globally(processor: &Processor, items: &[&Item], state: &mut [Disambiguation]) {
     let citation = &processor.style.citation;
     let rule = citation.givenname_disambiguation_rule;
     let options = processor.citation_names();

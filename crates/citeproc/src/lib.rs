@@ -46,6 +46,7 @@ pub use output::{Kind, Piece, Run, Style, Tag};
 pub use request::{CiteRef, Format, RenderedEntry, Request, Response};
 pub use session::{CiteInput, Layout, Rendered};
 
+use std::borrow::Borrow;
 use std::path::Path;
 
 /// Writes a rendered run as HTML (citeproc-js's markup).
@@ -68,20 +69,28 @@ pub fn plain_text(run: &Run) -> String {
 impl Processor {
     /// Renders the citation clusters (in document order) and, if asked, the
     /// bibliography of every item.
-    pub fn render(&self, items: &[item::Item], clusters: &[Vec<CiteInput>], bibliography: bool) -> Rendered {
-        session::render(self, items, clusters, bibliography, &Layout::default())
+    pub fn render<I: Borrow<item::Item>>(
+        &self,
+        items: &[I],
+        clusters: &[Vec<CiteInput>],
+        bibliography: bool,
+    ) -> Rendered {
+        self.render_with(items, clusters, bibliography, &Layout::default())
     }
 
     /// [`Processor::render`] with the registration, note numbers or
     /// standalone clusters of [`Layout`].
-    pub fn render_with(
+    pub fn render_with<I: Borrow<item::Item>>(
         &self,
-        items: &[item::Item],
+        items: &[I],
         clusters: &[Vec<CiteInput>],
         bibliography: bool,
         layout: &Layout,
     ) -> Rendered {
-        session::render(self, items, clusters, bibliography, layout)
+        // Items by reference: a caller that renders many scopes over one
+        // library need not copy them.
+        let items: Vec<&item::Item> = items.iter().map(Borrow::borrow).collect();
+        session::render(self, &items, clusters, bibliography, layout)
     }
 }
 

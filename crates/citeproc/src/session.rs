@@ -60,7 +60,7 @@ pub struct Layout {
 
 pub fn render(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     clusters: &[Vec<CiteInput>],
     bibliography: bool,
     layout: &Layout,
@@ -155,7 +155,7 @@ pub fn render(
                 },
                 ..Disambiguation::default()
             };
-            let ctx = processor.ctx(&shared, &items[i], Mode::Bibliography, None, Some(numbers[i]), &year_only, names);
+            let ctx = processor.ctx(&shared, items[i], Mode::Bibliography, None, Some(numbers[i]), &year_only, names);
             let mut run = match (&bib.second_field_align, bib.layout.elements.split_first()) {
                 // The first field in the margin, the rest beside it, as
                 // citeproc-js writes them.
@@ -193,7 +193,7 @@ pub fn render(
                     previous_names = names;
                 }
             }
-            processor.tidy_entry(&items[i], &mut run);
+            processor.tidy_entry(items[i], &mut run);
             capitalize_first(&mut run);
             entries.push((items[i].id.clone(), run));
         }
@@ -334,7 +334,7 @@ fn note_of(layout: &Layout, n: usize) -> usize {
 #[allow(clippy::too_many_arguments)]
 fn disambiguation_in_time(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     index: &FastMap<&str, usize>,
     clusters: &[Vec<CiteInput>],
     bib_order: &[usize],
@@ -406,7 +406,7 @@ fn cited_in(cluster: &[CiteInput], index: &FastMap<&str, usize>) -> Vec<usize> {
 #[allow(clippy::too_many_arguments)]
 fn render_citations(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     index: &FastMap<&str, usize>,
     clusters: &[Vec<CiteInput>],
     numbers: &[usize],
@@ -417,17 +417,23 @@ fn render_citations(
     let citation = &processor.style.citation;
     let names = processor.citation_names();
     let near_note = citation.near_note_distance as usize;
-    // Per item: the note of its last cite; document-wide: the last cite.
-    let mut last_note: FastMap<usize, usize> = FastMap::default();
-    let mut first_note: FastMap<usize, usize> = FastMap::default();
+    // Per item (vectors, not maps: probed for every cite): the notes of its
+    // first and last cites, and the items cited so far.
+    let mut last_note: Vec<Option<usize>> = vec![None; items.len()];
+    let mut first_note: Vec<Option<usize>> = vec![None; items.len()];
+    let mut cited: Vec<usize> = Vec::new();
     // The cluster before: its first cite (item, locator, label), its last
     // item and its note; and how many cites each note holds.
     let mut previous: Option<(Located, usize, usize)> = None;
     let mut cites_in_note: FastMap<usize, usize> = FastMap::default();
     let mut out = Vec::with_capacity(clusters.len());
-    // Cites drawn once (see `Draft`), by item, author suppressed, author only.
-    let mut drafts: FastMap<(usize, bool, bool), Draft> = FastMap::default();
+    // Cites drawn once (see `Draft`), by item, then author suppressed and
+    // author only ([`draft_slot`]).
+    let mut drafts: Vec<Option<Box<Draft>>> = Vec::new();
+    drafts.resize_with(items.len() * 4, || None);
     let mut sort_keys: FastMap<usize, sort::Keys> = FastMap::default();
+    // The items of a cluster (`None`: an id no item has).
+    let mut resolved: Vec<Option<usize>> = Vec::new();
     for (n, cluster) in clusters.iter().enumerate() {
         let note = note_of(layout, n);
         // The disambiguation as it stands when citeproc-js renders this
@@ -435,24 +441,27 @@ fn render_citations(
         let overrides: &[(usize, Disambiguation)] = timed.map_or(&[], |t| &t[n]);
         let disamb_of = |i: usize| overrides.iter().find(|(j, _)| *j == i).map_or(&disamb[i], |(_, d)| d);
         if layout.standalone {
-            last_note.clear();
-            first_note.clear();
+            for i in cited.drain(..) {
+                last_note[i] = None;
+                first_note[i] = None;
+            }
             previous = None;
             cites_in_note.clear();
         }
-        *cites_in_note.entry(note).or_default() +=
-            cluster.iter().filter(|input| index.contains_key(input.id.as_str())).count();
+        resolved.clear();
+        resolved.extend(cluster.iter().map(|input| index.get(input.id.as_str()).copied()));
+        *cites_in_note.entry(note).or_default() += resolved.iter().flatten().count();
         // Positions in written order, as citeproc-js's
         // `processCitationCluster` sets them.
-        let mut cites: Vec<(usize, &CiteInput, Cite)> = Vec::new();
+        let mut cites: Vec<(usize, &CiteInput, Cite)> = Vec::with_capacity(cluster.len());
         let mut before: Option<Located> = None;
-        for (k, input) in cluster.iter().enumerate() {
-            let Some(&i) = index.get(input.id.as_str()) else { continue };
+        for (k, (input, i)) in cluster.iter().zip(&resolved).enumerate() {
+            let Some(i) = *i else { continue };
             let label = input.label.as_deref().and_then(|l| l.parse::<Locator>().ok());
             let mut positions = Vec::new();
-            match last_note.get(&i) {
+            match last_note[i] {
                 None => positions.push(TestPosition::First),
-                Some(&last) => {
+                Some(last) => {
                     positions.push(TestPosition::Subsequent);
                     // The cite an ibid would repeat: the one before in this
                     // cluster; or, for the first cite, the cluster before,
@@ -484,10 +493,13 @@ fn render_citations(
                 positions,
                 // citeproc-js gives no note of the first reference in the
                 // note of the first reference.
-                first_note: first_note.get(&i).copied().filter(|&first| first != note),
+                first_note: first_note[i].filter(|&first| first != note),
             };
-            last_note.insert(i, note);
-            first_note.entry(i).or_insert(note);
+            if last_note[i].is_none() {
+                cited.push(i);
+            }
+            last_note[i] = Some(note);
+            first_note[i].get_or_insert(note);
             before = Some((i, input.locator.clone(), input.label.clone()));
             cites.push((i, input, cite));
         }
@@ -502,7 +514,7 @@ fn render_citations(
         if let Some(sort_spec) = citation.sort.as_ref().filter(|_| cites.len() > 1) {
             // An item's keys do not change from cluster to cluster (unless its
             // disambiguation does): made once.
-            let make = |i: usize| sort::keys(processor, sort_spec, &items[i], Some(numbers[i]), disamb_of(i), names);
+            let make = |i: usize| sort::keys(processor, sort_spec, items[i], Some(numbers[i]), disamb_of(i), names);
             let fresh: Vec<sort::Keys>;
             let keys: Vec<&sort::Keys> = match timed {
                 None => {
@@ -550,10 +562,12 @@ fn render_citations(
                 && input.locator.is_none()
                 && input.prefix.as_deref().is_none_or(str::is_empty)
                 && input.suffix.as_deref().is_none_or(str::is_empty);
-            let key = (*i, input.suppress_author || narrative, input.author_only);
             let draft = match repeats {
                 true => {
-                    Some(&*drafts.entry(key).or_insert_with(|| draw_cite(processor, items, (*i, input, cite), &drawn)))
+                    let slot = &mut drafts[draft_slot(*i, input.suppress_author || narrative, input.author_only)];
+                    Some(
+                        &**slot.get_or_insert_with(|| Box::new(draw_cite(processor, items, (*i, input, cite), &drawn))),
+                    )
                 }
                 false => None,
             };
@@ -631,6 +645,12 @@ fn render_citations(
         out.push(run);
     }
     out
+}
+
+/// Where the draft of item `i`'s cite is kept, by whether the cite leaves
+/// its author out or prints only the author.
+fn draft_slot(i: usize, suppress_author: bool, author_only: bool) -> usize {
+    i * 4 + usize::from(suppress_author) * 2 + usize::from(author_only)
 }
 
 /// Joins the cites of a cluster, each after its gap (see [`splice`] and
@@ -764,15 +784,14 @@ struct Draft {
 /// Draws one cite with the citation layout.
 fn draw_cite(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     (i, input, cite): (usize, &CiteInput, &Cite),
     drawn: &Drawn,
 ) -> Draft {
     let shared = processor.shared();
     let names = processor.citation_names();
     let citation = &processor.style.citation;
-    let ctx =
-        processor.ctx(&shared, &items[i], Mode::Citation, Some(cite), Some(drawn.numbers[i]), drawn.disamb, names);
+    let ctx = processor.ctx(&shared, items[i], Mode::Citation, Some(cite), Some(drawn.numbers[i]), drawn.disamb, names);
     ctx.suppress_author.set(input.suppress_author || drawn.suppress_author);
     ctx.author_only.set(input.author_only);
     *ctx.numerals.borrow_mut() = Some(Vec::new());
@@ -806,7 +825,7 @@ fn draw_cite(
 /// cite as drawn already, if it was.
 fn render_cite(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     (i, input, cite): (usize, &CiteInput, &Cite),
     drawn: Drawn,
     last: bool,
@@ -895,7 +914,7 @@ fn grouped_sort(processor: &Processor) -> bool {
 /// first key of each author's first cite; ties keep the order by author.)
 fn group_by_author(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     cites: &[(usize, &CiteInput, Cite)],
     rendered: &[RenderedCite],
     numbers: &[usize],
@@ -923,7 +942,7 @@ fn group_by_author(
     }
     let first_key = |k: usize| {
         let (i, ..) = cites[k];
-        let keys = sort::keys(processor, sort_spec, &items[i], Some(numbers[i]), &disamb[i], names);
+        let keys = sort::keys(processor, sort_spec, items[i], Some(numbers[i]), &disamb[i], names);
         keys.into_iter().take(1).collect::<sort::Keys>()
     };
     let leaders: Vec<sort::Keys> = groups.iter().map(|g| first_key(g[0])).collect();
@@ -1010,7 +1029,7 @@ fn splice_delimiter(
 /// keeps its tags, even one a range leaves out.
 fn collapse_authors(
     processor: &Processor,
-    items: &[Item],
+    items: &[&Item],
     cluster: &[CiteInput],
     cites: &[(usize, &CiteInput, Cite)],
     mut rendered: Vec<RenderedCite>,
@@ -1489,7 +1508,7 @@ mod tests {
         ];
         for (clusters, notes, expected) in cases {
             let layout = Layout { notes: notes.clone(), ..Layout::default() };
-            let out = render(&processor, &items, clusters, false, &layout);
+            let out = processor.render_with(&items, clusters, false, &layout);
             assert_eq!(crate::html(out.citations.last().unwrap()), *expected);
         }
     }
