@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::write::{Writer, escaped, escaped_attr};
+use super::write::{Writer, escape_attr, escaped, escaped_attr};
 use super::{Output, Renderer};
 use crate::config::Config;
 use crate::export::{Export, Files, cite_as};
@@ -52,7 +52,7 @@ impl Exports {
             return String::new();
         }
         let files = crate::export::files(&exports);
-        format!("{}\n", downloads(&files, stem, &(words.download)(exports.len())))
+        downloads(&files, stem, &(words.download)(exports.len()))
     }
 }
 
@@ -108,7 +108,8 @@ pub fn details(export: &Export, summary: &str) -> String {
     html
 }
 
-/// A list's files as `download` links, `stem.bib`, `stem.ris`, `stem.json`.
+/// A list's files as `download` links, `stem.bib`, `stem.ris`, `stem.json`,
+/// on a line of their own.
 pub fn downloads(files: &Files, stem: &str, lead: &str) -> String {
     let mut html = format!("<p class=\"scholar-downloads\">{}", escaped(lead));
     for (n, (name, extension, mime, text)) in [
@@ -122,13 +123,17 @@ pub fn downloads(files: &Files, stem: &str, lead: &str) -> String {
         if n > 0 {
             html.push_str(" · ");
         }
-        html.push_str(&format!(
-            "<a download=\"{}.{extension}\" href=\"{}\">{name}</a>",
-            escaped_attr(stem),
-            escaped_attr(&data_url(mime, text))
-        ));
+        html.push_str("<a download=\"");
+        escape_attr(stem, &mut html);
+        html.push('.');
+        html.push_str(extension);
+        html.push_str("\" href=\"");
+        escape_attr(&data_url(mime, text), &mut html);
+        html.push_str("\">");
+        html.push_str(name);
+        html.push_str("</a>");
     }
-    html.push_str("</p>");
+    html.push_str("</p>\n");
     html
 }
 
@@ -156,15 +161,32 @@ fn code(text: &str) -> String {
 /// compressed.
 pub fn data_url(mime: &str, text: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    // The ASCII bytes a URL may hold as they are.
+    const KEEP: [bool; 128] = {
+        let mut keep = [false; 128];
+        let mut b = 0;
+        while b < 128 {
+            keep[b] = (b as u8).is_ascii_alphanumeric();
+            b += 1;
+        }
+        let marks = b"-_.!~*()/:;,=+@[]{}$^|";
+        let mut i = 0;
+        while i < marks.len() {
+            keep[marks[i] as usize] = true;
+            i += 1;
+        }
+        keep
+    };
     let mut url = String::with_capacity(text.len() * 5 / 4 + mime.len() + 20);
     url.push_str("data:");
     url.push_str(mime);
     url.push_str(";charset=utf-8,");
     let mut copied = 0;
     for (i, c) in text.char_indices() {
-        let keep = c.is_ascii_alphanumeric()
-            || "-_.!~*()/:;,=+@[]{}$^|".contains(c)
-            || !(c.is_ascii() || c.is_control() || c.is_whitespace());
+        let keep = match u8::try_from(c) {
+            Ok(byte) if byte < 128 => KEEP[usize::from(byte)],
+            _ => !(c.is_control() || c.is_whitespace()),
+        };
         if keep {
             continue;
         }

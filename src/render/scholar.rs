@@ -9,6 +9,7 @@
 //! citeproc-js would make them.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use hayagriva::citationberg::{Display, FontStyle, FontVariant, FontWeight, TextDecoration, VerticalAlign};
 use hayagriva::{BibliographyItem, Elem, ElemChild, ElemChildren, ElemMeta, Formatted, Formatting};
@@ -30,7 +31,7 @@ pub struct Scholar {
     undeclared: Option<&'static str>,
     /// Each work's item, made once (a work is in many scopes, and making
     /// one goes through the CSL-JSON export).
-    items: std::sync::RwLock<HashMap<String, Item>>,
+    items: std::sync::RwLock<HashMap<String, Arc<Item>>>,
 }
 
 impl Scholar {
@@ -90,7 +91,7 @@ impl Scholar {
     /// Renders one scope whole: its citations in reading order and its list
     /// (every work, the nocited ones too).
     pub fn scope(&self, works: &[&Work], citations: &[CiteInput]) -> ScopeOutput {
-        let items: Vec<Item> = works.iter().map(|w| self.item(w)).collect();
+        let items: Vec<Arc<Item>> = works.iter().map(|w| self.item(w)).collect();
         let mut clusters: Vec<Vec<scholar_citeproc::CiteInput>> = Vec::new();
         let mut notes = Vec::new();
         for citation in citations.iter().filter(|c| !c.items.is_empty()) {
@@ -175,12 +176,12 @@ impl Scholar {
 
 impl Scholar {
     /// A work as the processor's item (made once per work).
-    fn item(&self, work: &Work) -> Item {
+    fn item(&self, work: &Work) -> Arc<Item> {
         let key = work.entry.key();
         if let Some(item) = self.items.read().ok().and_then(|items| items.get(key).cloned()) {
             return item;
         }
-        let item = self.make_item(work);
+        let item = Arc::new(self.make_item(work));
         if let Ok(mut items) = self.items.write() {
             items.insert(key.to_string(), item.clone());
         }
