@@ -451,6 +451,7 @@ fn cluster(cites: &Value) -> Result<Vec<CiteRef>, String> {
                 suffix: text("suffix"),
                 suppress_author: cite["suppress-author"].as_bool().unwrap_or(false),
                 author_only: cite["author-only"].as_bool().unwrap_or(false),
+                narrative: false,
             })
         })
         .collect()

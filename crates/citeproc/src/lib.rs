@@ -126,7 +126,7 @@ pub fn render_request(request: &Request) -> Result<Response, String> {
                     suffix: c.suffix.clone(),
                     suppress_author: c.suppress_author,
                     author_only: c.author_only,
-                    narrative: false,
+                    narrative: c.narrative,
                 })
                 .collect()
         })

@@ -69,7 +69,7 @@ pub enum Format {
 }
 
 /// One cite inside a citation cluster.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct CiteRef {
     /// The item's `id`.
@@ -89,9 +89,14 @@ pub struct CiteRef {
     /// Leaves the author out (`[-@key]`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub suppress_author: bool,
-    /// Only the author (narrative `@key`).
+    /// Only the author.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub author_only: bool,
+    /// In the text, as pandoc's `@key`: the author, then the rest of the cite
+    /// (`Doe (2020, p. 3)`); citeproc-js's `composite` mode. Only for a
+    /// cluster of one cite.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub narrative: bool,
 }
 
 /// What an engine rendered for a [`Request`].

@@ -608,7 +608,13 @@ fn render_citations(
         // `<sup>[1]</sup>`).
         // Only the author's name: without the layout's affixes.
         let mut author_only = !cites.is_empty() && cites.iter().all(|(_, input, _)| input.author_only);
-        if output::is_empty(&run) && !cites.is_empty() {
+        // A narrative cite with nothing after its author (MLA's `@key`
+        // without a page) is the author alone, as pandoc prints it, where
+        // citeproc-js's composite mode adds its `[NO_PRINTED_FORM]`.
+        let author_alone = narrative && output::is_empty(&run) && !output::is_empty(&narrator);
+        if author_alone {
+            author_only = true;
+        } else if output::is_empty(&run) && !cites.is_empty() {
             // What citeproc-js prints for a citation the style renders empty:
             // an error in the layout's affixes, unless the first cite left
             // out its author (`getCitationCluster` reports no error then, and
@@ -1533,6 +1539,29 @@ mod tests {
         let run = &out.citations[0];
         assert_eq!(run.first().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteStart(0))));
         assert_eq!(run.last().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteEnd)));
+    }
+
+    /// A narrative cite with nothing after its author (MLA's `@key` without
+    /// a page) is the author alone: no error, no empty parentheses.
+    #[test]
+    fn a_narrative_cite_with_nothing_after_the_author_is_the_author() {
+        let style = r#"<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+          <info><id>x</id><title>x</title><updated>2020-01-01T00:00:00+00:00</updated></info>
+          <citation><layout prefix="(" suffix=")" delimiter="; "><group delimiter=" ">
+            <names variable="author"><name form="short"/></names><text variable="locator"/></group></layout></citation></style>"#;
+        let processor = Processor::new(style, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let items =
+            [Item::from_json(&serde_json::json!({"id": "d", "type": "book", "author": [{"family": "Doe"}]})).unwrap()];
+        let narrative = |locator: Option<&str>| CiteInput {
+            id: "d".into(),
+            locator: locator.map(str::to_string),
+            narrative: true,
+            ..Default::default()
+        };
+        let out = processor.render(&items, &[vec![narrative(None)], vec![narrative(Some("3"))]], false);
+        assert_eq!(crate::html(&out.citations[0]), "Doe");
+        assert_eq!(crate::html(&out.citations[1]), "Doe (3)");
+        assert_eq!(out.citations[0].first().map(|p| &p.kind), Some(&Kind::Tag(Tag::CiteStart(0))));
     }
 
     fn author_date(citation: &str) -> Processor {

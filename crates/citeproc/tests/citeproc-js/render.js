@@ -14,8 +14,10 @@
 //   2. the clusters are processed in document order with
 //      `processCitationCluster` (cluster i in note i + 1 for a note style, in
 //      the text otherwise, unless `notes` says), keeping the last text that
-//      citeproc-js reports for each, so later disambiguation is seen; with
-//      `standalone-clusters` each is rendered on its own (`makeCitationCluster`);
+//      citeproc-js reports for each, so later disambiguation is seen; a
+//      cluster of one `narrative` cite in `composite` mode (the author, then
+//      the rest: `Doe (2020, p. 3)`); with `standalone-clusters` each is
+//      rendered on its own (`makeCitationCluster`);
 //   3. `makeBibliography` over the registered items.
 
 "use strict";
@@ -170,6 +172,9 @@ function render(request) {
                 citationItems: cites.map(citeItem),
                 properties: { noteIndex },
             };
+            if (cites.length === 1 && cites[0].narrative) {
+                citation.properties.mode = "composite";
+            }
             const [, updates] = engine.processCitationCluster(citation, before, [], CSL.ASSUME_ALL_ITEMS_REGISTERED);
             for (const [index, text] of updates) {
                 citations[index] = text;
