@@ -28,8 +28,6 @@ struct Options {
     runs: usize,
     out: PathBuf,
     pathological: bool,
-    /// `engine = …` for our runs (the book's default when `None`).
-    engine: Option<String>,
 }
 
 fn main() {
@@ -45,7 +43,6 @@ fn main() {
         runs: 3,
         out: Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/out"),
         pathological: false,
-        engine: None,
     };
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
@@ -60,7 +57,6 @@ fn main() {
                 options.runs = 1;
             }
             "--pathological" => options.pathological = true,
-            "--engine" => options.engine = Some(value()),
             other => panic!("unknown option {other}"),
         }
     }
@@ -141,11 +137,8 @@ fn nop() {
 fn run(options: &Options) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "mdbook-scholar benchmark: {} chapters × 20 citations, {}-entry .bib, median of {} run(s), {cores} cores, engine {}\n",
-        options.chapters,
-        options.entries,
-        options.runs,
-        options.engine.as_deref().unwrap_or("(the default)")
+        "mdbook-scholar benchmark: {} chapters × 20 citations, {}-entry .bib, median of {} run(s), {cores} cores\n",
+        options.chapters, options.entries, options.runs,
     );
     std::fs::create_dir_all(&options.out).unwrap();
     let root = options.out.join("book");
@@ -158,16 +151,13 @@ fn run(options: &Options) {
     let mdbook_bib = which("mdbook-bib");
     let mut table = Table::default();
 
-    // Inputs: our table and mdbook-bib's, ieee and apa. (mdBook's protocol
-    // takes no configuration from the environment: the engine is written
-    // into the table.)
-    let engine = options.engine.as_ref().map(|e| format!("engine = \"{e}\"\n")).unwrap_or_default();
+    // Inputs: our table and mdbook-bib's, ieee and apa.
     let inputs = |chapters: usize, bib: &str, style: &str, scope: &str, cache: bool| {
         let name = format!("input-{chapters}-{bib}-{style}-{scope}-{cache}.json");
         let path = options.out.join(&name);
         let book = synthetic_book(chapters, bib_keys, 7);
         let toml = format!(
-            "[book]\ntitle = \"Benchmark\"\n[preprocessor.scholar]\nbibliography = \"{bib}\"\nstyle = \"{style}\"\nscope = \"{scope}\"\ncache = {cache}\n{engine}\
+            "[book]\ntitle = \"Benchmark\"\n[preprocessor.scholar]\nbibliography = \"{bib}\"\nstyle = \"{style}\"\nscope = \"{scope}\"\ncache = {cache}\n\
              [preprocessor.bib]\nbibliography = \"../{bib}\"\nbackend = \"csl\"\ncsl-style = \"{style}\"\ncitation-syntax = \"pandoc\"\nrender-bib = \"cited\"\nadd-bib-in-chapters = {}\n",
             scope == "chapter"
         );

@@ -123,8 +123,6 @@ impl Cache {
                 crate::style::locale_texts(&dir.path).ok().hash(h);
             }
             output.hash(h);
-            // Testing aid that changes rendering (see render::engine).
-            std::env::var_os("SCHOLAR_WHOLE_SCOPES").is_some().hash(h);
         });
         let partition = match output {
             Output::Html => "html",

@@ -176,8 +176,6 @@ pub struct FormatOptions {
     pub locale: Option<String>,
     /// A folder of CSL locale files over the bundled ones.
     pub locales: Option<PathBuf>,
-    /// The CSL processor (the book's default when `None`).
-    pub engine: Option<crate::config::CslEngine>,
     /// HTML instead of plain text.
     pub html: bool,
 }
@@ -215,19 +213,18 @@ pub fn format(files: &[PathBuf], options: &FormatOptions, mut out: impl Write) -
     }
     let works: Vec<&Work> = library.keys().filter_map(|k| library.work(k)).map(|w| w.as_ref()).collect();
     let languages: Vec<Option<String>> = works.iter().map(|w| w.language.clone()).collect();
-    let engine =
-        Engine::new(options.engine.unwrap_or_default(), &style, &locale, &languages, style.multilingual_by_design());
-    let references = engine.references(&works);
+    let engine = Engine::new(&style, &locale, &languages, style.multilingual_by_design());
     // One scope that lists every work without citing it: the style's sort,
     // numbering, year suffixes and substitutions are the whole list's.
-    let facts: Vec<&crate::render::engine::Facts> = references.iter().map(|r| &r.facts).collect();
-    let everything: Vec<usize> = (0..works.len()).collect();
-    let list = engine.scope(&works, &facts, &[], &everything);
-    for (n, (&w, rendered)) in list.order.iter().zip(&list.items).enumerate() {
-        let reference = &references[w];
+    let list = engine.scope(&works, &[]);
+    for (n, (&w, rendered)) in list.order.iter().zip(list.items).enumerate() {
         let (label, content) = match rendered {
-            Some(item) => (item.first_field.as_ref().map(|f| hayagriva::ElemChildren(vec![f.clone()])), &item.content),
-            None => (reference.label.clone(), &reference.content),
+            Some(item) => (item.first_field.map(|f| hayagriva::ElemChildren(vec![f])), item.content),
+            // A style without a bibliography: each work's note.
+            None => {
+                let reference = engine.reference(works[w]);
+                (reference.label, reference.content)
+            }
         };
         let writer = Writer { number: Some(n + 1).filter(|_| engine.numeric()), links: options.html, entry_href: None };
         let line = if options.html {
@@ -235,7 +232,7 @@ pub fn format(files: &[PathBuf], options: &FormatOptions, mut out: impl Write) -
             if let Some(label) = &label {
                 line.push_str(&format!("<span class=\"scholar-label\">{}</span> ", writer.html(label)));
             }
-            line.push_str(&writer.html(content));
+            line.push_str(&writer.html(&content));
             line.push_str("</div>");
             line
         } else {
@@ -244,7 +241,7 @@ pub fn format(files: &[PathBuf], options: &FormatOptions, mut out: impl Write) -
                 line.push_str(&writer.plain(label));
                 line.push(' ');
             }
-            line.push_str(&writer.plain(content));
+            line.push_str(&writer.plain(&content));
             line.replace('\n', " ")
         };
         writeln!(out, "{line}")?;

@@ -11,7 +11,7 @@ use mdbook_preprocessor::config::Config as BookConfig;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::suggest;
+use crate::diagnostic::{Diagnostic, suggest};
 
 /// The preprocessor's name: `[preprocessor.scholar]`, `mdbook-scholar`.
 pub const NAME: &str = "scholar";
@@ -50,17 +50,6 @@ pub enum Scope {
     Section,
     /// Only where a `{{#bibliography}}` directive stands.
     None,
-}
-
-/// Which CSL processor renders citations and lists.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum CslEngine {
-    /// hayagriva, as the first versions rendered.
-    Hayagriva,
-    /// Our own processor, `scholar-citeproc` (`crates/citeproc`): it agrees
-    /// with citeproc-js far more often, so it is the default.
-    #[default]
-    Scholar,
 }
 
 /// What an unknown citation key does.
@@ -183,14 +172,15 @@ pub struct Config {
     /// Entries and lists offer their data as BibTeX, RIS and CSL-JSON.
     pub export: bool,
     pub cite_as: CiteAs,
-    /// The CSL processor.
-    pub engine: CslEngine,
     /// A folder of CSL locale files over the bundled ones.
     pub locales: Option<LocalesDir>,
     /// Each entry in its own language's terms (`entry-language`); `None`
     /// leaves it to the style (on for the GB/T 7714 family).
     pub entry_language: Option<bool>,
     pub markdown: MarkdownFlavor,
+    /// What the table says that is accepted but does nothing any more
+    /// (`engine = "hayagriva"`): warnings for every build to report.
+    pub warnings: Vec<Diagnostic>,
     /// The book's source folder (`book.src`), resolved.
     pub src_dir: PathBuf,
     /// `book.src` as written, to show chapter paths relative to the book root.
@@ -313,13 +303,23 @@ impl Config {
             }
         };
 
-        let engine = match string(table, "engine")?.as_deref() {
-            Some("hayagriva") => CslEngine::Hayagriva,
-            None | Some("scholar") => CslEngine::Scholar,
-            Some(other) => {
-                bail!("`{TABLE}.engine = \"{other}\"` is not an engine; use \"hayagriva\" or \"scholar\"")
-            }
-        };
+        // Our own processor is the only engine: `engine` stays accepted so
+        // that books which name one still build.
+        let mut warnings = Vec::new();
+        match string(table, "engine")?.as_deref() {
+            None | Some("scholar") => {}
+            Some("hayagriva") => warnings.push(
+                Diagnostic::warning(format!(
+                    "`{TABLE}.engine = \"hayagriva\"` in book.toml: the hayagriva engine was removed in favour of \
+                     mdbook-scholar's own CSL processor, which renders this book"
+                ))
+                .with_hint("remove the `engine` key"),
+            ),
+            Some(other) => bail!(
+                "`{TABLE}.engine = \"{other}\"` is not an engine; mdbook-scholar's own CSL processor is the only \
+                 one: use \"scholar\" or remove the key"
+            ),
+        }
 
         let topics = match table.get("topics") {
             None => TopicsConfig::default(),
@@ -347,10 +347,10 @@ impl Config {
             cache: boolean(table, "cache")?.unwrap_or(true),
             export: boolean(table, "export")?.unwrap_or(true),
             cite_as,
-            engine,
             locales: string(table, "locales")?.map(|shown| LocalesDir { path: root.join(&shown), shown }),
             entry_language: boolean(table, "entry-language")?,
             markdown,
+            warnings,
             src_dir: root.join("src"),
             src_shown: PathBuf::from("src"),
             build_dir: root.join("book"),
@@ -510,7 +510,7 @@ mod tests {
         assert_eq!(config.on_missing, OnMissing::Warn);
         assert!(config.hover && config.backrefs && config.cache);
         assert_eq!(config.topics, TopicsConfig::default());
-        assert_eq!(config.engine, CslEngine::Scholar);
+        assert!(config.warnings.is_empty());
         assert_eq!(config.src_dir, Path::new("/b/src"));
         assert_eq!(config.build_dir, Path::new("/b/book"));
     }
@@ -555,7 +555,7 @@ edition = 2
         assert_eq!(config.topics.columns, vec![TopicColumn::Topic, TopicColumn::Works]);
         assert_eq!(config.topics.top_works, 5);
         assert!(!config.export);
-        assert_eq!(config.engine, CslEngine::Scholar);
+        assert!(config.warnings.is_empty(), "`engine = \"scholar\"` is accepted without a word");
         assert_eq!(config.locales, Some(LocalesDir { path: "/b/csl-locales".into(), shown: "csl-locales".into() }));
         assert_eq!(config.entry_language, Some(true));
         assert_eq!(config.cite_as.authors, ["Doe, Jane", "李四"]);
@@ -632,7 +632,7 @@ edition = 2
             ("bibliography = \"a.bib\"\nexport = 1", "`preprocessor.scholar.export` must be true or false"),
             (
                 "bibliography = \"a.bib\"\nengine = \"citeproc\"",
-                "`preprocessor.scholar.engine = \"citeproc\"` is not an engine; use \"hayagriva\" or \"scholar\"",
+                "`preprocessor.scholar.engine = \"citeproc\"` is not an engine; mdbook-scholar's own CSL processor is the only one: use \"scholar\" or remove the key",
             ),
             ("bibliography = \"a.bib\"\nengine = true", "`preprocessor.scholar.engine` must be a string"),
             (
@@ -652,6 +652,19 @@ edition = 2
             let error = format!("{:#}", parse(table).unwrap_err());
             assert!(error.contains(expected), "for {table:?}:\n  got      {error}\n  expected {expected}");
         }
+    }
+
+    /// hayagriva was the first engine: a book that still names it builds
+    /// with ours, and is told so.
+    #[test]
+    fn the_removed_hayagriva_engine_is_a_warning() {
+        let config = parse("bibliography = \"a.bib\"\nengine = \"hayagriva\"").unwrap();
+        let warnings: Vec<String> = config.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(
+            warnings,
+            ["warning: `preprocessor.scholar.engine = \"hayagriva\"` in book.toml: the hayagriva engine was removed \
+              in favour of mdbook-scholar's own CSL processor, which renders this book (remove the `engine` key)"]
+        );
     }
 
     #[test]

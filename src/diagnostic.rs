@@ -66,7 +66,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// One thing to tell the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub location: Option<Location>,

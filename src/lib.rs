@@ -171,6 +171,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         },
     );
     let mut diagnostics = Diagnostics::default();
+    diagnostics.extend(config.warnings.iter().cloned());
     diagnostics.extend(found);
     for hit in quick_hits.iter().flatten() {
         diagnostics.extend(hit.diagnostics.iter().cloned());
@@ -264,7 +265,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         let languages: Vec<Option<String>> =
             needed.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
         let entry_language = config.entry_language.unwrap_or_else(|| style.multilingual_by_design());
-        let engine = Engine::new(config.engine, &style, &config.locale, &languages, entry_language);
+        let engine = Engine::new(&style, &config.locale, &languages, entry_language);
         timer.lap("engine");
         let renderer = render::Renderer::new(&collected, &library, config, &engine, output, &needed);
         timer.lap("render references");

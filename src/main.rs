@@ -13,7 +13,7 @@ Usage:
   mdbook-scholar check [BOOK_DIR] [--strict]
                                       print every diagnostic, write nothing
   mdbook-scholar format [--style S] [--locale L] [--locales DIR]
-                       [--engine hayagriva|scholar] [--html] FILE...
+                       [--html] FILE...
                                       print the files' entries as one list in
                                       the style's order, one entry per line
 ";
@@ -68,13 +68,11 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
                     "--style" => options.style = Some(value("a style name or .csl path")?),
                     "--locale" => options.locale = Some(value("a locale such as en-US")?),
                     "--locales" => options.locales = Some(PathBuf::from(value("a folder of CSL locale files")?)),
-                    "--engine" => {
-                        options.engine = Some(match value("`hayagriva` or `scholar`")?.as_str() {
-                            "hayagriva" => mdbook_scholar::config::CslEngine::Hayagriva,
-                            "scholar" => mdbook_scholar::config::CslEngine::Scholar,
-                            other => anyhow::bail!("`--engine {other}` is not an engine; use `hayagriva` or `scholar`"),
-                        })
-                    }
+                    // Our own processor is the only engine now.
+                    "--engine" => anyhow::bail!(
+                        "`--engine` was removed: `format` renders with mdbook-scholar's own CSL processor, the only \
+                         engine; leave the option out\n\n{USAGE}"
+                    ),
                     "--html" => options.html = true,
                     flag if flag.starts_with("--") => {
                         anyhow::bail!("unknown option `{flag}`\n\n{USAGE}")

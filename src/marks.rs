@@ -1,9 +1,9 @@
 //! The private-use characters mdbook-scholar writes into its own text, all
 //! in one place: emphasis carried through hayagriva's plain strings, the
-//! slots a list number or a preview fills in later, sort-key separators, and
-//! the stand-in for a chapter left in the cache. Text read from a file may
-//! not hold any character of [`RESERVED`] (the library reads them as
-//! U+FFFD and says so), so none of these can come from a user.
+//! slots a list number or a preview fills in later, and the stand-in for a
+//! chapter left in the cache. Text read from a file may not hold any
+//! character of [`RESERVED`] (the library reads them as U+FFFD and says
+//! so), so none of these can come from a user.
 
 use std::ops::RangeInclusive;
 
@@ -22,11 +22,6 @@ pub const NUMBER_SLOT: char = '\u{E010}';
 pub const PREVIEW_START: char = '\u{E011}';
 /// After a preview slot.
 pub const PREVIEW_END: char = '\u{E012}';
-
-/// Starts a key in a rendered sort-key string: `SORT_MARK` index `SORT_END`.
-pub const SORT_MARK: char = '\u{E020}';
-/// Ends a key's index.
-pub const SORT_END: char = '\u{E021}';
 
 /// Opens the stand-in for a chapter whose text is still in the cache.
 pub const STAND_IN_START: char = '\u{E030}';
@@ -50,8 +45,6 @@ mod tests {
             NUMBER_SLOT,
             PREVIEW_START,
             PREVIEW_END,
-            SORT_MARK,
-            SORT_END,
             STAND_IN_START,
             STAND_IN_END,
         ] {

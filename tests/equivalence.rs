@@ -1,7 +1,6 @@
 //! The shortcuts change nothing: output is the same with and without the
 //! cache (cold, warm, after edits to a chapter, the bibliography or the
-//! style), with one thread or many, and with scopes that need
-//! disambiguating rendered by hayagriva as a whole.
+//! style), and with one thread or many.
 
 mod common;
 
@@ -200,38 +199,4 @@ fn editing_a_users_locale_file_invalidates_the_cache() {
     let after = run(&input(&dir, true), &[]);
     assert!(String::from_utf8_lossy(&after).contains("page 1"));
     assert_eq!(after, run(&input(&dir, false), &[]));
-}
-
-/// Scopes needing disambiguation take the shortcut (each work rendered once,
-/// the ambiguous ones together); hayagriva rendering whole scopes is the
-/// reference.
-#[test]
-fn shortcuts_match_whole_scope_rendering() {
-    for style in ["apa", "chicago-author-date", "harvard-cite-them-right", "ieee", "mla"] {
-        let dir = common::scratch(&format!("equivalence-whole-{style}"));
-        write_book(&dir, 8, style);
-        let fast = run(&input(&dir, false), &[]);
-        let whole = run(&input(&dir, false), &[("SCHOLAR_WHOLE_SCOPES", "1")]);
-        let (fast, whole) = (String::from_utf8_lossy(&fast), String::from_utf8_lossy(&whole));
-        if fast != whole {
-            let at = fast.bytes().zip(whole.bytes()).position(|(a, b)| a != b).unwrap_or(0);
-            panic!(
-                "{style}: differs at byte {at}:\nshortcut: {}\nwhole:    {}",
-                excerpt(&fast, at),
-                excerpt(&whole, at)
-            );
-        }
-    }
-}
-
-fn excerpt(text: &str, at: usize) -> &str {
-    let mut start = at.saturating_sub(200);
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (at + 200).min(text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    &text[start..end]
 }

@@ -108,3 +108,25 @@ fn chapters_without_markers_are_identical() {
     let raw = std::fs::read(dir.join("src/plain.md")).unwrap();
     assert_eq!(after[plain].1.as_bytes(), raw.as_slice());
 }
+
+/// A book that still names the removed hayagriva engine renders as ours
+/// does, and is told to drop the key.
+#[test]
+fn the_removed_hayagriva_engine_renders_with_ours() {
+    let dir = common::fixtures().join("engine-scholar/ieee");
+    let render = |engine: &str| {
+        let (mut ctx, book) = common::preprocessed(&dir);
+        ctx.config.set("preprocessor.scholar.engine", engine).unwrap();
+        let mut config = Config::from_book(&ctx.root, &ctx.config).unwrap();
+        config.cache = false;
+        let outcome = process_with(&config, Output::Html, book).unwrap();
+        let said: Vec<String> = outcome.diagnostics.iter().map(|d| d.to_string()).collect();
+        (common::chapters(&outcome.book), said)
+    };
+    let (ours, ours_said) = render("scholar");
+    let (named, named_said) = render("hayagriva");
+    assert!(ours == named, "a book naming hayagriva renders differently");
+    let extra: Vec<&String> = named_said.iter().filter(|d| !ours_said.contains(d)).collect();
+    assert_eq!(extra.len(), 1, "{named_said:?}");
+    assert!(extra[0].starts_with("warning: `preprocessor.scholar.engine = \"hayagriva\"` in book.toml"), "{extra:?}");
+}

@@ -373,6 +373,10 @@ fn format_fails_only_when_a_file_cannot_be_read() {
     let (code, _, err) = format(&["--style", "iee", "tests/data/wild.bib"]);
     assert_eq!(code, 1);
     assert!(err.contains("did you mean `ieee`?"), "{err}");
+    // hayagriva's engine is gone: the option that chose it says so.
+    let (code, _, err) = format(&["--engine", "scholar", "tests/data/wild.bib"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("`--engine` was removed: `format` renders with mdbook-scholar's own CSL processor"), "{err}");
 }
 
 #[test]
@@ -401,32 +405,20 @@ fn format_prints_one_list_as_the_style_orders_it() {
         ),
     ];
     for (style, want) in cases {
-        let (code, out, err) = format(&["--engine", "scholar", "--style", style, "tests/data/same-author.bib"]);
+        let (code, out, err) = format(&["--style", style, "tests/data/same-author.bib"]);
         assert_eq!(code, 0, "{err}");
         assert_eq!(out, want, "{style}");
     }
-    // hayagriva makes the same list (its Chicago family aside).
-    let (_, out, _) = format(&["--engine", "hayagriva", "--style", "apa", "tests/data/same-author.bib"]);
-    assert_eq!(out, cases[0].1);
 }
 
 #[test]
 fn format_reads_the_users_locale_files_over_the_bundled_ones() {
     // The folder's en-US has one term; the others stay the bundled ones.
-    for engine in ["scholar", "hayagriva"] {
-        let (code, out, err) = format(&[
-            "--engine",
-            engine,
-            "--locales",
-            "tests/data/locales-fix",
-            "--style",
-            "ieee",
-            "tests/data/same-author.bib",
-        ]);
-        assert_eq!(code, 0, "{err}");
-        assert!(out.contains("“An earlier talk,” within Proceedings"), "{engine}: {out}");
-        assert!(out.contains("vol. 1, pp. 1–10"), "{engine}: {out}");
-    }
+    let (code, out, err) =
+        format(&["--locales", "tests/data/locales-fix", "--style", "ieee", "tests/data/same-author.bib"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("“An earlier talk,” within Proceedings"), "{out}");
+    assert!(out.contains("vol. 1, pp. 1–10"), "{out}");
     // A file that is not what its name says, a folder without locale
     // files, and a missing folder are errors that name the place.
     let cases = [

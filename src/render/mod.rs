@@ -1,19 +1,17 @@
 //! Rendering: every citation, list and table of the book, as the text that
 //! replaces its marker (HTML for the `html` renderer, Markdown otherwise).
 //!
-//! Each distinct work's reference is rendered once for the whole book (see
-//! `engine`); scopes then number and order their lists and render their
-//! citations.
+//! Each distinct work's reference is rendered once for the whole book, for
+//! previews; each scope's citations and list are rendered together (see
+//! `engine`).
 
 pub mod engine;
 mod exports;
 pub mod labels;
 pub mod markdown;
 mod notes;
-mod scholar;
-mod sort;
-mod specialize;
 pub mod topics;
+mod tree;
 pub mod write;
 
 use std::collections::HashMap;
@@ -28,7 +26,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::library::{Library, Work};
 use crate::scan::MarkerKind;
-use engine::{CiteInput, Engine, Facts, ItemInput, Reference};
+use engine::{CiteInput, Engine, ItemInput, Reference};
 use labels::Labels;
 use write::{Writer, escaped, escaped_attr, fill};
 
@@ -193,8 +191,8 @@ impl<'a> Renderer<'a> {
         // The scope's works: first citation order, then nocited ones.
         let mut keys: Vec<&str> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
-        // Only works with a prepared reference take part: `works` and
-        // `references` below must stay aligned with `keys`.
+        // Only works with a prepared reference take part: `works` below
+        // must stay aligned with `keys`.
         let add = |key: &'a str, keys: &mut Vec<&'a str>, index: &mut HashMap<&'a str, usize>| -> Option<usize> {
             self.shown(key)?;
             Some(*index.entry(key).or_insert_with(|| {
@@ -202,7 +200,7 @@ impl<'a> Renderer<'a> {
                 keys.len() - 1
             }))
         };
-        // Per citation: the items hayagriva renders (known works) and the
+        // Per citation: the items the engine renders (known works) and the
         // position in the citation of each.
         let mut inputs: Vec<CiteInput> = Vec::with_capacity(sites.len());
         let mut known_items: Vec<Vec<usize>> = Vec::with_capacity(sites.len());
@@ -230,12 +228,11 @@ impl<'a> Renderer<'a> {
             inputs.push(CiteInput { items, narrative: citation.narrative, note });
             known_items.push(known);
         }
-        let first_nocite = keys.len();
-        let nocite: Vec<usize> =
-            scope.nocite.iter().filter_map(|k| add(k, &mut keys, &mut index)).filter(|&w| w >= first_nocite).collect();
-        let (works, references): (Vec<&Work>, Vec<&Facts>) =
-            keys.iter().filter_map(|k| self.shown(k)).map(|(w, p)| (w, &p.facts)).unzip();
-        let rendered = self.engine.scope(&works, &references, &inputs, &nocite);
+        for key in &scope.nocite {
+            add(key, &mut keys, &mut index);
+        }
+        let works: Vec<&Work> = keys.iter().filter_map(|k| self.shown(k)).map(|(w, _)| w).collect();
+        let rendered = self.engine.scope(&works, &inputs);
 
         // The list's place and the ids of its entries.
         let numbers: HashMap<usize, usize> = rendered.order.iter().enumerate().map(|(n, &w)| (w, n + 1)).collect();
@@ -419,12 +416,10 @@ impl<'a> Renderer<'a> {
             return book;
         };
         let keys: Vec<&str> = collected.keys.iter().map(String::as_str).filter(|k| self.shown(k).is_some()).collect();
-        let (works, references): (Vec<&Work>, Vec<&Facts>) =
-            keys.iter().filter_map(|k| self.shown(k)).map(|(w, p)| (w, &p.facts)).unzip();
+        let works: Vec<&Work> = keys.iter().filter_map(|k| self.shown(k)).map(|(w, _)| w).collect();
         // One list of every work, rendered together: the style's order, and
         // year suffixes and substituted authors across the whole book.
-        let everything: Vec<usize> = (0..works.len()).collect();
-        let rendered = self.engine.scope(&works, &references, &[], &everything);
+        let rendered = self.engine.scope(&works, &[]);
         let order = &rendered.order;
         // Back-references: every citation of each key, in reading order.
         let mut cited_at: HashMap<&str, Vec<&Site>> = HashMap::new();
@@ -607,7 +602,7 @@ impl<'a> Renderer<'a> {
         Previews { prepared: self.prepared, numeric: self.engine.numeric() }
     }
 
-    /// An item hayagriva rendered as part of a whole scope.
+    /// An entry as its scope's list renders it.
     fn item_html_or_md(&self, item: &hayagriva::BibliographyItem) -> String {
         let writer = Writer { links: true, ..Writer::default() };
         let label = item.first_field.clone().map(|f| ElemChildren(vec![f]));
@@ -663,7 +658,6 @@ impl<'a> Renderer<'a> {
 /// A work's reference, written once for the book: numbered lists fill in
 /// the number.
 struct Prepared {
-    facts: Facts,
     labelled: bool,
     /// The label (HTML `<span class="scholar-label">…</span>`, or Markdown).
     label: Option<String>,
@@ -684,7 +678,6 @@ impl Prepared {
                     .as_ref()
                     .map(|l| format!("<span class=\"scholar-label\">{}</span>", writer.html(l))),
                 body: format!("<span class=\"scholar-text\">{}</span>", writer.html(&reference.content)),
-                facts: reference.facts,
                 labelled,
             },
             Output::Markdown => {
@@ -694,7 +687,7 @@ impl Prepared {
                     body.push(' ');
                 }
                 body.push_str(&writer.markdown(&reference.content));
-                Prepared { label: None, body, facts: reference.facts, labelled }
+                Prepared { label: None, body, labelled }
             }
         }
     }

@@ -158,21 +158,6 @@ pub fn escaped(text: &str) -> String {
     out
 }
 
-/// Repairs punctuation hayagriva leaves behind when a part of a reference is
-/// empty: `(2020,)` (APA's month-day group of a date without month) and the
-/// double space of an omitted volume (`Systems,  2023`). citeproc-js never
-/// prints these.
-pub fn tidy(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.contains("  ") && !text.contains(",)") && !text.contains(", )") && !text.contains(",]") {
-        return text.into();
-    }
-    let mut out = text.replace(", )", ")").replace(",)", ")").replace(",]", "]");
-    while out.contains("  ") {
-        out = out.replace("  ", " ");
-    }
-    out.into()
-}
-
 /// Whether a link target is safe to make a link of: only http, https (DOIs
 /// arrive as `https://doi.org/…`). `javascript:`, `data:` and the rest stay text.
 pub fn safe_url(url: &str) -> bool {
@@ -199,14 +184,9 @@ impl Writer<'_> {
         match child {
             ElemChild::Text(formatted) => {
                 let text = self.numbered(&formatted.text, state);
-                let text = tidy(&text);
-                let text = state.spaced(&text);
-                formatted_html(text, &formatted.formatting, out, state);
+                formatted_html(&text, &formatted.formatting, out, state);
             }
-            ElemChild::Markup(markup) => {
-                let markup = state.spaced(markup);
-                escape_with_marks(markup, out, state)
-            }
+            ElemChild::Markup(markup) => escape_with_marks(markup, out, state),
             ElemChild::Link { text, url } => {
                 let link = self.links && !in_link && safe_url(url);
                 if link {
@@ -214,8 +194,7 @@ impl Writer<'_> {
                     escape_attr(url.trim(), out);
                     out.push_str("\">");
                 }
-                let shown = state.spaced(&text.text);
-                formatted_html(shown, &text.formatting, out, state);
+                formatted_html(&text.text, &text.formatting, out, state);
                 if link {
                     out.push_str("</a>");
                 }
@@ -268,12 +247,9 @@ impl Writer<'_> {
     fn plain_children(&self, children: &ElemChildren, out: &mut String, state: &mut State) {
         for child in &children.0 {
             match child {
-                ElemChild::Text(f) => {
-                    let text = tidy(&self.numbered(&f.text, state)).into_owned();
-                    out.extend(state.spaced(&text).chars().filter(|c| !is_mark(*c)))
-                }
-                ElemChild::Markup(m) => out.extend(state.spaced(m).chars().filter(|c| !is_mark(*c))),
-                ElemChild::Link { text, .. } => out.extend(state.spaced(&text.text).chars().filter(|c| !is_mark(*c))),
+                ElemChild::Text(f) => out.extend(self.numbered(&f.text, state).chars().filter(|c| !is_mark(*c))),
+                ElemChild::Markup(m) => out.extend(m.chars().filter(|c| !is_mark(*c))),
+                ElemChild::Link { text, .. } => out.extend(text.text.chars().filter(|c| !is_mark(*c))),
                 ElemChild::Transparent { .. } => {}
                 ElemChild::Elem(elem) => {
                     let was = state.in_number;
@@ -301,12 +277,11 @@ impl Writer<'_> {
             match child {
                 ElemChild::Text(f) => {
                     let text = self.numbered(&f.text, state);
-                    let text = tidy(&text);
-                    md_formatted(state.spaced(&text), &f.formatting, events);
+                    md_formatted(&text, &f.formatting, events);
                 }
-                ElemChild::Markup(m) => md_formatted(state.spaced(m), &Formatting::default(), events),
+                ElemChild::Markup(m) => md_formatted(m, &Formatting::default(), events),
                 ElemChild::Link { text, url } => {
-                    let shown = state.spaced(&text.text);
+                    let shown = &text.text;
                     if self.links && !in_link && safe_url(url) {
                         events.push(MdEvent::LinkStart(url.trim().to_string()));
                         md_formatted(shown, &text.formatting, events);
@@ -421,20 +396,6 @@ struct State {
     open_marks: Vec<&'static str>,
     in_number: bool,
     number_done: bool,
-    /// The text written so far ends in a space: hayagriva leaves two where
-    /// a part between them is empty (`Systems,  2017`), across elements.
-    after_space: bool,
-}
-
-impl State {
-    /// `text` without the spaces that would double the one before it.
-    fn spaced<'t>(&mut self, text: &'t str) -> &'t str {
-        let text = if self.after_space { text.trim_start_matches(' ') } else { text };
-        if !text.is_empty() {
-            self.after_space = text.ends_with(' ');
-        }
-        text
-    }
 }
 
 impl State {
@@ -615,15 +576,6 @@ mod tests {
         let html = Writer::default().html(&tree);
         assert_eq!(html, "<i>Title with <i>inner</i> and <i>unclosed</i></i> after end");
         assert_eq!(Writer::default().plain(&tree), "Title with inner and unclosed after end");
-    }
-
-    #[test]
-    fn empty_parts_leave_no_stray_punctuation() {
-        let cases =
-            [("(2020,). ", "(2020). "), ("Systems,  2023", "Systems, 2023"), ("a , )", "a )"), ("fine", "fine")];
-        for (input, expected) in cases {
-            assert_eq!(tidy(input), expected);
-        }
     }
 
     #[test]
