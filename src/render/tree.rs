@@ -66,7 +66,7 @@ pub(super) fn tree(run: &[Piece]) -> ElemChildren {
         let children = &mut stack.last_mut().expect("the root stays").1;
         match children.last_mut() {
             Some(ElemChild::Text(last)) if last.formatting == formatting => last.text.push_str(&piece.text),
-            _ => children.push(ElemChild::Text(Formatted { text: piece.text.clone(), formatting })),
+            _ => children.push(ElemChild::Text(Formatted { text: piece.text.to_string(), formatting })),
         }
     }
     while stack.len() > 1 {
@@ -152,7 +152,7 @@ mod tests {
     }
 
     fn tag(tag: Tag) -> Piece {
-        Piece { text: String::new(), style: Default::default(), nocase: true, kind: Kind::Tag(tag) }
+        Piece { text: Default::default(), style: Default::default(), nocase: true, kind: Kind::Tag(tag) }
     }
 
     /// Each cite of a cluster is an `Entry` element the writer links, and a
@@ -187,7 +187,7 @@ mod tests {
     fn labels_carry_the_citation_number() {
         let run = vec![
             Piece {
-                text: String::new(),
+                text: Default::default(),
                 style: Default::default(),
                 nocase: true,
                 kind: Kind::BlockStart(Display::LeftMargin),
@@ -197,9 +197,9 @@ mod tests {
             piece("1"),
             tag(Tag::NumberEnd),
             piece("]"),
-            Piece { text: String::new(), style: Default::default(), nocase: true, kind: Kind::BlockEnd },
+            Piece { text: Default::default(), style: Default::default(), nocase: true, kind: Kind::BlockEnd },
             Piece {
-                text: String::new(),
+                text: Default::default(),
                 style: Default::default(),
                 nocase: true,
                 kind: Kind::BlockStart(Display::RightInline),
@@ -212,7 +212,7 @@ mod tests {
                 kind: Kind::Text,
             },
             piece("."),
-            Piece { text: String::new(), style: Default::default(), nocase: true, kind: Kind::BlockEnd },
+            Piece { text: Default::default(), style: Default::default(), nocase: true, kind: Kind::BlockEnd },
         ];
         let (label, content) = entry(&run);
         let writer = super::super::write::Writer { number: Some(7), ..Default::default() };

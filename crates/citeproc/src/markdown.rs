@@ -42,7 +42,7 @@ pub fn markdown(run: &[Piece]) -> String {
                     Some((look, text)) if *look == next => text.push_str(&piece.text),
                     _ => {
                         flush(current.take(), &mut events);
-                        current = Some((next, piece.text.clone()));
+                        current = Some((next, piece.text.to_string()));
                     }
                 }
             }

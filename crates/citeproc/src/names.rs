@@ -42,7 +42,7 @@ pub fn render(ctx: &Ctx, names: &Names) -> Rendered {
 
 /// Where the author's names start (`true`) or end.
 fn mark(start: bool) -> Piece {
-    Piece { text: String::new(), style: Default::default(), nocase: true, kind: output::Kind::Mark(start) }
+    Piece { text: Default::default(), style: Default::default(), nocase: true, kind: output::Kind::Mark(start) }
 }
 
 fn render_names(ctx: &Ctx, names: &Names) -> Rendered {
@@ -287,7 +287,7 @@ fn name_list(ctx: &Ctx, options: &NameOptions, element: &citationberg::Name, nam
         name_finish(&mut one, element);
         if ctx.shared.mark_each_name && ctx.mode == Mode::Bibliography && ctx.in_names.get() {
             let mark = |start| Piece {
-                text: String::new(),
+                text: Default::default(),
                 style: Default::default(),
                 nocase: true,
                 kind: output::Kind::Name(start),

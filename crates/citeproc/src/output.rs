@@ -10,6 +10,7 @@
 //! and keeps a tag open only over that element's pieces.
 
 use citationberg::{Display, FontStyle, FontVariant, FontWeight, Formatting, TextDecoration, VerticalAlign};
+use compact_str::CompactString;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// One formatting decoration, as citeproc-js writes it: each is a tag of
@@ -384,7 +385,8 @@ pub fn tag(run: &mut Run, start: Tag, end: Tag) {
     if is_empty(run) {
         return;
     }
-    let piece = |tag: Tag| Piece { text: String::new(), style: Style::default(), nocase: true, kind: Kind::Tag(tag) };
+    let piece =
+        |tag: Tag| Piece { text: Default::default(), style: Style::default(), nocase: true, kind: Kind::Tag(tag) };
     // One allocation of the right size, each piece moved once.
     let mut tagged = Run::with_capacity(run.len() + 2);
     tagged.push(piece(start));
@@ -396,8 +398,10 @@ pub fn tag(run: &mut Run, start: Tag, end: Tag) {
 /// One run of text with its formatting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
-    /// The text (the mark, for quotes).
-    pub text: String,
+    /// The text (the mark, for quotes). Short texts (a bracket, a number, a
+    /// delimiter: most pieces) are kept inline, so that copying a cite's
+    /// pieces allocates nothing.
+    pub text: CompactString,
     /// Its formatting.
     pub style: Style,
     /// Text case transformations leave it alone (`<span class="nocase">`).
@@ -408,7 +412,7 @@ pub struct Piece {
 
 impl Piece {
     /// Plain text.
-    pub fn text(text: impl Into<String>) -> Piece {
+    pub fn text(text: impl Into<CompactString>) -> Piece {
         Piece { text: text.into(), style: Style::default(), nocase: false, kind: Kind::Text }
     }
 }
@@ -546,11 +550,11 @@ pub fn quote(run: &mut Run, marks: &Marks) {
         match piece.kind {
             Kind::Open(inner) => {
                 piece.kind = Kind::Open(!inner);
-                piece.text = if inner { marks.open.clone() } else { marks.inner_open.clone() };
+                piece.text = if inner { marks.open.as_str().into() } else { marks.inner_open.as_str().into() };
             }
             Kind::Close(inner) => {
                 piece.kind = Kind::Close(!inner);
-                piece.text = if inner { marks.close.clone() } else { marks.inner_close.clone() };
+                piece.text = if inner { marks.close.as_str().into() } else { marks.inner_close.as_str().into() };
             }
             _ => {}
         }
@@ -560,9 +564,9 @@ pub fn quote(run: &mut Run, marks: &Marks) {
     // is all they take.
     let unformatted = |p: &Piece| Style { term: p.style.term, data: p.style.data, ..Style::default() };
     let style = run.iter().find(|p| p.kind == Kind::Text).map(unformatted).unwrap_or_default();
-    run.insert(0, Piece { text: marks.open.clone(), style, nocase: true, kind: Kind::Open(false) });
+    run.insert(0, Piece { text: marks.open.as_str().into(), style, nocase: true, kind: Kind::Open(false) });
     let style = run.iter().rev().find(|p| p.kind == Kind::Text).map(unformatted).unwrap_or_default();
-    run.push(Piece { text: marks.close.clone(), style, nocase: true, kind: Kind::Close(false) });
+    run.push(Piece { text: marks.close.as_str().into(), style, nocase: true, kind: Kind::Close(false) });
 }
 
 /// Takes every decoration and quotation mark off a run: citeproc-js writes
@@ -595,9 +599,9 @@ pub fn block(run: &mut Run, display: Display) {
     }
     run.insert(
         0,
-        Piece { text: String::new(), style: Style::default(), nocase: true, kind: Kind::BlockStart(display) },
+        Piece { text: Default::default(), style: Style::default(), nocase: true, kind: Kind::BlockStart(display) },
     );
-    run.push(Piece { text: String::new(), style: Style::default(), nocase: true, kind: Kind::BlockEnd });
+    run.push(Piece { text: Default::default(), style: Style::default(), nocase: true, kind: Kind::BlockEnd });
 }
 
 const PUNCT: &[char] = &['.', ',', ';', ':', '!', '?'];
@@ -637,7 +641,15 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
                     Some(last) if last == c || (c == '.' && matches!(last, '!' | '?' | '.')) => {}
                     _ => {
                         let style = run[j].style;
-                        run.insert(j, Piece { text: c.to_string(), style, nocase: true, kind: Kind::Text });
+                        run.insert(
+                            j,
+                            Piece {
+                                text: CompactString::from(&*c.encode_utf8(&mut [0; 4])),
+                                style,
+                                nocase: true,
+                                kind: Kind::Text,
+                            },
+                        );
                         i += 1;
                     }
                 }
@@ -656,7 +668,15 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
                 // `<i>Aristotle’s “De Motu”;</i>`).
                 run[k].text.remove(0);
                 let style = run[i].style;
-                run.insert(k, Piece { text: c.to_string(), style, nocase: true, kind: Kind::Text });
+                run.insert(
+                    k,
+                    Piece {
+                        text: CompactString::from(&*c.encode_utf8(&mut [0; 4])),
+                        style,
+                        nocase: true,
+                        kind: Kind::Text,
+                    },
+                );
                 i += 1;
             }
             i += 1;

@@ -246,7 +246,7 @@ fn substitute_author(run: &mut Run, substitute: &str, rule: SubsequentAuthorSubs
     let Some(start) = run.iter().position(|p| p.kind == Kind::Mark(true)) else { return };
     let Some(end) = run.iter().position(|p| p.kind == Kind::Mark(false)) else { return };
     let style = run.get(start + 1).map(|p| p.style).unwrap_or_default();
-    run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
+    run.splice(start..=end, [Piece { text: substitute.into(), style, nocase: true, kind: Kind::Text }]);
 }
 
 /// The partial rules where not all names match: the names that match the
@@ -294,7 +294,7 @@ fn substitute_names(run: &mut Run, substitute: &str, count: usize) {
             return;
         };
         let style = run.get(start + 1).map(|p| p.style).unwrap_or_default();
-        run.splice(start..=end, [Piece { text: substitute.to_string(), style, nocase: true, kind: Kind::Text }]);
+        run.splice(start..=end, [Piece { text: substitute.into(), style, nocase: true, kind: Kind::Text }]);
     }
 }
 

@@ -5,6 +5,7 @@
 
 use crate::output::{Decoration, Frame, Kind, Marks, Piece, Run, Style, next_id};
 use citationberg::TextCase;
+use compact_str::CompactString;
 
 /// Reads a field value into pieces.
 pub fn rich(value: &str, marks: &Marks) -> Run {
@@ -19,7 +20,7 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
     let mut rest = value;
     let flush = |text: &mut String, run: &mut Run, style: Style, nocase: bool| {
         if !text.is_empty() {
-            run.push(Piece { text: std::mem::take(text), style, nocase, kind: Kind::Text });
+            run.push(Piece { text: std::mem::take(text).into(), style, nocase, kind: Kind::Text });
         }
     };
     while let Some(c) = rest.chars().next() {
@@ -80,7 +81,7 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
                 flush(&mut text, &mut run, style, nocase);
                 let kind = if double_open { Kind::Close(false) } else { Kind::Open(false) };
                 let mark = if double_open { &marks.close } else { &marks.open };
-                run.push(Piece { text: mark.clone(), style, nocase: true, kind });
+                run.push(Piece { text: mark.as_str().into(), style, nocase: true, kind });
                 double_open = !double_open;
             }
             '“' | '”' | '‘' => {
@@ -98,7 +99,7 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
                 if c == '‘' {
                     single_open = true;
                 }
-                run.push(Piece { text: mark, style, nocase: true, kind });
+                run.push(Piece { text: mark.into(), style, nocase: true, kind });
             }
             '’' if single_open && !rest[c.len_utf8()..].chars().next().is_some_and(char::is_alphanumeric) => {
                 flush(&mut text, &mut run, style, nocase);
@@ -135,11 +136,11 @@ pub fn rich(value: &str, marks: &Marks) -> Run {
 /// lowercase letter follows it (`a.c.` → `a.c`, `Ph.D.` → `PhD`), and the
 /// character after a removed period is not looked at (`Z..` → `Z.`). The
 /// spec removes every period.
-pub fn strip_periods(text: &mut String) {
+pub fn strip_periods(text: &mut CompactString) {
     if !text.contains('.') {
         return;
     }
-    let mut out = String::with_capacity(text.len());
+    let mut out = CompactString::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '.' {
@@ -679,7 +680,7 @@ mod tests {
         for (text, want) in
             [("Ph.D.", "PhD"), ("sec. a.c.", "sec a.c"), ("e.g. x", "e.g x"), ("x.y.Z..", "x.yZ."), ("none", "none")]
         {
-            let mut text = text.to_string();
+            let mut text = CompactString::from(text);
             strip_periods(&mut text);
             assert_eq!(text, want);
         }
