@@ -42,7 +42,7 @@ pub(super) fn tree(run: &[Piece]) -> ElemChildren {
         let frame = match &piece.kind {
             Kind::Tag(Tag::CiteStart(k)) => Some(Frame::Elem { display: None, meta: Some(ElemMeta::Entry(*k)) }),
             Kind::Tag(Tag::NumberStart) => Some(Frame::Elem { display: None, meta: Some(ElemMeta::CitationNumber) }),
-            Kind::Tag(Tag::LinkStart(url)) => Some(Frame::Link(url.clone())),
+            Kind::Tag(Tag::LinkStart(url)) => Some(Frame::Link(url.to_string())),
             Kind::BlockStart(display) => Some(Frame::Elem { display: Some(*display), meta: None }),
             Kind::Tag(Tag::CiteEnd | Tag::NumberEnd | Tag::LinkEnd) | Kind::BlockEnd => {
                 if stack.len() > 1 {

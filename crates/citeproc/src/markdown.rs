@@ -50,7 +50,7 @@ pub fn markdown(run: &[Piece]) -> String {
                 flush(current.take(), &mut events);
                 events.push(Event::Start(MdTag::Link {
                     link_type: LinkType::Inline,
-                    dest_url: CowStr::from(url.clone()),
+                    dest_url: CowStr::Boxed(url.clone()),
                     title: CowStr::from(""),
                     id: CowStr::from(""),
                 }));

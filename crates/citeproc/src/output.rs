@@ -370,7 +370,7 @@ pub enum Tag {
     /// Its end.
     NumberEnd,
     /// The start of a URL or DOI, with the address it points to.
-    LinkStart(String),
+    LinkStart(Box<str>),
     /// Its end.
     LinkEnd,
     /// The start of a year suffix, under `collapse="year-suffix"` (where

@@ -606,13 +606,11 @@ impl<'a> Ctx<'a> {
                         Variable::Number(NumberVariable::CitationNumber) => {
                             output::tag(&mut run, output::Tag::NumberStart, output::Tag::NumberEnd)
                         }
-                        Variable::Standard(StandardVariable::URL) => output::tag(
-                            &mut run,
-                            output::Tag::LinkStart(value.trim().to_string()),
-                            output::Tag::LinkEnd,
-                        ),
+                        Variable::Standard(StandardVariable::URL) => {
+                            output::tag(&mut run, output::Tag::LinkStart(value.trim().into()), output::Tag::LinkEnd)
+                        }
                         Variable::Standard(StandardVariable::DOI) => {
-                            output::tag(&mut run, output::Tag::LinkStart(doi_url(&value)), output::Tag::LinkEnd)
+                            output::tag(&mut run, output::Tag::LinkStart(doi_url(&value).into()), output::Tag::LinkEnd)
                         }
                         Variable::Standard(StandardVariable::YearSuffix) if self.collapsing.borrow().year_suffix => {
                             output::tag(&mut run, output::Tag::YearSuffixStart, output::Tag::YearSuffixEnd)
