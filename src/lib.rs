@@ -129,6 +129,7 @@ pub enum Mode {
 /// Runs the pipeline.
 pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
     let timer = Timer::start();
+    style::prefetch_locales();
     // Reading the bibliography takes long, indexing it longer: meanwhile,
     // the style, the chapters, and what the cache has for them.
     let (prepared, sources) = rayon::join(

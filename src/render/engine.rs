@@ -79,7 +79,7 @@ impl Engine {
     /// bundled locale files; with `entry_language`, each work in the
     /// language of `languages` it is written in.
     pub fn new(style: &Style, locale: &str, languages: &[Option<String>], entry_language: bool) -> Engine {
-        let mut locales = hayagriva::archive::locales();
+        let mut locales = crate::style::bundled_locales().to_vec();
         style.locales.apply(&mut locales);
         let mut processor = Processor::with_style(style.csl.clone(), &locales, Some(locale));
         let book_language = locale.split('-').next().unwrap_or("en");

@@ -662,8 +662,11 @@ struct Prepared {
     /// The label (HTML `<span class="scholar-label">…</span>`, or Markdown).
     label: Option<String>,
     /// The text as a list shows it (HTML with links, or the Markdown entry
-    /// with its label). Previews show it without the links.
+    /// with its label).
     body: String,
+    /// HTML: the text as previews show it, without the links (made once: a
+    /// work is previewed at each of its citations).
+    unlinked: String,
 }
 
 impl Prepared {
@@ -672,14 +675,18 @@ impl Prepared {
         let writer = Writer { number, links: true, entry_href: None };
         let labelled = reference.label.is_some();
         match output {
-            Output::Html => Prepared {
-                label: reference
-                    .label
-                    .as_ref()
-                    .map(|l| format!("<span class=\"scholar-label\">{}</span>", writer.html(l))),
-                body: format!("<span class=\"scholar-text\">{}</span>", writer.html(&reference.content)),
-                labelled,
-            },
+            Output::Html => {
+                let body = format!("<span class=\"scholar-text\">{}</span>", writer.html(&reference.content));
+                Prepared {
+                    label: reference
+                        .label
+                        .as_ref()
+                        .map(|l| format!("<span class=\"scholar-label\">{}</span>", writer.html(l))),
+                    unlinked: without_links(&body).into_owned(),
+                    body,
+                    labelled,
+                }
+            }
             Output::Markdown => {
                 let mut body = String::new();
                 if let Some(label) = &reference.label {
@@ -687,7 +694,7 @@ impl Prepared {
                     body.push(' ');
                 }
                 body.push_str(&writer.markdown(&reference.content));
-                Prepared { label: None, body, labelled }
+                Prepared { label: None, body, unlinked: String::new(), labelled }
             }
         }
     }
@@ -709,11 +716,7 @@ impl Prepared {
                 out.push(' ');
             }
         }
-        if links {
-            write::fill_into(&self.body, number, out);
-        } else {
-            write::fill_into(&without_links(&self.body), number, out);
-        }
+        write::fill_into(if links { &self.body } else { &self.unlinked }, number, out);
     }
 }
 
