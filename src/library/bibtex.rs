@@ -15,17 +15,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::latex;
-
-/// A problem found in the file, at a byte offset of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub offset: usize,
-    /// The entry concerned, when there is one.
-    pub key: Option<String>,
-    pub message: String,
-    /// Whether the entry is lost (an error) or only part of it (a warning).
-    pub fatal: bool,
-}
+use super::problem::Problem;
 
 /// One top-level item of the file.
 #[derive(Debug, Clone)]
@@ -78,9 +68,9 @@ pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
                 let resume = next_item_line(text, open).unwrap_or(text.len());
                 let key = entry_key(text, open + 1, resume).map(|(k, _)| k);
                 if kind != "comment" {
-                    problems.push(Problem {
-                        offset: at,
-                        message: format!(
+                    problems.push(Problem::warning(
+                        at,
+                        format!(
                             "{} is not closed: a `{}` is missing{}",
                             key.as_ref().map_or_else(|| format!("`@{kind}`"), |k| format!("entry `{k}`")),
                             if parens { ")" } else { "}" },
@@ -91,9 +81,7 @@ pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
                                 String::new()
                             }
                         ),
-                        key,
-                        fatal: true,
-                    });
+                    ));
                 }
                 pos = resume;
                 continue;
@@ -107,12 +95,8 @@ pub fn split(text: &str) -> (Vec<Item>, Vec<Problem>) {
                     let data = kind == "xdata";
                     items.push(Item { kind: ItemKind::Entry { key, key_offset, data }, range: at..close + 1, parens })
                 }
-                None => problems.push(Problem {
-                    offset: at,
-                    key: None,
-                    message: format!("`@{kind}` entry has no key: write `@{kind}{{key, …}}`"),
-                    fatal: true,
-                }),
+                None => problems
+                    .push(Problem::warning(at, format!("`@{kind}` entry has no key: write `@{kind}{{key, …}}`"))),
             },
         }
         pos = close + 1;
@@ -303,15 +287,13 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
             match by_key.get(parent.as_str()) {
                 Some(&p) if p == i || chain.contains(&p) => {
                     cut_parents.insert(i);
-                    problems.push(Problem {
-                        offset: items[i].range.start,
-                        key: item_key(&items[i]).map(String::from),
-                        message: format!(
+                    problems.push(Problem::warning(
+                        items[i].range.start,
+                        format!(
                             "`crossref`/`xdata` of entry `{}` leads back to itself through `{parent}`; the link is ignored",
                             item_key(&items[i]).unwrap_or("?")
                         ),
-                        fatal: false,
-                    });
+                    ));
                 }
                 Some(&p) => {
                     let mut chain = chain.clone();
@@ -333,16 +315,13 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
         let depth = brace_depth(&text[items[i].range.clone()]);
         if depth > MAX_BRACE_DEPTH {
             dropped.insert(i);
-            let key = item_key(&items[i]).map(String::from);
-            problems.push(Problem {
-                offset: items[i].range.start,
-                message: format!(
+            problems.push(Problem::warning(
+                items[i].range.start,
+                format!(
                     "{} nests braces {depth} deep (at most {MAX_BRACE_DEPTH} are read); it is skipped",
-                    key.as_deref().map_or("an item".to_string(), |k| format!("entry `{k}`"))
+                    item_key(&items[i]).map_or("an item".to_string(), |k| format!("entry `{k}`"))
                 ),
-                key,
-                fatal: true,
-            });
+            ));
         }
     }
     // Abbreviations used but never defined: BibTeX reads them as empty (and
@@ -357,22 +336,19 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
             let cuts = links_to_cut(&source);
             if !cuts.is_empty() {
                 for (item, message) in cuts {
-                    let key = item_key(&items[item]).map(String::from);
                     if cut_parents.insert(item) {
-                        problems.push(Problem { offset: items[item].range.start, key, message, fatal: false });
+                        problems.push(Problem::warning(items[item].range.start, message));
                     } else {
                         // Its link fields could not be blanked: the entry
                         // goes rather than the stack.
                         dropped.insert(item);
-                        problems.push(Problem {
-                            offset: items[item].range.start,
-                            message: format!(
+                        problems.push(Problem::warning(
+                            items[item].range.start,
+                            format!(
                                 "entry `{}` is skipped: its `crossref`/`xdata` links could not be cut",
-                                key.as_deref().unwrap_or("?")
+                                item_key(&items[item]).unwrap_or("?")
                             ),
-                            key,
-                            fatal: true,
-                        });
+                        ));
                     }
                 }
                 continue;
@@ -390,16 +366,14 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
             {
                 let biblatex::ParseErrorKind::UnknownAbbreviation(name) = error.kind else { unreachable!() };
                 let (item, offset) = source.locate(error.span.start);
-                let key = item.and_then(|i| item_key(&items[i])).map(String::from);
-                problems.push(Problem {
+                let key = item.and_then(|i| item_key(&items[i]));
+                problems.push(Problem::warning(
                     offset,
-                    message: format!(
+                    format!(
                         "{}`{name}` is not a defined `@string`; it is read as empty (write `{{{name}}}` for the word itself)",
-                        key.as_ref().map(|k| format!("entry `{k}`: ")).unwrap_or_default()
+                        key.map(|k| format!("entry `{k}`: ")).unwrap_or_default()
                     ),
-                    key,
-                    fatal: false,
-                });
+                ));
                 undefined.push(name);
             }
             Err(error) => {
@@ -414,19 +388,17 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
                 let (item, offset) = source.locate(at);
                 let Some(item) = item else {
                     // Not inside any item: nothing left to drop.
-                    problems.push(Problem { offset, key: None, message: error.kind.to_string(), fatal: true });
+                    problems.push(Problem::warning(offset, error.kind.to_string()));
                     break (Bibliography::new(), source);
                 };
                 dropped.insert(item);
-                problems.push(Problem {
+                problems.push(Problem::warning(
                     offset,
-                    key: item_key(&items[item]).map(String::from),
-                    message: match item_key(&items[item]) {
+                    match item_key(&items[item]) {
                         Some(key) => format!("entry `{key}` is skipped: {}", describe_parse_error(&error.kind)),
                         None => format!("`@string` is skipped: {}", describe_parse_error(&error.kind)),
                     },
-                    fatal: true,
-                });
+                ));
             }
         }
     };
@@ -453,12 +425,10 @@ pub fn parse_with(text: &str, items: &[Item], index: &Index, wanted: &[usize]) -
                     parsed.push(Parsed { item: i, entry: converted, language });
                 }
             }
-            Err(why) => problems.push(Problem {
-                offset: items[i].range.start,
-                key: Some(key.to_string()),
-                message: format!("entry `{key}` is skipped: the BibLaTeX reader failed on it ({why})"),
-                fatal: true,
-            }),
+            Err(why) => problems.push(Problem::warning(
+                items[i].range.start,
+                format!("entry `{key}` is skipped: the BibLaTeX reader failed on it ({why})"),
+            )),
         }
     }
     (parsed, problems)
@@ -475,16 +445,13 @@ fn parse_one_by_one(
     why: String,
 ) -> (Vec<Parsed>, Vec<Problem>) {
     if let [only] = wanted {
-        let key = item_key(&items[*only]).map(String::from);
-        problems.push(Problem {
-            offset: items[*only].range.start,
-            message: format!(
+        problems.push(Problem::warning(
+            items[*only].range.start,
+            format!(
                 "{} is skipped: the BibLaTeX reader failed on it ({why})",
-                key.as_deref().map_or("an item".to_string(), |k| format!("entry `{k}`"))
+                item_key(&items[*only]).map_or("an item".to_string(), |k| format!("entry `{k}`"))
             ),
-            key,
-            fatal: true,
-        });
+        ));
         return (Vec::new(), problems);
     }
     let mut parsed = Vec::new();
@@ -523,12 +490,7 @@ fn convert(
             (Some(i), offset) if i == item => offset,
             _ => source.item_start(item),
         };
-        problems.push(Problem {
-            offset,
-            key: Some(key.to_string()),
-            message: format!("entry `{key}`: field `{field}` is ignored: {why}"),
-            fatal: false,
-        });
+        problems.push(Problem::warning(offset, format!("entry `{key}`: field `{field}` is ignored: {why}")));
         entry.fields.remove(field);
     }
     for _ in 0..=entry.fields.len() {
@@ -560,21 +522,14 @@ fn convert(
                 });
                 match field {
                     Some(field) => {
-                        problems.push(Problem {
+                        problems.push(Problem::warning(
                             offset,
-                            key: Some(key.to_string()),
-                            message: format!("entry `{key}`: field `{field}` is ignored: {}", error.kind),
-                            fatal: false,
-                        });
+                            format!("entry `{key}`: field `{field}` is ignored: {}", error.kind),
+                        ));
                         entry.fields.remove(&field);
                     }
                     None => {
-                        problems.push(Problem {
-                            offset,
-                            key: Some(key.to_string()),
-                            message: format!("entry `{key}` is skipped: {}", error.kind),
-                            fatal: true,
-                        });
+                        problems.push(Problem::warning(offset, format!("entry `{key}` is skipped: {}", error.kind)));
                         return None;
                     }
                 }
@@ -1039,7 +994,6 @@ mod tests {
         let (items, problems) = split(text);
         assert_eq!(keys(&items), ["good1", "good2"]);
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].key.as_deref(), Some("bad"));
         assert_eq!(problems[0].offset, 29);
         assert!(
             problems[0].message.contains("entry `bad` is not closed: a `}` is missing (reading resumes at line 3)")
@@ -1060,12 +1014,10 @@ mod tests {
         let got: Vec<&str> = parsed.iter().map(|p| p.entry.key()).collect();
         assert_eq!(got, ["a", "c", "d"]);
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert_eq!(problems[0].key.as_deref(), Some("b"));
-        assert!(problems[0].message.contains("a `,` is missing"), "{}", problems[0].message);
+        assert!(problems[0].message.starts_with("entry `b` is skipped: a `,` is missing"), "{}", problems[0].message);
         // The place is right after the value that lacks its comma.
         let (line, column) = crate::diagnostic::line_column(text, problems[0].offset);
         assert_eq!((line, column), (3, 28));
-        assert_eq!(problems[1].key.as_deref(), Some("c"));
         // An undefined `@string` is read as empty, as BibTeX does.
         assert!(
             problems[1].message.contains("entry `c`: `undefinedmacro` is not a defined `@string`; it is read as empty"),

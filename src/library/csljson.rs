@@ -7,48 +7,45 @@
 use serde_json::Value;
 use serde_yaml::{Mapping, Value as Yaml};
 
+use super::Found;
 use super::latex::{EMPH_END, EMPH_START, STRONG_END, STRONG_START};
+use super::problem::Problem;
 
-/// A converted item, or why it was skipped.
-pub struct Converted {
-    pub key: String,
-    /// Byte offset of the item in the file (for messages).
-    pub offset: usize,
-    pub result: Result<(hayagriva::Entry, Option<String>), String>,
-}
-
-/// Parses a CSL-JSON file: an array of items (a single item object is taken
-/// too). Syntax errors fail the file and say where.
-pub fn parse(text: &str) -> Result<Vec<Converted>, (usize, String)> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| (offset_of(text, e.line(), e.column()), format!("not valid JSON: {e}")))?;
+/// Reads a CSL-JSON file: an array of items (a single item object is taken
+/// too). A syntax error fails the file and says where.
+pub fn read(text: &str) -> (Vec<Found>, Vec<Problem>) {
+    let fail = |offset, message: String| {
+        (Vec::new(), vec![Problem::error(offset, format!("{message}; no entry of this file is loaded"))])
+    };
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => return fail(offset_of(text, e.line(), e.column()), format!("not valid JSON: {e}")),
+    };
     let items = match value {
         Value::Array(items) => items,
         Value::Object(_) => vec![value],
-        _ => {
-            return Err((0, "a CSL-JSON file must hold an array of items `[{\"id\": …}, …]`".into()));
-        }
+        _ => return fail(0, "a CSL-JSON file must hold an array of items `[{\"id\": …}, …]`".into()),
     };
     let offsets = item_offsets(text);
-    let mut out = Vec::with_capacity(items.len());
+    let mut found = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
     for (n, item) in items.into_iter().enumerate() {
         let offset = offsets.get(n).copied().unwrap_or(0);
         let key = match item.get("id") {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => {
-                out.push(Converted {
-                    key: String::new(),
-                    offset,
-                    result: Err(format!("item {} has no `id`; every item needs one to be cited", n + 1)),
-                });
+                let why = format!("item {} has no `id`; every item needs one to be cited", n + 1);
+                problems.push(Problem::warning(offset, format!("an item is skipped: {why}")));
                 continue;
             }
         };
-        let result = convert(&key, &item);
-        out.push(Converted { key, offset, result });
+        match convert(&key, &item) {
+            Ok((entry, language)) => found.push(Found { key, offset, entry, language }),
+            Err(why) => problems.push(Problem::warning(offset, format!("item `{key}` is skipped: {why}"))),
+        }
     }
-    Ok(out)
+    (found, problems)
 }
 
 /// The offsets of the top-level array's items (the `{` of each), found by
@@ -419,27 +416,31 @@ mod tests {
   {"type": "book", "title": "no id"},
   {"id": 42, "type": "article-journal", "title": "Numbers <i>as</i> ids", "issued": {"date-parts": [["2001", "3"]]}}
 ]"#;
-        let items = parse(json).unwrap();
-        assert_eq!(items.len(), 4);
-        let (entry, _) = items[0].result.as_ref().unwrap();
+        let (items, problems) = read(json);
+        assert_eq!(items.len(), 3);
+        let entry = &items[0].entry;
         assert_eq!(entry.key(), "vaswani2017");
         assert_eq!(entry.authors().unwrap().len(), 2);
         assert_eq!(entry.doi(), Some("10.5555/3295222.3295349"));
         assert_eq!(entry.date().unwrap().year, 2017);
-        let (zh, language) = items[1].result.as_ref().unwrap();
-        assert_eq!(language.as_deref(), Some("zh-CN"));
-        assert_eq!(zh.title().unwrap().value.to_string(), "深度学习");
-        assert!(items[2].result.as_ref().is_err_and(|e| e.contains("item 3 has no `id`")));
-        assert_eq!(items[3].key, "42");
-        let (numbered, _) = items[3].result.as_ref().unwrap();
-        assert_eq!(numbered.date().unwrap().month, Some(2));
+        assert_eq!(items[1].language.as_deref(), Some("zh-CN"));
+        assert_eq!(items[1].entry.title().unwrap().value.to_string(), "深度学习");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.starts_with("an item is skipped: item 3 has no `id`"), "{}", problems[0].message);
+        assert_eq!(items[2].key, "42");
+        assert_eq!(items[2].entry.date().unwrap().month, Some(2));
         assert_eq!(json[items[1].offset..].find("\"zh1\""), Some(7));
     }
 
     #[test]
     fn syntax_errors_say_where() {
-        let (offset, message) = parse("[\n  {\"id\": \"a\",}\n]").err().unwrap();
-        assert!(message.contains("not valid JSON"), "{message}");
-        assert_eq!(crate::diagnostic::line_column("[\n  {\"id\": \"a\",}\n]", offset).0, 2);
+        let (items, problems) = read("[\n  {\"id\": \"a\",}\n]");
+        assert!(items.is_empty());
+        let message = &problems[0].message;
+        assert!(
+            message.contains("not valid JSON") && message.ends_with("; no entry of this file is loaded"),
+            "{message}"
+        );
+        assert_eq!(crate::diagnostic::line_column("[\n  {\"id\": \"a\",}\n]", problems[0].offset).0, 2);
     }
 }

@@ -10,6 +10,7 @@ mod bibtex;
 mod csljson;
 pub mod language;
 pub mod latex;
+mod problem;
 
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use crate::config::BibFile;
 use crate::diagnostic::{Diagnostic, Location};
+use problem::{LineIndex, Problem};
 
 /// A work, parsed: hayagriva's entry and the language it is written in.
 #[derive(Debug, Clone)]
@@ -27,6 +29,15 @@ pub struct Work {
     pub entry: hayagriva::Entry,
     /// Primary language tag (`zh`, `en`) when declared or shown by the script.
     pub language: Option<String>,
+}
+
+/// An entry a reader found whole (YAML, CSL-JSON): its key, where the key
+/// is, and the language it declares.
+struct Found {
+    key: String,
+    offset: usize,
+    entry: hayagriva::Entry,
+    language: Option<String>,
 }
 
 /// The formats we read, by file extension.
@@ -58,6 +69,14 @@ struct SourceFile {
     strings_hash: u64,
     /// BibLaTeX only: the file's items, from our scanner.
     items: Vec<bibtex::Item>,
+}
+
+impl SourceFile {
+    /// A problem found in this file, at its `line:column`.
+    fn diagnostic(&self, problem: Problem) -> Diagnostic {
+        let location = self.lines.location(&self.shown, &self.text, problem.offset);
+        problem.diagnostic(location)
+    }
 }
 
 enum State {
@@ -115,14 +134,19 @@ impl Sources {
             let bytes = std::fs::read(&file.path).with_context(|| {
                 format!("cannot read the bibliography file `{}` ({})", file.shown, file.path.display())
             })?;
-            let text = decode(&file.shown, bytes, &mut sources.diagnostics);
-            sources.add(&file.shown, text, format);
+            let (text, problem) = decode(bytes);
+            sources.add(&file.shown, text, format, problem);
         }
         Ok(sources)
     }
 
-    fn add(&mut self, shown: &str, text: String, format: Format) {
-        let text = reserve_marks(shown, text, &mut self.diagnostics);
+    /// Adds a file's text, with what decoding it found.
+    fn add(&mut self, shown: &str, text: String, format: Format, decoding: Option<Problem>) {
+        let (text, reserved) = reserve_marks(text);
+        for problem in decoding.into_iter().chain(reserved) {
+            let location = Location::at(shown, &text, problem.offset);
+            self.diagnostics.push(problem.diagnostic(location));
+        }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         self.print.hash(&mut hasher);
         shown.hash(&mut hasher);
@@ -153,7 +177,7 @@ impl Library {
     /// Builds a library from text (tests, `format` on stdin).
     pub fn from_text(shown: &str, text: &str, format: Format) -> (Library, Vec<Diagnostic>) {
         let mut sources = Sources { files: Vec::new(), print: 0, diagnostics: Vec::new() };
-        sources.add(shown, text.to_string(), format);
+        sources.add(shown, text.to_string(), format, None);
         Library::index(sources)
     }
 
@@ -163,66 +187,28 @@ impl Library {
         let mut source = SourceFile { shown: shown.to_string(), text, lines, strings_hash: 0, items: Vec::new() };
         let at = |offset: usize, text: &str| Location::at(shown, text, offset);
         let mut found: Vec<(String, usize, State)> = Vec::new();
-        match format {
+        let problems = match format {
             Format::BibLaTeX => {
                 let (items, problems) = bibtex::split(&source.text);
-                for problem in problems {
-                    diagnostics.push(Diagnostic::warning(problem.message).at(at(problem.offset, &source.text)));
-                }
                 for (i, item) in items.iter().enumerate() {
                     if let bibtex::ItemKind::Entry { key, key_offset, data: false } = &item.kind {
                         found.push((key.clone(), *key_offset, State::Pending(i)));
                     }
                 }
                 source.items = items;
+                problems
             }
-            Format::Yaml => match yaml_entries(&source.text) {
-                Ok(entries) => {
-                    for (key, offset, result) in entries {
-                        match result {
-                            Ok(entry) => {
-                                let work = work(entry, None);
-                                found.push((key, offset, State::Ready(Arc::new(work))));
-                            }
-                            Err(message) => diagnostics.push(
-                                Diagnostic::warning(format!("entry `{key}` is skipped: {message}"))
-                                    .at(at(offset, &source.text)),
-                            ),
-                        }
-                    }
+            Format::Yaml | Format::CslJson => {
+                let (entries, problems) =
+                    if format == Format::Yaml { yaml_entries(&source.text) } else { csljson::read(&source.text) };
+                for Found { key, offset, entry, language } in entries {
+                    let work = work(entry, language.as_deref());
+                    found.push((key, offset, State::Ready(Arc::new(work))));
                 }
-                Err((offset, message)) => diagnostics.push(
-                    Diagnostic::error(format!("{message}; no entry of this file is loaded"))
-                        .at(at(offset, &source.text)),
-                ),
-            },
-            Format::CslJson => match csljson::parse(&source.text) {
-                Ok(items) => {
-                    for item in items {
-                        match item.result {
-                            Ok((entry, language)) => {
-                                let work = work(entry, language.as_deref());
-                                found.push((item.key, item.offset, State::Ready(Arc::new(work))));
-                            }
-                            Err(message) => {
-                                let what = if item.key.is_empty() {
-                                    "an item is skipped".to_string()
-                                } else {
-                                    format!("item `{}` is skipped", item.key)
-                                };
-                                diagnostics.push(
-                                    Diagnostic::warning(format!("{what}: {message}")).at(at(item.offset, &source.text)),
-                                )
-                            }
-                        }
-                    }
-                }
-                Err((offset, message)) => diagnostics.push(
-                    Diagnostic::error(format!("{message}; no entry of this file is loaded"))
-                        .at(at(offset, &source.text)),
-                ),
-            },
-        }
+                problems
+            }
+        };
+        diagnostics.extend(problems.into_iter().map(|problem| source.diagnostic(problem)));
         source.strings_hash = {
             let mut hasher = std::collections::hash_map::DefaultHasher::new();
             for item in source.items.iter().filter(|i| i.kind == bibtex::ItemKind::Strings) {
@@ -329,7 +315,7 @@ impl Library {
             // and the parents it needs), so chunks go in parallel.
             // Small chunks keep what biblatex builds in passing small.
             let index = bibtex::Index::new(&source.items);
-            type Chunk = (Vec<(usize, Work)>, Vec<bibtex::Problem>);
+            type Chunk = (Vec<(usize, Work)>, Vec<Problem>);
             let results: Vec<Chunk> = pending
                 .par_chunks(128)
                 .map(|part| {
@@ -346,8 +332,7 @@ impl Library {
                 for problem in problems {
                     // A broken `@string` is found by every chunk: report it once.
                     if seen.insert((problem.offset, problem.message.clone())) {
-                        let location = source.lines.location(&source.shown, &source.text, problem.offset);
-                        diagnostics.push(Diagnostic::warning(problem.message).at(location));
+                        diagnostics.push(source.diagnostic(problem));
                     }
                 }
             }
@@ -494,27 +479,6 @@ fn work(mut entry: hayagriva::Entry, declared: Option<&str>) -> Work {
     Work { entry, language }
 }
 
-/// Line starts of a file: `line:column` of an offset by binary search, not
-/// by counting from the start (a big file with many problems stays fast).
-struct LineIndex(Vec<usize>);
-
-impl LineIndex {
-    fn new(text: &str) -> LineIndex {
-        LineIndex(std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect())
-    }
-
-    fn location(&self, path: &str, text: &str, offset: usize) -> Location {
-        let offset = offset.min(text.len());
-        let line = self.0.partition_point(|&start| start <= offset).max(1);
-        let start = self.0[line - 1];
-        let mut end = offset;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        Location { path: path.into(), line, column: text[start..end.max(start)].chars().count() + 1 }
-    }
-}
-
 /// What every format needs before rendering:
 /// - BibTeX's `and others` is not a person named "others" (it printed as
 ///   "& others" in APA); the styles' own et-al rules shorten long lists.
@@ -621,29 +585,29 @@ fn compact(entry: &mut hayagriva::Entry) {
 
 /// Bytes as text: a BOM is dropped, invalid UTF-8 is replaced and reported
 /// where it is (a Latin-1 file from decades ago should still load).
-fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> String {
+fn decode(bytes: Vec<u8>) -> (String, Option<Problem>) {
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
         None => bytes,
     };
     match String::from_utf8(bytes) {
-        Ok(text) => text,
+        Ok(text) => (text, None),
         Err(error) => {
             let bytes = error.into_bytes();
             let text = String::from_utf8_lossy(&bytes).into_owned();
+            // The text before it is the file's own, so the place is too.
             let first_bad = std::str::from_utf8(&bytes).err().map_or(0, |e| e.valid_up_to());
             let count = count_invalid(&bytes);
-            let location = Location::at(shown, &String::from_utf8_lossy(&bytes[..first_bad]), first_bad);
             // An error: the site would show `\u{FFFD}` where letters were.
-            diagnostics.push(
-                Diagnostic::error(format!(
+            let problem = Problem::error(
+                first_bad,
+                format!(
                     "the file is not valid UTF-8 ({count} bad byte sequence{}); they are read as `\u{FFFD}`",
                     if count == 1 { "" } else { "s" }
-                ))
-                .at(location)
-                .with_hint("save the file as UTF-8"),
-            );
-            text
+                ),
+            )
+            .with_hint("save the file as UTF-8");
+            (text, Some(problem))
         }
     }
 }
@@ -651,19 +615,19 @@ fn decode(shown: &str, bytes: Vec<u8>, diagnostics: &mut Vec<Diagnostic>) -> Str
 /// The private-use characters U+E000 to U+E03F mark places inside our own
 /// text (see `marks`), so they cannot come from a file: each becomes U+FFFD
 /// (same length, so every place stays where it was).
-fn reserve_marks(shown: &str, text: String, diagnostics: &mut Vec<Diagnostic>) -> String {
+fn reserve_marks(text: String) -> (String, Option<Problem>) {
     let reserved = |c: char| crate::marks::RESERVED.contains(&c);
-    let Some(first) = text.find(reserved) else { return text };
+    let Some(first) = text.find(reserved) else { return (text, None) };
     let count = text.chars().filter(|&c| reserved(c)).count();
-    diagnostics.push(
-        Diagnostic::warning(format!(
+    let problem = Problem::warning(
+        first,
+        format!(
             "the file has {count} private-use character{} (U+E000 to U+E03F), read as `\u{FFFD}`",
             if count == 1 { "" } else { "s" }
-        ))
-        .at(Location::at(shown, &text, first))
-        .with_hint("mdbook-scholar keeps these for its own marks; remove them from the file"),
-    );
-    text.replace(reserved, "\u{FFFD}")
+        ),
+    )
+    .with_hint("mdbook-scholar keeps these for its own marks; remove them from the file");
+    (text.replace(reserved, "\u{FFFD}"), Some(problem))
 }
 
 fn count_invalid(mut bytes: &[u8]) -> usize {
@@ -676,22 +640,24 @@ fn count_invalid(mut bytes: &[u8]) -> usize {
     count
 }
 
-type YamlEntry = (String, usize, std::result::Result<hayagriva::Entry, String>);
-
 /// A hayagriva YAML file, entry by entry: a syntax error fails the file (with
 /// its place), a bad entry only itself.
-fn yaml_entries(text: &str) -> std::result::Result<Vec<YamlEntry>, (usize, String)> {
+fn yaml_entries(text: &str) -> (Vec<Found>, Vec<Problem>) {
     use serde_yaml::Value;
-    let value: Value = serde_yaml::from_str(text).map_err(|e| {
-        let offset = e.location().map_or(0, |l| l.index());
-        (offset, format!("not valid YAML: {e}"))
-    })?;
+    let fail = |offset, message: String| {
+        (Vec::new(), vec![Problem::error(offset, format!("{message}; no entry of this file is loaded"))])
+    };
+    let value: Value = match serde_yaml::from_str(text) {
+        Ok(value) => value,
+        Err(e) => return fail(e.location().map_or(0, |l| l.index()), format!("not valid YAML: {e}")),
+    };
     let mapping = match value {
         Value::Mapping(mapping) => mapping,
-        Value::Null => return Ok(Vec::new()),
-        _ => return Err((0, "a hayagriva YAML file must map keys to entries (`key:` then the entry's fields)".into())),
+        Value::Null => return (Vec::new(), Vec::new()),
+        _ => return fail(0, "a hayagriva YAML file must map keys to entries (`key:` then the entry's fields)".into()),
     };
-    let mut entries = Vec::with_capacity(mapping.len());
+    let mut found = Vec::with_capacity(mapping.len());
+    let mut problems = Vec::new();
     for (key, value) in mapping {
         let key = match key {
             Value::String(s) => s,
@@ -704,9 +670,12 @@ fn yaml_entries(text: &str) -> std::result::Result<Vec<YamlEntry>, (usize, Strin
         let result = serde_yaml::from_value::<hayagriva::Library>(Value::Mapping(one))
             .map_err(|e| e.to_string())
             .and_then(|lib| lib.get(&key).cloned().ok_or_else(|| "empty entry".to_string()));
-        entries.push((key, offset, result));
+        match result {
+            Ok(entry) => found.push(Found { key, offset, entry, language: None }),
+            Err(why) => problems.push(Problem::warning(offset, format!("entry `{key}` is skipped: {why}"))),
+        }
     }
-    Ok(entries)
+    (found, problems)
 }
 
 /// Where a top-level key is written (its line starts with `key:`).
@@ -787,13 +756,12 @@ mod tests {
 
     #[test]
     fn non_utf8_is_an_error_with_its_place() {
-        let mut diagnostics = Vec::new();
-        let text = decode("old.bib", b"@misc{a, title={Caf\xe9}}\n".to_vec(), &mut diagnostics);
+        let (text, problem) = decode(b"@misc{a, title={Caf\xe9}}\n".to_vec());
         assert!(text.contains("Caf\u{FFFD}"));
         assert_eq!(
-            diagnostics[0].to_string(),
+            problem.unwrap().diagnostic(Location::at("old.bib", &text, 19)).to_string(),
             "old.bib:1:20: error: the file is not valid UTF-8 (1 bad byte sequence); they are read as `\u{FFFD}` (save the file as UTF-8)"
         );
-        assert_eq!(decode("x", b"\xEF\xBB\xBFok".to_vec(), &mut diagnostics), "ok");
+        assert_eq!(decode(b"\xEF\xBB\xBFok".to_vec()), ("ok".to_string(), None));
     }
 }
