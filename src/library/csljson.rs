@@ -118,16 +118,38 @@ fn kinds(csl_type: &str) -> (&'static str, Option<&'static str>) {
     }
 }
 
+/// An item as hayagriva's entry (built as hayagriva's YAML reads it), with
+/// the language it declares.
 fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>), String> {
     let csl_type = item.get("type").and_then(Value::as_str).unwrap_or("document");
     let (kind, parent_kind) = kinds(csl_type);
     let mut own = Mapping::new();
     let mut parent = Mapping::new();
     own.insert("type".into(), kind.into());
-
     if let Some(title) = text(item, "title") {
         own.insert("title".into(), formattable(&title, text(item, "title-short")));
     }
+    people(item, &mut own)?;
+    if let Some(date) = date(item, "issued")? {
+        own.insert("date".into(), date.into());
+    }
+    publication(item, parent_kind, &mut own, &mut parent);
+    identifiers(item, &mut own)?;
+    let language = text(item, "language");
+    if let Some(tag) = language.as_deref().and_then(super::language::normalize) {
+        own.insert("language".into(), tag.into());
+    }
+    container(item, kind, parent_kind, &mut own, parent)?;
+
+    let mut library = Mapping::new();
+    library.insert(key.into(), Yaml::Mapping(own));
+    let library: hayagriva::Library = serde_yaml::from_value(Yaml::Mapping(library)).map_err(|e| e.to_string())?;
+    let entry = library.get(key).cloned().ok_or("the item converted to nothing")?;
+    Ok((entry, language))
+}
+
+/// Authors and editors, and the other roles as hayagriva's `affiliated`.
+fn people(item: &Value, own: &mut Mapping) -> Result<(), String> {
     for (csl, ours) in [("author", "author"), ("editor", "editor")] {
         if let Some(names) = names(item, csl)? {
             own.insert(ours.into(), names);
@@ -151,15 +173,14 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
     if !affiliated.is_empty() {
         own.insert("affiliated".into(), Yaml::Sequence(affiliated));
     }
-    if let Some(date) = date(item, "issued")? {
-        own.insert("date".into(), date.into());
-    }
+    Ok(())
+}
 
-    // Where a parent exists, volume, issue and publisher belong to it (as in
-    // hayagriva's BibLaTeX import).
-    let target = |parent_kind: Option<&str>| parent_kind.is_some();
-    let has_parent = target(parent_kind);
-    let container = text(item, "container-title");
+/// Volume, issue, number, publisher, pages and the fields that map one to
+/// one. Where a parent exists, volume, issue and publisher belong to it (as
+/// in hayagriva's BibLaTeX import).
+fn publication(item: &Value, parent_kind: Option<&str>, own: &mut Mapping, parent: &mut Mapping) {
+    let has_parent = parent_kind.is_some();
     for (csl, ours) in [("volume", "volume"), ("issue", "issue")] {
         if let Some(v) = text(item, csl) {
             if has_parent {
@@ -208,6 +229,12 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
             own.insert(ours.into(), v.into());
         }
     }
+}
+
+/// DOI, ISBN and the like (with the item's `number`, which [`publication`]
+/// put aside) as hayagriva's `serial-number`, and the URL with its access
+/// date.
+fn identifiers(item: &Value, own: &mut Mapping) -> Result<(), String> {
     let mut serials = Mapping::new();
     for (csl, ours) in [("DOI", "doi"), ("ISBN", "isbn"), ("ISSN", "issn"), ("PMID", "pmid"), ("PMCID", "pmcid")] {
         if let Some(v) = text(item, csl).or_else(|| text(item, &csl.to_ascii_lowercase())) {
@@ -228,10 +255,19 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
         }
         own.insert("url".into(), Yaml::Mapping(value));
     }
-    let language = text(item, "language");
-    if let Some(tag) = language.as_deref().and_then(super::language::normalize) {
-        own.insert("language".into(), tag.into());
-    }
+    Ok(())
+}
+
+/// The container (journal, book, proceedings) as the entry's parent, with
+/// what [`publication`] gave it, and the series it is in.
+fn container(
+    item: &Value,
+    kind: &str,
+    parent_kind: Option<&str>,
+    own: &mut Mapping,
+    mut parent: Mapping,
+) -> Result<(), String> {
+    let container = text(item, "container-title");
     if let Some(kind) = parent_kind
         && (container.is_some() || !parent.is_empty())
     {
@@ -255,12 +291,7 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
     } else if let Some(series) = collection(item, kind) {
         own.insert("parent".into(), series);
     }
-
-    let mut library = Mapping::new();
-    library.insert(key.into(), Yaml::Mapping(own));
-    let library: hayagriva::Library = serde_yaml::from_value(Yaml::Mapping(library)).map_err(|e| e.to_string())?;
-    let entry = library.get(key).cloned().ok_or("the item converted to nothing")?;
-    Ok((entry, language))
+    Ok(())
 }
 
 /// `collection-title` (a series) as the parent hayagriva reads it from: of

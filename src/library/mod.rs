@@ -288,7 +288,7 @@ impl Library {
         // Parents, transitively (loops and long chains cut, as parsing does).
         let mut chain = vec![item];
         let mut next = 0;
-        while next < chain.len() && chain.len() <= 16 {
+        while next < chain.len() && chain.len() <= bibtex::MAX_PARENT_DEPTH {
             let text = text_of(chain[next]);
             next += 1;
             if !bibtex::inherits(text) {
