@@ -13,7 +13,7 @@ use super::problem::Problem;
 
 /// Reads a CSL-JSON file: an array of items (a single item object is taken
 /// too). A syntax error fails the file and says where.
-pub fn read(text: &str) -> (Vec<Found>, Vec<Problem>) {
+pub(super) fn read(text: &str) -> (Vec<Found>, Vec<Problem>) {
     let fail = |offset, message: String| {
         (Vec::new(), vec![Problem::error(offset, format!("{message}; no entry of this file is loaded"))])
     };

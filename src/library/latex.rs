@@ -6,17 +6,17 @@
 //! into `<i>`/`<b>` (and drop in plain text): hayagriva's strings cannot hold
 //! formatting, and these marks pass through it untouched.
 
-pub use crate::marks::{EMPH_END, EMPH_START, STRONG_END, STRONG_START};
+pub(crate) use crate::marks::{EMPH_END, EMPH_START, STRONG_END, STRONG_START};
 
 /// Whether `c` is one of our formatting marks.
-pub fn is_mark(c: char) -> bool {
+pub(crate) fn is_mark(c: char) -> bool {
     matches!(c, EMPH_START | EMPH_END | STRONG_START | STRONG_END)
 }
 
 /// Turns the commands biblatex left in `text` into text and marks. Commands
 /// that only format (`\textsc`, `\mbox`, `\url`) keep their argument;
 /// unknown commands keep their argument and lose their name, as pandoc does.
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     // TeX quotes: ``double'' and `single'.
     let text = if text.contains("``") || text.contains("''") || text.contains('`') {
         // After a TeX opening quote, `'` closes it (and is an apostrophe
@@ -157,7 +157,7 @@ fn braced_argument(text: &str) -> (Option<&str>, &str) {
 }
 
 /// Removes the marks: for plain text, sorting and language detection.
-pub fn strip_marks(text: &str) -> String {
+pub(crate) fn strip_marks(text: &str) -> String {
     text.chars().filter(|&c| !is_mark(c)).collect()
 }
 

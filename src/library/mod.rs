@@ -4,15 +4,15 @@
 //! entries) but parses BibLaTeX entries only when asked: a book cites a few
 //! hundred works of a library of tens of thousands, and parsing is the cost.
 //! Each format has its reader; every reader returns what it read plus
-//! [`Problem`]s at byte offsets, which become `file:line:column` diagnostics
+//! `Problem`s at byte offsets, which become `file:line:column` diagnostics
 //! here. Problems are never a reason to lose the other entries; only a file
 //! that cannot be read at all is an error.
 
 mod bibtex;
 mod csljson;
 mod decode;
-pub mod language;
-pub mod latex;
+pub(crate) mod language;
+pub(crate) mod latex;
 mod problem;
 mod sources;
 mod work;
@@ -27,7 +27,8 @@ use std::sync::Arc;
 use crate::config::BibFile;
 use crate::diagnostic::{Diagnostic, Location};
 use problem::{LineIndex, Problem};
-pub use sources::{Format, Sources};
+pub use sources::Format;
+pub(crate) use sources::Sources;
 pub use work::Work;
 
 /// An entry a reader found whole (YAML, CSL-JSON): its key, where the key
@@ -128,14 +129,14 @@ pub struct Library {
 }
 
 impl Library {
-    /// Reads and indexes `files` (see [`Sources::read`]).
+    /// Reads and indexes `files` (see `Sources::read`).
     pub fn load(files: &[BibFile]) -> Result<(Library, Vec<Diagnostic>)> {
         Ok(Library::index(Sources::read(files)?))
     }
 
     /// Finds the entries of the files; what is wrong with them comes with
     /// the files' own diagnostics.
-    pub fn index(sources: Sources) -> (Library, Vec<Diagnostic>) {
+    pub(crate) fn index(sources: Sources) -> (Library, Vec<Diagnostic>) {
         let mut library = Library { files: Vec::new(), records: Vec::new(), by_key: HashMap::new() };
         let mut diagnostics = sources.diagnostics;
         for file in sources.files {
@@ -192,7 +193,7 @@ impl Library {
     }
 
     /// Whether a work has this key (parsed or not, readable or not).
-    pub fn contains(&self, key: &str) -> bool {
+    pub(crate) fn contains(&self, key: &str) -> bool {
         self.by_key.contains_key(key)
     }
 
@@ -202,7 +203,7 @@ impl Library {
     }
 
     /// Where a key is defined.
-    pub fn location(&self, key: &str) -> Option<Location> {
+    pub(crate) fn location(&self, key: &str) -> Option<Location> {
         let record = &self.records[*self.by_key.get(key)?];
         Some(self.files[record.file].location(record.offset))
     }
@@ -216,13 +217,13 @@ impl Library {
     }
 
     /// Whether `key` exists but could not be read (its problem was reported).
-    pub fn is_broken(&self, key: &str) -> bool {
+    pub(crate) fn is_broken(&self, key: &str) -> bool {
         self.by_key.get(key).is_some_and(|&i| matches!(self.records[i].state, State::Failed))
     }
 
     /// Parses the works with these keys (unknown keys are ignored), returning
     /// the problems found in them.
-    pub fn resolve<'a>(&mut self, keys: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
+    pub(crate) fn resolve<'a>(&mut self, keys: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
         let mut wanted: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
         for key in keys {
             if let Some(&record) = self.by_key.get(key)
@@ -280,7 +281,7 @@ impl Library {
     /// `@string`s of its file it may use, the entry, and the `crossref` and
     /// `xdata` parents it inherits from (in that order, as BibTeX wants
     /// parents after their children). `None` for works from other formats.
-    pub fn bibtex_source(&self, key: &str) -> Option<Vec<SourcePart<'_>>> {
+    pub(crate) fn bibtex_source(&self, key: &str) -> Option<Vec<SourcePart<'_>>> {
         let record = &self.records[*self.by_key.get(key)?];
         let item = record.item?;
         let source = &self.files[record.file];
@@ -334,7 +335,7 @@ impl Library {
 
     /// What decides the work with this key (see `Record::fingerprint`);
     /// `None` for an unknown key.
-    pub fn fingerprint(&self, key: &str) -> Option<u64> {
+    pub(crate) fn fingerprint(&self, key: &str) -> Option<u64> {
         let record = &self.records[*self.by_key.get(key)?];
         Some(*record.fingerprint.get_or_init(|| {
             let source = &self.files[record.file];
@@ -361,15 +362,15 @@ impl Library {
 
 /// A piece of a `.bib` file, as written (see [`Library::bibtex_source`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SourcePart<'a> {
+pub(crate) struct SourcePart<'a> {
     /// Its file and place among the file's items: the same part needed by
     /// two works is written once in a list's file.
-    pub id: (usize, usize),
-    pub role: PartRole,
-    pub text: &'a str,
+    pub(crate) id: (usize, usize),
+    pub(crate) role: PartRole,
+    pub(crate) text: &'a str,
 }
 
-/// What a [`SourcePart`] is to the work.
+/// What a `SourcePart` is to the work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PartRole {
     /// `@string` definitions.

@@ -20,7 +20,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn of(path: &Path) -> Option<Format> {
+    fn of(path: &Path) -> Option<Format> {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
         match extension.as_str() {
             "bib" | "bibtex" | "biblatex" => Some(Format::BibLaTeX),
@@ -39,11 +39,11 @@ pub(super) struct SourceText {
 }
 
 /// The bibliography files as text, before indexing.
-pub struct Sources {
+pub(crate) struct Sources {
     pub(super) files: Vec<SourceText>,
     /// A hash of every file's name and text: while it stays the same, so
     /// does every work and every key.
-    pub print: u64,
+    pub(crate) print: u64,
     /// What decoding the files found.
     pub(super) diagnostics: Vec<Diagnostic>,
 }
@@ -51,7 +51,7 @@ pub struct Sources {
 impl Sources {
     /// Reads `files`. Fails only when a file cannot be read or its format is
     /// unknown; everything else is a diagnostic.
-    pub fn read(files: &[BibFile]) -> Result<Sources> {
+    pub(crate) fn read(files: &[BibFile]) -> Result<Sources> {
         let mut sources = Sources { files: Vec::new(), print: 0, diagnostics: Vec::new() };
         for file in files {
             let format = Format::of(&file.path).with_context(|| {
