@@ -7,48 +7,45 @@
 use serde_json::Value;
 use serde_yaml::{Mapping, Value as Yaml};
 
+use super::Found;
 use super::latex::{EMPH_END, EMPH_START, STRONG_END, STRONG_START};
+use super::problem::Problem;
 
-/// A converted item, or why it was skipped.
-pub struct Converted {
-    pub key: String,
-    /// Byte offset of the item in the file (for messages).
-    pub offset: usize,
-    pub result: Result<(hayagriva::Entry, Option<String>), String>,
-}
-
-/// Parses a CSL-JSON file: an array of items (a single item object is taken
-/// too). Syntax errors fail the file and say where.
-pub fn parse(text: &str) -> Result<Vec<Converted>, (usize, String)> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| (offset_of(text, e.line(), e.column()), format!("not valid JSON: {e}")))?;
+/// Reads a CSL-JSON file: an array of items (a single item object is taken
+/// too). A syntax error fails the file and says where.
+pub(super) fn read(text: &str) -> (Vec<Found>, Vec<Problem>) {
+    let fail = |offset, message: String| {
+        (Vec::new(), vec![Problem::error(offset, format!("{message}; no entry of this file is loaded"))])
+    };
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(e) => return fail(offset_of(text, e.line(), e.column()), format!("not valid JSON: {e}")),
+    };
     let items = match value {
         Value::Array(items) => items,
         Value::Object(_) => vec![value],
-        _ => {
-            return Err((0, "a CSL-JSON file must hold an array of items `[{\"id\": …}, …]`".into()));
-        }
+        _ => return fail(0, "a CSL-JSON file must hold an array of items `[{\"id\": …}, …]`".into()),
     };
     let offsets = item_offsets(text);
-    let mut out = Vec::with_capacity(items.len());
+    let mut found = Vec::with_capacity(items.len());
+    let mut problems = Vec::new();
     for (n, item) in items.into_iter().enumerate() {
         let offset = offsets.get(n).copied().unwrap_or(0);
         let key = match item.get("id") {
             Some(Value::String(s)) if !s.is_empty() => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => {
-                out.push(Converted {
-                    key: String::new(),
-                    offset,
-                    result: Err(format!("item {} has no `id`; every item needs one to be cited", n + 1)),
-                });
+                let why = format!("item {} has no `id`; every item needs one to be cited", n + 1);
+                problems.push(Problem::warning(offset, format!("an item is skipped: {why}")));
                 continue;
             }
         };
-        let result = convert(&key, &item);
-        out.push(Converted { key, offset, result });
+        match convert(&key, &item) {
+            Ok((entry, language)) => found.push(Found { key, offset, entry, language }),
+            Err(why) => problems.push(Problem::warning(offset, format!("item `{key}` is skipped: {why}"))),
+        }
     }
-    Ok(out)
+    (found, problems)
 }
 
 /// The offsets of the top-level array's items (the `{` of each), found by
@@ -121,16 +118,38 @@ fn kinds(csl_type: &str) -> (&'static str, Option<&'static str>) {
     }
 }
 
+/// An item as hayagriva's entry (built as hayagriva's YAML reads it), with
+/// the language it declares.
 fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>), String> {
     let csl_type = item.get("type").and_then(Value::as_str).unwrap_or("document");
     let (kind, parent_kind) = kinds(csl_type);
     let mut own = Mapping::new();
     let mut parent = Mapping::new();
     own.insert("type".into(), kind.into());
-
     if let Some(title) = text(item, "title") {
         own.insert("title".into(), formattable(&title, text(item, "title-short")));
     }
+    people(item, &mut own)?;
+    if let Some(date) = date(item, "issued")? {
+        own.insert("date".into(), date.into());
+    }
+    publication(item, parent_kind, &mut own, &mut parent);
+    identifiers(item, &mut own)?;
+    let language = text(item, "language");
+    if let Some(tag) = language.as_deref().and_then(super::language::normalize) {
+        own.insert("language".into(), tag.into());
+    }
+    container(item, kind, parent_kind, &mut own, parent)?;
+
+    let mut library = Mapping::new();
+    library.insert(key.into(), Yaml::Mapping(own));
+    let library: hayagriva::Library = serde_yaml::from_value(Yaml::Mapping(library)).map_err(|e| e.to_string())?;
+    let entry = library.get(key).cloned().ok_or("the item converted to nothing")?;
+    Ok((entry, language))
+}
+
+/// Authors and editors, and the other roles as hayagriva's `affiliated`.
+fn people(item: &Value, own: &mut Mapping) -> Result<(), String> {
     for (csl, ours) in [("author", "author"), ("editor", "editor")] {
         if let Some(names) = names(item, csl)? {
             own.insert(ours.into(), names);
@@ -154,15 +173,14 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
     if !affiliated.is_empty() {
         own.insert("affiliated".into(), Yaml::Sequence(affiliated));
     }
-    if let Some(date) = date(item, "issued")? {
-        own.insert("date".into(), date.into());
-    }
+    Ok(())
+}
 
-    // Where a parent exists, volume, issue and publisher belong to it (as in
-    // hayagriva's BibLaTeX import).
-    let target = |parent_kind: Option<&str>| parent_kind.is_some();
-    let has_parent = target(parent_kind);
-    let container = text(item, "container-title");
+/// Volume, issue, number, publisher, pages and the fields that map one to
+/// one. Where a parent exists, volume, issue and publisher belong to it (as
+/// in hayagriva's BibLaTeX import).
+fn publication(item: &Value, parent_kind: Option<&str>, own: &mut Mapping, parent: &mut Mapping) {
+    let has_parent = parent_kind.is_some();
     for (csl, ours) in [("volume", "volume"), ("issue", "issue")] {
         if let Some(v) = text(item, csl) {
             if has_parent {
@@ -211,6 +229,12 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
             own.insert(ours.into(), v.into());
         }
     }
+}
+
+/// DOI, ISBN and the like (with the item's `number`, which [`publication`]
+/// put aside) as hayagriva's `serial-number`, and the URL with its access
+/// date.
+fn identifiers(item: &Value, own: &mut Mapping) -> Result<(), String> {
     let mut serials = Mapping::new();
     for (csl, ours) in [("DOI", "doi"), ("ISBN", "isbn"), ("ISSN", "issn"), ("PMID", "pmid"), ("PMCID", "pmcid")] {
         if let Some(v) = text(item, csl).or_else(|| text(item, &csl.to_ascii_lowercase())) {
@@ -231,10 +255,19 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
         }
         own.insert("url".into(), Yaml::Mapping(value));
     }
-    let language = text(item, "language");
-    if let Some(tag) = language.as_deref().and_then(super::language::normalize) {
-        own.insert("language".into(), tag.into());
-    }
+    Ok(())
+}
+
+/// The container (journal, book, proceedings) as the entry's parent, with
+/// what [`publication`] gave it, and the series it is in.
+fn container(
+    item: &Value,
+    kind: &str,
+    parent_kind: Option<&str>,
+    own: &mut Mapping,
+    mut parent: Mapping,
+) -> Result<(), String> {
+    let container = text(item, "container-title");
     if let Some(kind) = parent_kind
         && (container.is_some() || !parent.is_empty())
     {
@@ -258,12 +291,7 @@ fn convert(key: &str, item: &Value) -> Result<(hayagriva::Entry, Option<String>)
     } else if let Some(series) = collection(item, kind) {
         own.insert("parent".into(), series);
     }
-
-    let mut library = Mapping::new();
-    library.insert(key.into(), Yaml::Mapping(own));
-    let library: hayagriva::Library = serde_yaml::from_value(Yaml::Mapping(library)).map_err(|e| e.to_string())?;
-    let entry = library.get(key).cloned().ok_or("the item converted to nothing")?;
-    Ok((entry, language))
+    Ok(())
 }
 
 /// `collection-title` (a series) as the parent hayagriva reads it from: of
@@ -419,27 +447,31 @@ mod tests {
   {"type": "book", "title": "no id"},
   {"id": 42, "type": "article-journal", "title": "Numbers <i>as</i> ids", "issued": {"date-parts": [["2001", "3"]]}}
 ]"#;
-        let items = parse(json).unwrap();
-        assert_eq!(items.len(), 4);
-        let (entry, _) = items[0].result.as_ref().unwrap();
+        let (items, problems) = read(json);
+        assert_eq!(items.len(), 3);
+        let entry = &items[0].entry;
         assert_eq!(entry.key(), "vaswani2017");
         assert_eq!(entry.authors().unwrap().len(), 2);
         assert_eq!(entry.doi(), Some("10.5555/3295222.3295349"));
         assert_eq!(entry.date().unwrap().year, 2017);
-        let (zh, language) = items[1].result.as_ref().unwrap();
-        assert_eq!(language.as_deref(), Some("zh-CN"));
-        assert_eq!(zh.title().unwrap().value.to_string(), "深度学习");
-        assert!(items[2].result.as_ref().is_err_and(|e| e.contains("item 3 has no `id`")));
-        assert_eq!(items[3].key, "42");
-        let (numbered, _) = items[3].result.as_ref().unwrap();
-        assert_eq!(numbered.date().unwrap().month, Some(2));
+        assert_eq!(items[1].language.as_deref(), Some("zh-CN"));
+        assert_eq!(items[1].entry.title().unwrap().value.to_string(), "深度学习");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.starts_with("an item is skipped: item 3 has no `id`"), "{}", problems[0].message);
+        assert_eq!(items[2].key, "42");
+        assert_eq!(items[2].entry.date().unwrap().month, Some(2));
         assert_eq!(json[items[1].offset..].find("\"zh1\""), Some(7));
     }
 
     #[test]
     fn syntax_errors_say_where() {
-        let (offset, message) = parse("[\n  {\"id\": \"a\",}\n]").err().unwrap();
-        assert!(message.contains("not valid JSON"), "{message}");
-        assert_eq!(crate::diagnostic::line_column("[\n  {\"id\": \"a\",}\n]", offset).0, 2);
+        let (items, problems) = read("[\n  {\"id\": \"a\",}\n]");
+        assert!(items.is_empty());
+        let message = &problems[0].message;
+        assert!(
+            message.contains("not valid JSON") && message.ends_with("; no entry of this file is loaded"),
+            "{message}"
+        );
+        assert_eq!(crate::diagnostic::line_column("[\n  {\"id\": \"a\",}\n]", problems[0].offset).0, 2);
     }
 }

@@ -5,7 +5,7 @@
 /// A language as a lowercase BCP 47 primary tag (`zh`, `en`, `de`), from
 /// whatever a bibliography says: BibLaTeX names (`chinese`, `ngerman`),
 /// ISO codes (`zh-CN`, `en_US`), or English names (`Chinese`).
-pub fn normalize(declared: &str) -> Option<String> {
+pub(crate) fn normalize(declared: &str) -> Option<String> {
     let lower = declared.trim().to_ascii_lowercase().replace('_', "-");
     if lower.is_empty() {
         return None;
@@ -73,7 +73,7 @@ pub fn normalize(declared: &str) -> Option<String> {
 /// The language the script of `text` shows, if it shows one: kana means
 /// Japanese, Hangul Korean, Han characters alone Chinese. Latin script says
 /// nothing (it is English, German, French…).
-pub fn detect(text: &str) -> Option<&'static str> {
+pub(crate) fn detect(text: &str) -> Option<&'static str> {
     let (mut han, mut kana, mut hangul) = (0usize, 0usize, 0usize);
     for c in text.chars() {
         match c as u32 {

@@ -6,17 +6,17 @@
 //! into `<i>`/`<b>` (and drop in plain text): hayagriva's strings cannot hold
 //! formatting, and these marks pass through it untouched.
 
-pub use crate::marks::{EMPH_END, EMPH_START, STRONG_END, STRONG_START};
+pub(crate) use crate::marks::{EMPH_END, EMPH_START, STRONG_END, STRONG_START};
 
 /// Whether `c` is one of our formatting marks.
-pub fn is_mark(c: char) -> bool {
+pub(crate) fn is_mark(c: char) -> bool {
     matches!(c, EMPH_START | EMPH_END | STRONG_START | STRONG_END)
 }
 
 /// Turns the commands biblatex left in `text` into text and marks. Commands
 /// that only format (`\textsc`, `\mbox`, `\url`) keep their argument;
 /// unknown commands keep their argument and lose their name, as pandoc does.
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     // TeX quotes: ``double'' and `single'.
     let text = if text.contains("``") || text.contains("''") || text.contains('`') {
         // After a TeX opening quote, `'` closes it (and is an apostrophe
@@ -55,68 +55,82 @@ pub fn clean(text: &str) -> String {
             continue;
         }
         let name = &after[..name_len];
-        let mut tail = &after[name_len..];
+        let tail = &after[name_len..];
         let (argument, next) = braced_argument(tail);
-        match (name, argument) {
-            ("emph" | "textit" | "textsl" | "mkbibemph" | "mkbibitalic", Some(arg)) => {
-                out.push(EMPH_START);
-                out.push_str(&clean(arg));
-                out.push(EMPH_END);
-                tail = next;
-            }
-            ("textbf" | "mkbibbold", Some(arg)) => {
-                out.push(STRONG_START);
-                out.push_str(&clean(arg));
-                out.push(STRONG_END);
-                tail = next;
-            }
-            ("mkbibquote" | "enquote", Some(arg)) => {
-                out.push('“');
-                out.push_str(&clean(arg));
-                out.push('”');
-                tail = next;
-            }
-            ("LaTeXe", arg) => {
-                out.push_str("LaTeX2ε");
-                if arg.is_some() {
-                    tail = next;
-                }
-            }
-            (logo @ ("BibTeX" | "XeTeX" | "LuaTeX" | "pdfTeX" | "ConTeXt" | "AmSTeX" | "MF" | "MP"), arg) => {
-                out.push_str(match logo {
-                    "MF" => "Metafont",
-                    "MP" => "MetaPost",
-                    other => other,
-                });
-                if arg.is_some() {
-                    tail = next;
-                }
-            }
-            ("relax" | "protect" | "noopsort" | "nocase" | "ignorespaces", arg) => {
-                // `\noopsort{x}` exists to steer sorting; it prints nothing.
-                if name == "noopsort" && arg.is_some() {
-                    tail = next;
-                } else if let Some(arg) = arg {
-                    out.push_str(&clean(arg));
-                    tail = next;
-                }
-            }
-            (_, Some(arg)) => {
-                out.push_str(&clean(arg));
-                tail = next;
-            }
-            (_, None) => {
+        rest = match command(name, argument, &mut out) {
+            Took::Argument => next,
+            Took::Name => tail,
+            Took::Unknown => {
                 // A command without argument: a word-like symbol we do not
                 // know. Dropping it loses less than printing `\foo`.
                 // An argument whose brace never closes keeps its text.
-                tail = tail.strip_prefix(' ').unwrap_or(tail);
-                tail = tail.strip_prefix('{').unwrap_or(tail);
+                let tail = tail.strip_prefix(' ').unwrap_or(tail);
+                tail.strip_prefix('{').unwrap_or(tail)
             }
-        }
-        rest = tail;
+        };
     }
     out.push_str(rest);
     out
+}
+
+/// What a command took of the text after the backslash.
+enum Took {
+    /// Its name and its braced argument.
+    Argument,
+    /// Its name only.
+    Name,
+    /// Its name; it has no argument and we do not know it.
+    Unknown,
+}
+
+/// Writes command `name` with its braced `argument`, if it has one.
+fn command(name: &str, argument: Option<&str>, out: &mut String) -> Took {
+    let with_argument = |argument: Option<&str>| if argument.is_some() { Took::Argument } else { Took::Name };
+    match (name, argument) {
+        ("emph" | "textit" | "textsl" | "mkbibemph" | "mkbibitalic", Some(arg)) => {
+            out.push(EMPH_START);
+            out.push_str(&clean(arg));
+            out.push(EMPH_END);
+            Took::Argument
+        }
+        ("textbf" | "mkbibbold", Some(arg)) => {
+            out.push(STRONG_START);
+            out.push_str(&clean(arg));
+            out.push(STRONG_END);
+            Took::Argument
+        }
+        ("mkbibquote" | "enquote", Some(arg)) => {
+            out.push('“');
+            out.push_str(&clean(arg));
+            out.push('”');
+            Took::Argument
+        }
+        ("LaTeXe", arg) => {
+            out.push_str("LaTeX2ε");
+            with_argument(arg)
+        }
+        (logo @ ("BibTeX" | "XeTeX" | "LuaTeX" | "pdfTeX" | "ConTeXt" | "AmSTeX" | "MF" | "MP"), arg) => {
+            out.push_str(match logo {
+                "MF" => "Metafont",
+                "MP" => "MetaPost",
+                other => other,
+            });
+            with_argument(arg)
+        }
+        // `\noopsort{x}` exists to steer sorting; it prints nothing.
+        ("noopsort", arg) => with_argument(arg),
+        ("relax" | "protect" | "nocase" | "ignorespaces", arg) => {
+            if let Some(arg) = arg {
+                out.push_str(&clean(arg));
+            }
+            with_argument(arg)
+        }
+        (_, Some(arg)) => {
+            out.push_str(&clean(arg));
+            Took::Argument
+        }
+        (_, None) => Took::Unknown,
+    }
 }
 
 /// `{…}` at the start of `text` (after spaces), with nested braces:
@@ -143,7 +157,7 @@ fn braced_argument(text: &str) -> (Option<&str>, &str) {
 }
 
 /// Removes the marks: for plain text, sorting and language detection.
-pub fn strip_marks(text: &str) -> String {
+pub(crate) fn strip_marks(text: &str) -> String {
     text.chars().filter(|&c| !is_mark(c)).collect()
 }
 
