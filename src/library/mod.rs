@@ -50,6 +50,9 @@ struct SourceFile {
     strings_hash: u64,
     /// BibLaTeX only: the file's items, from our scanner.
     items: Vec<bibtex::Item>,
+    /// BibLaTeX only: its `@string` items and the names each defines (a
+    /// work's export looks for the ones it uses).
+    strings: Vec<(usize, Vec<String>)>,
 }
 
 impl SourceFile {
@@ -57,7 +60,7 @@ impl SourceFile {
     /// entries to parse when asked, each with its key and where the key is.
     fn read(shown: String, text: String, format: Format) -> (SourceFile, Vec<(String, usize, State)>, Vec<Problem>) {
         let lines = LineIndex::new(&text);
-        let mut file = SourceFile { shown, text, lines, strings_hash: 0, items: Vec::new() };
+        let mut file = SourceFile { shown, text, lines, strings_hash: 0, items: Vec::new(), strings: Vec::new() };
         let mut found = Vec::new();
         let problems = match format {
             Format::BibLaTeX => {
@@ -68,8 +71,10 @@ impl SourceFile {
                     }
                 }
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                for item in items.iter().filter(|i| i.kind == bibtex::ItemKind::Strings) {
-                    file.text[item.range.clone()].hash(&mut hasher);
+                for (i, item) in items.iter().enumerate().filter(|(_, i)| i.kind == bibtex::ItemKind::Strings) {
+                    let text = &file.text[item.range.clone()];
+                    text.hash(&mut hasher);
+                    file.strings.push((i, bibtex::string_names(text)));
                 }
                 file.strings_hash = hasher.finish();
                 file.items = items;
@@ -315,9 +320,9 @@ impl Library {
                 })
             })
         };
-        for (i, string) in source.items.iter().enumerate() {
-            if string.kind == bibtex::ItemKind::Strings && bibtex::string_names(text_of(i)).iter().any(|n| used(n)) {
-                parts.push(SourcePart { id: (record.file, i), role: PartRole::Strings, text: text_of(i) });
+        for (i, names) in &source.strings {
+            if names.iter().any(|n| used(n)) {
+                parts.push(SourcePart { id: (record.file, *i), role: PartRole::Strings, text: text_of(*i) });
             }
         }
         for (n, &i) in chain.iter().enumerate() {
