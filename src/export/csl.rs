@@ -121,15 +121,22 @@ pub fn body(item: &Item) -> String {
 
 /// A CSL-JSON file: an array of items written by [`body`].
 pub fn array(bodies: &[impl AsRef<str>]) -> String {
-    let mut out = String::with_capacity(bodies.iter().map(|b| b.as_ref().len() + 1).sum::<usize>() + 3);
-    out.push('[');
+    array_with(bodies, &|s| s.to_string())
+}
+
+/// [`array`] of bodies already passed through `encode`, which the array's
+/// own brackets and commas then pass through too.
+pub fn array_with(bodies: &[impl AsRef<str>], encode: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(bodies.iter().map(|b| b.as_ref().len() + 1).sum::<usize>() + 8);
+    out.push_str(&encode("["));
+    let comma = encode(",");
     for (n, body) in bodies.iter().enumerate() {
         if n > 0 {
-            out.push(',');
+            out.push_str(&comma);
         }
         out.push_str(body.as_ref());
     }
-    out.push_str(if bodies.is_empty() { "]" } else { "\n]" });
+    out.push_str(&encode(if bodies.is_empty() { "]" } else { "\n]" }));
     out
 }
 

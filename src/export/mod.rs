@@ -52,6 +52,19 @@ impl Export {
         Export { csl, bibtex, ris, json }
     }
 
+    /// The export with each of its texts passed through `encode`, for a
+    /// writer that writes them encoded into many lists ([`files_with`]);
+    /// `encode` must map text character by character, so that joining
+    /// encoded texts encodes the joined text.
+    pub fn encoded(&self, encode: &dyn Fn(&str) -> String) -> Export {
+        Export {
+            csl: self.csl.clone(),
+            bibtex: self.bibtex.iter().map(|p| Part { text: encode(&p.text), ..p.clone() }).collect(),
+            ris: encode(&self.ris),
+            json: encode(&self.json),
+        }
+    }
+
     /// The work's BibTeX, as one text.
     pub fn bibtex_text(&self) -> String {
         let parts: Vec<&str> = self.bibtex.iter().map(|p| p.text.as_str()).collect();
@@ -77,6 +90,12 @@ pub struct Files {
 /// part is written once: `@string`s first, then the entries, then the
 /// parents they inherit from.
 pub fn files(exports: &[&Export]) -> Files {
+    files_with(exports, &|s| s.to_string())
+}
+
+/// [`files`] of exports whose texts went through `encode` ([`Export::encoded`]),
+/// which the files' own separators then go through too.
+pub fn files_with(exports: &[&Export], encode: &dyn Fn(&str) -> String) -> Files {
     let mut parts: Vec<&Part> = exports.iter().flat_map(|e| &e.bibtex).collect();
     let mut seen = std::collections::HashSet::new();
     parts.retain(|p| p.id.is_none_or(|id| seen.insert(id)));
@@ -85,9 +104,10 @@ pub fn files(exports: &[&Export]) -> Files {
     let bibtex: Vec<&str> = parts.iter().map(|p| p.text.as_str()).collect();
     let ris: Vec<&str> = exports.iter().map(|e| e.ris.as_str()).collect();
     let bodies: Vec<&str> = exports.iter().map(|e| e.json.as_str()).collect();
+    let newline = encode("\n");
     Files {
-        bibtex: format!("{}\n", bibtex.join("\n\n")),
-        ris: ris.join("\n"),
-        json: format!("{}\n", csl::array(&bodies)),
+        bibtex: format!("{}{newline}", bibtex.join(&encode("\n\n"))),
+        ris: ris.join(&newline),
+        json: format!("{}{newline}", csl::array_with(&bodies, encode)),
     }
 }
