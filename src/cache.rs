@@ -100,6 +100,11 @@ struct State {
     failed: bool,
 }
 
+/// The book's cache folder, beside `book.toml`.
+pub fn folder(root: &Path) -> PathBuf {
+    root.join(".scholar-cache")
+}
+
 impl Cache {
     /// The cache for this book and output, or `None` when `cache = false`.
     /// With `leave_content`, entries found keep their text in the pack
@@ -128,7 +133,7 @@ impl Cache {
             Output::Html => "html",
             Output::Markdown => "markdown",
         };
-        let dir = root.join(".scholar-cache").join(partition);
+        let dir = folder(root).join(partition);
         let mut state = State::default();
         if let Ok(index) = std::fs::read_to_string(dir.join("index")) {
             for line in index.lines() {

@@ -213,7 +213,7 @@ pub fn format(files: &[PathBuf], options: &FormatOptions, mut out: impl Write) -
     }
     let works: Vec<&Work> = library.keys().filter_map(|k| library.work(k)).map(|w| w.as_ref()).collect();
     let languages: Vec<Option<String>> = works.iter().map(|w| w.language.clone()).collect();
-    let engine = Engine::new(&style, &locale, &languages, style.multilingual_by_design());
+    let engine = Engine::new(&style, &locale, &languages, style.multilingual_by_design(), None);
     // One scope that lists every work without citing it: the style's sort,
     // numbering, year suffixes and substitutions are the whole list's.
     let list = engine.scope(&works, &[]);

@@ -30,6 +30,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod export;
 pub mod library;
+mod locales;
 mod marks;
 pub mod render;
 pub mod scan;
@@ -129,7 +130,12 @@ pub enum Mode {
 /// Runs the pipeline.
 pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
     let timer = Timer::start();
-    style::prefetch_locales();
+    // The bundled locales, unless the cache keeps the book's language's.
+    let locale_store = config.cache.then(|| locales::Store::in_cache(&cache::folder(&config.root)));
+    let book_languages = [config.locale.as_str(), "en"].map(locales::language).into();
+    if !locale_store.as_ref().is_some_and(|s| s.holds(&book_languages)) {
+        locales::prefetch();
+    }
     // Reading the bibliography takes long, indexing it longer: meanwhile,
     // the style, the chapters, and what the cache has for them.
     let (prepared, sources) = rayon::join(
@@ -266,7 +272,7 @@ pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode)
         let languages: Vec<Option<String>> =
             needed.iter().filter_map(|k| library.work(k)).map(|w| w.language.clone()).collect();
         let entry_language = config.entry_language.unwrap_or_else(|| style.multilingual_by_design());
-        let engine = Engine::new(&style, &config.locale, &languages, entry_language);
+        let engine = Engine::new(&style, &config.locale, &languages, entry_language, locale_store.as_ref());
         timer.lap("engine");
         let renderer = render::Renderer::new(&collected, &library, config, &engine, output, &needed);
         timer.lap("render references");

@@ -265,22 +265,6 @@ fn explain_xml(error: hayagriva::citationberg::XmlDeError) -> anyhow::Error {
     anyhow!("{}{place}", error.source)
 }
 
-/// hayagriva's bundled locale files, decoded once. Decoding all of them
-/// takes tens of milliseconds (hayagriva offers no way to decode one), so a
-/// build starts it on another thread while it reads the book
-/// ([`prefetch_locales`]).
-pub fn bundled_locales() -> &'static [Locale] {
-    static LOCALES: std::sync::OnceLock<Vec<Locale>> = std::sync::OnceLock::new();
-    LOCALES.get_or_init(hayagriva::archive::locales)
-}
-
-/// Starts decoding the bundled locales in the background.
-pub fn prefetch_locales() {
-    rayon::spawn(|| {
-        bundled_locales();
-    });
-}
-
 /// Locale files a user gives (`locales = "DIR"`, `format --locales DIR`):
 /// every `locales-xx-XX.xml` of one folder. Each overrides the bundled
 /// locale of its language term by term, so a file may hold just the terms

@@ -16,6 +16,7 @@ use scholar_citeproc::{Kind, Processor, Tag};
 
 use super::tree::{entry, tree};
 use crate::library::Work;
+use crate::locales;
 use crate::scan::Locator;
 use crate::style::Style;
 
@@ -78,15 +79,23 @@ impl Engine {
     /// The style's processor in the book's `locale`, with hayagriva's
     /// bundled locale files; with `entry_language`, each work in the
     /// language of `languages` it is written in.
-    pub fn new(style: &Style, locale: &str, languages: &[Option<String>], entry_language: bool) -> Engine {
-        let mut locales = crate::style::bundled_locales().to_vec();
-        style.locales.apply(&mut locales);
-        let mut processor = Processor::with_style(style.csl.clone(), &locales, Some(locale));
+    /// The locales come from `store` when it has them.
+    pub fn new(
+        style: &Style,
+        locale: &str,
+        languages: &[Option<String>],
+        entry_language: bool,
+        store: Option<&locales::Store>,
+    ) -> Engine {
         let book_language = locale.split('-').next().unwrap_or("en");
         let undeclared = (entry_language && matches!(book_language, "zh" | "ja" | "ko")).then_some("en");
+        let named = || languages.iter().flatten().map(String::as_str).filter(|_| entry_language);
+        let wanted = named().chain([locale, "en"]).map(locales::language).collect();
+        let mut locales = locales::of(&wanted, store);
+        style.locales.apply(&mut locales);
+        let mut processor = Processor::with_style(style.csl.clone(), &locales, Some(locale));
         if entry_language {
-            let named = languages.iter().flatten().map(String::as_str);
-            processor = processor.with_item_languages(&locales, named.chain(undeclared));
+            processor = processor.with_item_languages(&locales, named().chain(undeclared));
         }
         let mut engine = Engine { processor, numeric: false, undeclared, items: Default::default() };
         engine.numeric = engine.probe_numeric();
