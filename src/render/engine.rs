@@ -73,6 +73,9 @@ pub struct Engine {
     /// Each work's item, made once (a work is in many scopes, and making
     /// one goes through the CSL-JSON export).
     items: std::sync::RwLock<HashMap<String, Arc<Item>>>,
+    /// Entries drawn once for every list that shows them alike (a work's
+    /// item is made once, so its id names one item).
+    entries: Arc<scholar_citeproc::Entries>,
 }
 
 impl Engine {
@@ -97,7 +100,8 @@ impl Engine {
         if entry_language {
             processor = processor.with_item_languages(&locales, named().chain(undeclared));
         }
-        let mut engine = Engine { processor, numeric: false, undeclared, items: Default::default() };
+        let mut engine =
+            Engine { processor, numeric: false, undeclared, items: Default::default(), entries: Default::default() };
         engine.numeric = engine.probe_numeric();
         engine
     }
@@ -136,7 +140,8 @@ impl Engine {
             let citation = rendered.citations.into_iter().next().unwrap_or_default();
             return Reference { label: None, content: tree(&citation) };
         }
-        let rendered = self.processor.render(&[item], &[], true);
+        let layout = scholar_citeproc::Layout { entries: Some(self.entries.clone()), ..Default::default() };
+        let rendered = self.processor.render_with(&[item], &[], true, &layout);
         let run = rendered.bibliography.into_iter().next().map(|(_, run)| run).unwrap_or_default();
         let (label, content) = entry(&run);
         Reference { label: label.map(|l| ElemChildren(vec![l])), content }
@@ -189,10 +194,11 @@ impl Engine {
             clusters = sorted;
             scholar_citeproc::Layout {
                 notes: Some(order.iter().map(|&i| notes[i].unwrap_or(0)).collect()),
+                entries: Some(self.entries.clone()),
                 ..Default::default()
             }
         } else {
-            scholar_citeproc::Layout::default()
+            scholar_citeproc::Layout { entries: Some(self.entries.clone()), ..Default::default() }
         };
         let mut rendered = self.processor.render_with(&items, &clusters, true, &layout);
         // Back in the citations' order.

@@ -42,6 +42,9 @@ pub struct Processor {
     /// `position` test, no `first-reference-note-number`): an item's cites
     /// without locator or affixes all draw alike.
     pub(crate) cites_repeat: bool,
+    /// The bibliography prints the citation number (an entry differs with
+    /// it; see `session::Entries`).
+    pub(crate) entries_numbered: bool,
 }
 
 /// The terms and quotation marks of one language an item may be written in.
@@ -165,6 +168,10 @@ impl Processor {
         let cites_repeat = !any_element(&citation.layout.elements, &macros, &positional, 0)
             && !any_element(&citation.layout.elements, &macros, &subsequent_names, 0)
             && !prints_variable(&citation.layout.elements, &macros, "first-reference-note-number");
+        let entries_numbered = style
+            .bibliography
+            .as_ref()
+            .is_some_and(|b| prints_variable(&b.layout.elements, &macros, "citation-number"));
         Processor {
             style,
             terms,
@@ -180,7 +187,17 @@ impl Processor {
             reruns,
             item_languages: Vec::new(),
             cites_repeat,
+            entries_numbered,
         }
+    }
+
+    /// Whether an item's entry is the same in every list that gives it the
+    /// same disambiguation (and number): no `subsequent-author-substitute`,
+    /// which reads the entry before, and no first date range to wrap (see
+    /// `range_wrap`), which only the first entry gets.
+    pub(crate) fn entries_repeat(&self) -> bool {
+        self.range_wrap.is_none()
+            && self.style.bibliography.as_ref().is_some_and(|b| b.subsequent_author_substitute.is_none())
     }
 
     /// Renders each item whose `language` is one of `languages` (tags such

@@ -44,7 +44,7 @@ mod text;
 pub use engine::{Processor, StyleError};
 pub use output::{Kind, Piece, Run, Style, Tag};
 pub use request::{CiteRef, Format, RenderedEntry, Request, Response};
-pub use session::{CiteInput, Layout, Rendered};
+pub use session::{CiteInput, Entries, Layout, Rendered};
 
 use std::borrow::Borrow;
 use std::path::Path;
@@ -135,6 +135,7 @@ pub fn render_request(request: &Request) -> Result<Response, String> {
         registered: request.registered.clone(),
         notes: request.notes.clone(),
         standalone: request.standalone_clusters,
+        entries: None,
     };
     let rendered = processor.render_with(&items, &clusters, request.bibliography, &layout);
     let write = |run: &Run| match request.format {

@@ -137,7 +137,7 @@ pub struct Cite {
 }
 
 /// What disambiguation has decided for an item.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Disambiguation {
     /// Extra names to show beyond et-al-use-first.
     pub add_names: usize,

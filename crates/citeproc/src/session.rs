@@ -56,6 +56,30 @@ pub struct Layout {
     pub notes: Option<Vec<u32>>,
     /// Every cluster on its own: no ibid, no subsequent, nothing carried over.
     pub standalone: bool,
+    /// Bibliography entries kept across renders (see [`Entries`]).
+    pub entries: Option<std::sync::Arc<Entries>>,
+}
+
+/// Bibliography entries drawn once and kept across renders, for a caller
+/// that renders many lists over one library (a book's chapters): an entry
+/// is drawn again only when its item's disambiguation or (where the list
+/// prints it) citation number differs. The caller promises that an id
+/// always names the same item while it keeps these.
+#[derive(Default)]
+pub struct Entries(std::sync::Mutex<FastMap<EntryKey, Run>>);
+
+impl std::fmt::Debug for Entries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let held = self.0.lock().map_or(0, |entries| entries.len());
+        write!(f, "Entries({held} held)")
+    }
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct EntryKey {
+    id: String,
+    number: Option<usize>,
+    disambiguation: Disambiguation,
 }
 
 pub fn render(
@@ -132,7 +156,7 @@ pub fn render(
     let citations = render_citations(processor, items, &index, clusters, &numbers, &disamb, timed.as_deref(), layout);
 
     // 5. Bibliography entries.
-    let mut entries = Vec::new();
+    let mut entries_out = Vec::new();
     if bibliography && let Some(bib) = &processor.style.bibliography {
         let shared = processor.shared();
         let names = processor.bibliography_names();
@@ -155,6 +179,19 @@ pub fn render(
                 },
                 ..Disambiguation::default()
             };
+            // An entry drawn in an earlier list.
+            let kept = layout.entries.as_deref().filter(|_| processor.entries_repeat());
+            let key = kept.map(|_| EntryKey {
+                id: items[i].id.clone(),
+                number: processor.entries_numbered.then_some(numbers[i]),
+                disambiguation: year_only.clone(),
+            });
+            if let (Some(entries), Some(key)) = (kept, &key)
+                && let Some(run) = entries.0.lock().ok().and_then(|held| held.get(key).cloned())
+            {
+                entries_out.push((items[i].id.clone(), run));
+                continue;
+            }
             let ctx = processor.ctx(&shared, items[i], Mode::Bibliography, None, Some(numbers[i]), &year_only, names);
             let mut run = match (&bib.second_field_align, bib.layout.elements.split_first()) {
                 // The first field in the margin, the rest beside it, as
@@ -195,10 +232,15 @@ pub fn render(
             }
             processor.tidy_entry(items[i], &mut run);
             capitalize_first(&mut run);
-            entries.push((items[i].id.clone(), run));
+            if let (Some(entries), Some(key)) = (kept, key)
+                && let Ok(mut held) = entries.0.lock()
+            {
+                held.insert(key, run.clone());
+            }
+            entries_out.push((items[i].id.clone(), run));
         }
     }
-    Rendered { bibliography: entries, citations }
+    Rendered { bibliography: entries_out, citations }
 }
 
 /// An entry or a note that opens with a term starts with a capital, as
@@ -1347,6 +1389,36 @@ mod tests {
         let entry = &out.bibliography[0].1;
         assert_eq!(crate::html(entry), "1. A. Beta, https://doi.org/10.1/x");
         assert!(tags(entry).contains(&(Tag::LinkStart("https://doi.org/10.1/x".into()), "10.1/x".into())));
+    }
+
+    /// Entries kept across renders come back as drawn; a numbered list draws
+    /// an entry again under another number, and a list that disambiguates
+    /// it differently draws it again.
+    #[test]
+    fn kept_entries_are_what_a_fresh_render_draws() {
+        let numbered = Processor::new(STYLE, &HashMap::<String, String>::new(), None, &|_| None).unwrap();
+        let dated_style = author_date(
+            r#"<citation disambiguate-add-year-suffix="true"><layout><names variable="author"><name form="short"/></names>
+                 <date variable="issued" prefix=" "><date-part name="year"/></date><text variable="year-suffix"/></layout></citation>
+               <bibliography><layout><names variable="author"/><date variable="issued" prefix=" "><date-part name="year"/></date>
+                 <text variable="year-suffix"/></layout></bibliography>"#,
+        );
+        let cite = |id: &str| CiteInput { id: id.into(), ..Default::default() };
+        type List<'p> = (&'p Processor, Vec<Item>, Vec<Vec<CiteInput>>);
+        let lists: [List; 4] = [
+            (&numbered, vec![item("a", "Alpha"), item("b", "Beta")], vec![vec![cite("a")], vec![cite("b")]]),
+            (&numbered, vec![item("a", "Alpha"), item("b", "Beta")], vec![vec![cite("b")], vec![cite("a")]]),
+            (&dated_style, vec![dated("d1", "Doe", 2020), dated("d2", "Doe", 2020)], vec![vec![cite("d1")]]),
+            (&dated_style, vec![dated("d1", "Doe", 2020)], vec![vec![cite("d1")]]),
+        ];
+        // One keeper for all four lists, as a book has one for its chapters.
+        let layout = Layout { entries: Some(std::sync::Arc::new(Entries::default())), ..Layout::default() };
+        for (processor, items, clusters) in &lists {
+            let fresh = processor.render(items, clusters, true).bibliography;
+            assert_eq!(processor.render_with(items, clusters, true, &layout).bibliography, fresh);
+            // Drawn again from what was kept.
+            assert_eq!(processor.render_with(items, clusters, true, &layout).bibliography, fresh);
+        }
     }
 
     /// A cluster of back references in a note style that prints only the
