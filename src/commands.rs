@@ -22,9 +22,9 @@ use mdbook_preprocessor::Preprocessor;
 
 /// mdBook's protocol: `[context, book]` JSON on stdin, the book on stdout.
 /// Nothing is written to stdout unless the whole book is ready, so a
-/// failure always reaches mdBook as a failure.
-pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
-    let timing = std::env::var_os("SCHOLAR_TIMING").is_some();
+/// failure always reaches mdBook as a failure. With `timing`, each stage's
+/// time goes to stderr.
+pub fn protocol(input: impl Read, mut output: impl Write, timing: bool) -> Result<()> {
     let start = std::time::Instant::now();
     let (ctx, book) =
         mdbook_preprocessor::parse_input(input).context("cannot read the book mdBook sent (is this mdBook 0.5?)")?;
@@ -39,6 +39,7 @@ pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
         if ctx.renderer == "html" { Output::Html } else { Output::Markdown },
         book,
         Mode::Stream,
+        timing,
     )?;
     crate::report(&outcome.diagnostics)?;
     // Streamed: the book is complete by now, and writing it cannot fail
@@ -151,7 +152,7 @@ pub fn check(dir: &Path, strict: bool) -> Result<ExitCode> {
     md.preprocess_book(&renderer)?;
     let (ctx, book) = captured.lock().ok().and_then(|mut c| c.take()).context("mdBook did not run the preprocessor")?;
     let config = crate::config::Config::from_book(&ctx.root, &ctx.config)?;
-    let outcome = crate::process_mode(&config, Output::Html, book, Mode::Check)?;
+    let outcome = crate::process_mode(&config, Output::Html, book, Mode::Check, false)?;
     Ok(report(&outcome.diagnostics, strict))
 }
 

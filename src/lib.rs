@@ -29,12 +29,14 @@ pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod export;
+mod guard;
 pub mod library;
 mod marks;
 pub mod render;
 pub mod scan;
 pub mod splice;
 pub mod style;
+mod timing;
 
 use anyhow::{Result, bail};
 use mdbook_preprocessor::book::{Book, BookItem, Chapter as BookChapter};
@@ -46,10 +48,12 @@ use std::ops::Range;
 use cache::Cache;
 use config::Config;
 use diagnostic::{Diagnostic, Diagnostics};
+use guard::guarded;
 use library::Library;
 pub use render::Output;
 use render::engine::Engine;
 use render::topics::Spliced;
+use timing::Timer;
 
 /// The mdBook preprocessor `scholar`.
 pub struct Scholar;
@@ -109,7 +113,7 @@ pub fn process(ctx: &PreprocessorContext, book: Book) -> Result<Outcome> {
 
 /// Runs the pipeline with a configuration already read.
 pub fn process_with(config: &Config, output: Output, book: Book) -> Result<Outcome> {
-    process_mode(config, output, book, Mode::Build)
+    process_mode(config, output, book, Mode::Build, false)
 }
 
 /// How thorough to be.
@@ -126,9 +130,9 @@ pub enum Mode {
     Stream,
 }
 
-/// Runs the pipeline.
-pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode) -> Result<Outcome> {
-    let timer = Timer::start();
+/// Runs the pipeline; with `timing`, each stage's time goes to stderr.
+pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode, timing: bool) -> Result<Outcome> {
+    let timer = Timer::start(timing);
     style::prefetch_locales();
     // Reading the bibliography takes long, indexing it longer: meanwhile,
     // the style, the chapters, and what the cache has for them.
@@ -394,31 +398,6 @@ fn marker_keys(marker: &scan::Marker) -> Vec<&str> {
     }
 }
 
-/// Stage timings on stderr when `SCHOLAR_TIMING` is set (for profiling).
-struct Timer(Option<std::cell::Cell<std::time::Instant>>);
-
-impl Timer {
-    fn start() -> Timer {
-        Timer(std::env::var_os("SCHOLAR_TIMING").map(|_| std::cell::Cell::new(std::time::Instant::now())))
-    }
-
-    fn lap(&self, stage: &str) {
-        if let Some(last) = &self.0 {
-            let now = std::time::Instant::now();
-            let rss = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmRSS"))
-                        .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-                })
-                .unwrap_or_default();
-            eprintln!("timing: {stage}: {:.1} ms (resident {rss} kB)", (now - last.get()).as_secs_f64() * 1000.0);
-            last.set(now);
-        }
-    }
-}
-
 /// Every chapter, in reading order, its text moved out of the book.
 fn take_chapters(book: &mut Book, config: &Config) -> Vec<collect::Chapter> {
     let mut chapters = Vec::new();
@@ -496,50 +475,6 @@ fn scan_chapters(
         })
         .collect();
     failed
-}
-
-/// Runs `f`, turning a panic into an error that says what failed where
-/// (and keeping the panic off stderr): for calls into parsers that can panic
-/// on odd input (biblatex on an entry, pulldown-cmark on a chapter), so that
-/// one bad entry or chapter costs only itself.
-pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
-    use std::cell::{Cell, RefCell};
-    use std::panic::{AssertUnwindSafe, catch_unwind};
-    thread_local! {
-        static GUARDED: Cell<bool> = const { Cell::new(false) };
-        static CAUGHT: RefCell<String> = const { RefCell::new(String::new()) };
-    }
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !GUARDED.with(Cell::get) {
-                return previous(info);
-            }
-            let message = info
-                .payload()
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            // Short: a panic message can quote a whole chapter.
-            let mut message: String = message.lines().next().unwrap_or_default().chars().take(100).collect();
-            if message.len() < info.payload().downcast_ref::<String>().map_or(0, String::len) {
-                message.push('…');
-            }
-            // The crate and file, not the builder's home folder.
-            let place = info.location().map(|l| {
-                let file = l.file();
-                let short = file.rfind("/src/").map_or(file, |i| &file[file[..i].rfind('/').map_or(0, |j| j + 1)..]);
-                format!(" at {short}:{}", l.line())
-            });
-            CAUGHT.with(|c| *c.borrow_mut() = format!("{message}{}", place.unwrap_or_default()));
-        }));
-    });
-    let was = GUARDED.with(|g| g.replace(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    GUARDED.with(|g| g.set(was));
-    result.map_err(|_| CAUGHT.with(|c| std::mem::take(&mut *c.borrow_mut())))
 }
 
 /// Visits chapters (not drafts) in reading order.

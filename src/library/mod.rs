@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_guarded_call_is_an_error_saying_where() {
-        use crate::guarded;
+        use crate::guard::guarded;
         assert_eq!(guarded(|| 7), Ok(7));
         let failed = guarded(|| -> u8 { panic!("a reader failed") }).unwrap_err();
         assert!(
