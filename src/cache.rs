@@ -23,9 +23,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::collect::Chapter;
-use crate::config::{Config, StyleSource};
+use crate::config::{Config, Output};
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::render::Output;
+use crate::style::StyleSource;
 
 /// Bumped whenever what is cached changes shape.
 const FORMAT: u32 = 4;

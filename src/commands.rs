@@ -10,12 +10,12 @@ use std::process::ExitCode;
 
 #[cfg(feature = "driver")]
 use crate::Scholar;
-use crate::config::{BibFile, StyleSource};
+use crate::config::BibFile;
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::library::{Library, Work};
 use crate::render::engine::Engine;
 use crate::render::write::{Writer, escaped_attr};
-use crate::style::{Style, resolve_locale};
+use crate::style::{LocalesDir, Style, StyleSource, resolve_locale};
 use crate::{Mode, Output};
 #[cfg(feature = "driver")]
 use mdbook_preprocessor::Preprocessor;
@@ -190,10 +190,8 @@ pub fn format(files: &[PathBuf], options: &FormatOptions, mut out: impl Write) -
         Some(s) if s.ends_with(".csl") || s.contains('/') => StyleSource::File { path: s.into(), shown: s.into() },
         Some(s) => StyleSource::Bundled(s.into()),
     };
-    let locales = options
-        .locales
-        .as_ref()
-        .map(|dir| crate::config::LocalesDir { path: dir.clone(), shown: dir.display().to_string() });
+    let locales =
+        options.locales.as_ref().map(|dir| LocalesDir { path: dir.clone(), shown: dir.display().to_string() });
     let style = Style::load(&style_source)?.with_locales(locales.as_ref())?;
     let locale = match options.locale.as_deref() {
         Some(l) => resolve_locale(l).with_context(|| format!("`--locale {l}` is not a CSL locale"))?,
