@@ -10,6 +10,7 @@ mod exports;
 pub mod labels;
 pub mod markdown;
 mod notes;
+pub(crate) mod stage;
 pub mod topics;
 mod tree;
 pub mod write;
