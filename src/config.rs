@@ -158,7 +158,7 @@ pub struct Config {
     pub hover: bool,
     pub backrefs: bool,
     pub topics: TopicsConfig,
-    /// Keep rendered references between runs in the build directory.
+    /// Keep each chapter's page between builds, in `.scholar-cache/` beside `book.toml`.
     pub cache: bool,
     /// Entries and lists offer their data as BibTeX, RIS and CSL-JSON.
     pub export: bool,

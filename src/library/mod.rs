@@ -145,7 +145,7 @@ impl Library {
         (library, diagnostics)
     }
 
-    /// Builds a library from text (tests, `format` on stdin).
+    /// Builds a library from text, as if read from a file named `shown` (for tests).
     pub fn from_text(shown: &str, text: &str, format: Format) -> (Library, Vec<Diagnostic>) {
         Library::index(Sources::from_text(shown, text, format))
     }
