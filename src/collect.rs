@@ -2,9 +2,10 @@
 //! who cites what, in which scope, and where each scope's list goes.
 //!
 //! Numbering and disambiguation depend on document order, so this pass sees
-//! the whole book first (mdBook's `for_each_chapter_mut` would visit
-//! sub-chapters before their parent; we use `Book::iter`).
+//! the whole book first, in reading order (mdBook's `for_each_chapter_mut`
+//! would visit sub-chapters before their parent).
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,18 @@ pub struct Chapter {
 impl Chapter {
     pub fn location(&self, offset: usize) -> Location {
         Location::at(&self.shown, &self.content, offset)
+    }
+
+    /// The keys the chapter's markers cite or list, in order, repeats included.
+    pub fn cited_keys(&self) -> impl Iterator<Item = &str> {
+        self.scan.markers.iter().flat_map(|marker| {
+            let keys: Vec<&str> = match &marker.kind {
+                MarkerKind::Cite(citation) => citation.items.iter().map(|i| i.key.as_str()).collect(),
+                MarkerKind::Nocite { keys, .. } => keys.iter().map(String::as_str).collect(),
+                _ => Vec::new(),
+            };
+            keys
+        })
     }
 
     /// The level-2 heading before `offset` (the section a citation is in).
@@ -104,6 +117,50 @@ impl Collected {
             _ => unreachable!("a site always points at a citation marker"),
         }
     }
+}
+
+/// Scans the chapters not skipped, in parallel (`is_key`: whether a key is in
+/// the library); a chapter the Markdown parser fails on is left as it is,
+/// with a warning.
+pub fn scan(
+    chapters: &mut [Chapter],
+    config: &Config,
+    is_key: &(dyn Fn(&str) -> bool + Sync),
+    skip: &[bool],
+) -> Vec<Diagnostic> {
+    chapters
+        .par_iter_mut()
+        .zip(skip)
+        .filter(|(_, skip)| !**skip)
+        .filter_map(|(chapter, _)| {
+            // mdBook's `links` preprocessor has turned `\{{#cite k}}` into
+            // `{{#cite k}}`; the chapter's file still shows the escape.
+            let directives = chapter
+                .content
+                .contains("{{#")
+                .then(|| std::fs::read_to_string(config.src_dir.join(&chapter.source)).ok())
+                .flatten()
+                .map(|text| crate::scan::source_directives(&text));
+            let scanned = crate::guard::guarded(|| {
+                crate::scan::chapter(&chapter.content, config.markdown, is_key, directives.as_ref())
+            });
+            match scanned {
+                Ok(scan) => {
+                    chapter.scan = scan;
+                    None
+                }
+                Err(why) => Some(
+                    Diagnostic::warning(format!(
+                        "the Markdown parser failed on this chapter ({why}); it is left as it is, citations and all"
+                    ))
+                    .at(chapter.location(0))
+                    .with_hint(
+                        "mdBook reads Markdown with the same parser and may fail too; look for an unusual construct",
+                    ),
+                ),
+            }
+        })
+        .collect()
 }
 
 /// Groups the chapters' markers into scopes. `all_keys` lists the library

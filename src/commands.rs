@@ -10,21 +10,21 @@ use std::process::ExitCode;
 
 #[cfg(feature = "driver")]
 use crate::Scholar;
-use crate::config::{BibFile, StyleSource};
+use crate::config::BibFile;
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::library::{Library, Work};
 use crate::render::engine::Engine;
 use crate::render::write::{Writer, escaped_attr};
-use crate::style::{Style, resolve_locale};
+use crate::style::{LocalesDir, Style, StyleSource, resolve_locale};
 use crate::{Mode, Output};
 #[cfg(feature = "driver")]
 use mdbook_preprocessor::Preprocessor;
 
 /// mdBook's protocol: `[context, book]` JSON on stdin, the book on stdout.
 /// Nothing is written to stdout unless the whole book is ready, so a
-/// failure always reaches mdBook as a failure.
-pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
-    let timing = std::env::var_os("SCHOLAR_TIMING").is_some();
+/// failure always reaches mdBook as a failure. With `timing`, each stage's
+/// time goes to stderr.
+pub fn protocol(input: impl Read, mut output: impl Write, timing: bool) -> Result<()> {
     let start = std::time::Instant::now();
     let (ctx, book) =
         mdbook_preprocessor::parse_input(input).context("cannot read the book mdBook sent (is this mdBook 0.5?)")?;
@@ -39,6 +39,7 @@ pub fn protocol(input: impl Read, mut output: impl Write) -> Result<()> {
         if ctx.renderer == "html" { Output::Html } else { Output::Markdown },
         book,
         Mode::Stream,
+        timing,
     )?;
     crate::report(&outcome.diagnostics)?;
     // Streamed: the book is complete by now, and writing it cannot fail
@@ -151,7 +152,7 @@ pub fn check(dir: &Path, strict: bool) -> Result<ExitCode> {
     md.preprocess_book(&renderer)?;
     let (ctx, book) = captured.lock().ok().and_then(|mut c| c.take()).context("mdBook did not run the preprocessor")?;
     let config = crate::config::Config::from_book(&ctx.root, &ctx.config)?;
-    let outcome = crate::process_mode(&config, Output::Html, book, Mode::Check)?;
+    let outcome = crate::process_mode(&config, Output::Html, book, Mode::Check, false)?;
     Ok(report(&outcome.diagnostics, strict))
 }
 
@@ -189,10 +190,8 @@ pub fn format(files: &[PathBuf], options: &FormatOptions, mut out: impl Write) -
         Some(s) if s.ends_with(".csl") || s.contains('/') => StyleSource::File { path: s.into(), shown: s.into() },
         Some(s) => StyleSource::Bundled(s.into()),
     };
-    let locales = options
-        .locales
-        .as_ref()
-        .map(|dir| crate::config::LocalesDir { path: dir.clone(), shown: dir.display().to_string() });
+    let locales =
+        options.locales.as_ref().map(|dir| LocalesDir { path: dir.clone(), shown: dir.display().to_string() });
     let style = Style::load(&style_source)?.with_locales(locales.as_ref())?;
     let locale = match options.locale.as_deref() {
         Some(l) => resolve_locale(l).with_context(|| format!("`--locale {l}` is not a CSL locale"))?,

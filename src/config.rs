@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, suggest};
+use crate::style::{LocalesDir, StyleSource};
 
 /// The preprocessor's name: `[preprocessor.scholar]`, `mdbook-scholar`.
 pub const NAME: &str = "scholar";
@@ -59,26 +60,16 @@ pub enum OnMissing {
     Error,
 }
 
-/// Where the CSL style comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum StyleSource {
-    /// A style bundled with hayagriva, by name (`ieee`, `apa`, …).
-    Bundled(String),
-    /// A `.csl` file; `shown` is the path as the user wrote it.
-    File { path: PathBuf, shown: String },
+/// What we write: HTML for mdBook's `html` renderer, Markdown for the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Output {
+    Html,
+    Markdown,
 }
 
 /// A bibliography file: where it is, and how the user wrote it (for messages).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BibFile {
-    pub path: PathBuf,
-    pub shown: String,
-}
-
-/// The folder of the user's CSL locale files (`locales`): where it is, and
-/// how the user wrote it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct LocalesDir {
     pub path: PathBuf,
     pub shown: String,
 }
@@ -167,7 +158,7 @@ pub struct Config {
     pub hover: bool,
     pub backrefs: bool,
     pub topics: TopicsConfig,
-    /// Keep rendered references between runs in the build directory.
+    /// Keep each chapter's page between builds, in `.scholar-cache/` beside `book.toml`.
     pub cache: bool,
     /// Entries and lists offer their data as BibTeX, RIS and CSL-JSON.
     pub export: bool,

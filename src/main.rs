@@ -34,7 +34,9 @@ fn run(args: &[String]) -> anyhow::Result<ExitCode> {
     use mdbook_scholar::commands;
     match args.first().map(String::as_str) {
         None => {
-            commands::protocol(std::io::stdin().lock(), std::io::stdout().lock())?;
+            // A development switch, read here so the library never reads one.
+            let timing = std::env::var_os("SCHOLAR_TIMING").is_some();
+            commands::protocol(std::io::stdin().lock(), std::io::stdout().lock(), timing)?;
             Ok(ExitCode::SUCCESS)
         }
         Some("supports") => Ok(ExitCode::SUCCESS),

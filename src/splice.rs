@@ -2,7 +2,12 @@
 //! copied as it was (CRLF, trailing spaces and smart quotes included). A
 //! chapter without edits comes back byte-for-byte identical.
 
-use crate::render::Edit;
+/// A change to a chapter: replace `range` (empty for an insertion).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: std::ops::Range<usize>,
+    pub text: String,
+}
 
 /// Applies `edits` (non-overlapping; insertions at one offset keep their
 /// order) to `content`.

@@ -6,8 +6,24 @@ use hayagriva::archive::ArchivedStyle;
 use hayagriva::citationberg::{DependentStyle, IndependentStyle, Locale, LocaleCode, LocalizedTerm, Style as CslStyle};
 use std::path::{Path, PathBuf};
 
-use crate::config::StyleSource;
 use crate::diagnostic::suggest;
+
+/// Where the CSL style comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StyleSource {
+    /// A style bundled with hayagriva, by name (`ieee`, `apa`, …).
+    Bundled(String),
+    /// A `.csl` file; `shown` is the path as the user wrote it.
+    File { path: PathBuf, shown: String },
+}
+
+/// The folder of the user's CSL locale files (`locales`): where it is, and
+/// how the user wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LocalesDir {
+    pub path: PathBuf,
+    pub shown: String,
+}
 
 /// The codes of hayagriva's bundled locales (a test keeps them in step with
 /// the archive), so that a locale is resolved without decoding all 63
@@ -150,7 +166,7 @@ impl Style {
     }
 
     /// The style with the user's locale files (`locales`), if any.
-    pub fn with_locales(mut self, dir: Option<&crate::config::LocalesDir>) -> Result<Style> {
+    pub fn with_locales(mut self, dir: Option<&LocalesDir>) -> Result<Style> {
         if let Some(dir) = dir {
             self.locales = LocaleOverrides::read(&dir.path, &dir.shown)?;
         }

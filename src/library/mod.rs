@@ -150,7 +150,7 @@ impl Library {
         (library, diagnostics)
     }
 
-    /// Builds a library from text (tests, `format` on stdin).
+    /// Builds a library from text, as if read from a file named `shown` (for tests).
     pub fn from_text(shown: &str, text: &str, format: Format) -> (Library, Vec<Diagnostic>) {
         Library::index(Sources::from_text(shown, text, format))
     }
@@ -416,7 +416,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_guarded_call_is_an_error_saying_where() {
-        use crate::guarded;
+        use crate::guard::guarded;
         assert_eq!(guarded(|| 7), Ok(7));
         let failed = guarded(|| -> u8 { panic!("a reader failed") }).unwrap_err();
         assert!(

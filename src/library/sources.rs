@@ -69,7 +69,7 @@ impl Sources {
         Ok(sources)
     }
 
-    /// One file's text, as if read (tests, `format` on stdin).
+    /// One file's text, as if read (for tests).
     pub(super) fn from_text(shown: &str, text: &str, format: Format) -> Sources {
         let mut sources = Sources { files: Vec::new(), print: 0, diagnostics: Vec::new() };
         sources.add(shown, text.to_string(), format, None);

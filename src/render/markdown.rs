@@ -4,7 +4,17 @@
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Tag, TagEnd};
 
-use super::write::MdEvent;
+/// A piece of inline Markdown to be written by pulldown-cmark-to-cmark.
+#[derive(Debug, Clone)]
+pub enum MdEvent {
+    Text(String),
+    EmphasisStart,
+    EmphasisEnd,
+    StrongStart,
+    StrongEnd,
+    LinkStart(String),
+    LinkEnd,
+}
 
 fn to_events(md: Vec<MdEvent>) -> Vec<Event<'static>> {
     let mut events = Vec::with_capacity(md.len());

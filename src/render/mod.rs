@@ -10,6 +10,7 @@ mod exports;
 pub mod labels;
 pub mod markdown;
 mod notes;
+pub(crate) mod stage;
 pub mod topics;
 mod tree;
 pub mod write;
@@ -23,29 +24,17 @@ use rayon::prelude::*;
 
 use crate::collect::{Collected, Placement, Site, id_safe};
 use crate::config::Config;
+pub use crate::config::Output;
 use crate::diagnostic::Diagnostic;
 use crate::library::{Library, Work};
 use crate::scan::MarkerKind;
+pub use crate::splice::Edit;
 use engine::{CiteInput, Engine, ItemInput, Reference};
 use labels::Labels;
 use write::{Writer, escaped, escaped_attr, fill};
 
 /// The stylesheet every page with our output carries.
 pub const CSS: &str = include_str!("scholar.css");
-
-/// What we write: HTML for mdBook's `html` renderer, Markdown for the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Output {
-    Html,
-    Markdown,
-}
-
-/// A change to a chapter: replace `range` (empty for an insertion).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
-    pub range: Range<usize>,
-    pub text: String,
-}
 
 /// Everything rendered, as edits per chapter (indexed like the chapters).
 #[derive(Debug, Default)]

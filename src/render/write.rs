@@ -8,6 +8,7 @@
 use hayagriva::citationberg::{Display, FontStyle, FontVariant, FontWeight, TextDecoration, VerticalAlign};
 use hayagriva::{ElemChild, ElemChildren, ElemMeta, Formatting};
 
+use super::markdown::MdEvent;
 use crate::library::latex::{EMPH_END, EMPH_START, STRONG_END, STRONG_START, is_mark};
 
 // Where a list number goes (`Writer::number` = [`SLOT`]; [`fill`] puts the
@@ -329,18 +330,6 @@ impl Writer<'_> {
         }
         format!("{}{number}{}", &text[..start], &text[end..]).into()
     }
-}
-
-/// A piece of inline Markdown to be written by pulldown-cmark-to-cmark.
-#[derive(Debug, Clone)]
-pub enum MdEvent {
-    Text(String),
-    EmphasisStart,
-    EmphasisEnd,
-    StrongStart,
-    StrongEnd,
-    LinkStart(String),
-    LinkEnd,
 }
 
 fn md_formatted(text: &str, formatting: &Formatting, events: &mut Vec<MdEvent>) {

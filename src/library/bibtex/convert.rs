@@ -28,7 +28,7 @@ pub(super) fn convert(
     clean_fields(&mut entry);
     let mut found = Vec::new();
     // A panic while converting costs this entry, not the others.
-    match crate::guarded(|| to_hayagriva(&mut entry, source, item, key, &mut found)) {
+    match crate::guard::guarded(|| to_hayagriva(&mut entry, source, item, key, &mut found)) {
         Ok(converted) => {
             problems.extend(found);
             converted.map(|entry| Parsed { item, entry, language })

@@ -116,7 +116,7 @@ pub(super) fn links_to_cut(source: &MiniSource) -> Vec<(usize, String)> {
             probe.replace_range(field.key.span.clone(), name);
         }
     }
-    let Ok(Ok(bibliography)) = crate::guarded(|| Bibliography::parse(&probe)) else { return Vec::new() };
+    let Ok(Ok(bibliography)) = crate::guard::guarded(|| Bibliography::parse(&probe)) else { return Vec::new() };
     let keys: Vec<&str> = bibliography.iter().map(|e| e.key.as_str()).collect();
     let node: HashMap<&str, usize> = keys.iter().enumerate().map(|(n, &key)| (key, n)).collect();
     let parents: Vec<Vec<usize>> = bibliography

@@ -131,7 +131,7 @@ fn parse_repairing(
         }
         // biblatex can panic on odd input (an overflow on a zero day, in a
         // build with overflow checks): that must cost one entry, not all.
-        match crate::guarded(|| Bibliography::parse(&source.text))? {
+        match crate::guard::guarded(|| Bibliography::parse(&source.text))? {
             Ok(bibliography) => return Ok((bibliography, source)),
             Err(error) => {
                 if !repairs.repair(error, &source, items, problems) {

@@ -1,13 +1,11 @@
-//! The render cache: each chapter's finished text, kept between builds so
-//! that `mdbook serve` re-renders only what an edit changed.
+//! The cache's store: entries by key, in a pack file with an index.
 //!
 //! A chapter's entry is found by a key that hashes everything its output
 //! depends on: this tool's version, the whole configuration, the style (its
 //! name, or its file's text), the output format, the chapter (name, path,
 //! number, text) and, for every key it cites, the fingerprint of that work's
 //! source. Any change to any of these is a different key, so a stale entry
-//! is never served. Chapters whose output depends on other chapters (the
-//! book-wide list, the topic table, scope `none`) are never cached.
+//! is never served.
 //!
 //! Entries are appended to one pack file with a small index beside it (one
 //! file per chapter cost more in file-system calls than rendering did). When
@@ -23,9 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::collect::Chapter;
-use crate::config::{Config, StyleSource};
+use crate::config::{Config, Output};
 use crate::diagnostic::{Diagnostic, Location, Severity};
-use crate::render::Output;
+use crate::style::StyleSource;
 
 /// Bumped whenever what is cached changes shape.
 const FORMAT: u32 = 4;
