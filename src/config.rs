@@ -436,7 +436,7 @@ fn cite_as(table: &Map<String, Value>) -> Result<CiteAs> {
     };
     let url = text("url")?;
     if let Some(url) = &url
-        && !crate::render::write::safe_url(url)
+        && !crate::link::safe_url(url)
     {
         bail!("`{TABLE}.cite-as.url = \"{url}\"` must be an http or https address");
     }

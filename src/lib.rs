@@ -32,6 +32,7 @@ pub mod diagnostic;
 pub mod export;
 mod guard;
 pub mod library;
+mod link;
 mod locales;
 mod marks;
 pub mod render;
