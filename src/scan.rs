@@ -17,6 +17,7 @@ use crate::config::MarkdownFlavor;
 pub struct Marker {
     /// The bytes the marker covers (and its replacement replaces).
     pub span: Range<usize>,
+    /// What the marker is.
     pub kind: MarkerKind,
     /// Inside a heading: the citation must not add text to the heading id.
     pub in_heading: bool,
@@ -28,16 +29,21 @@ pub struct Marker {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// What a marker is: a citation or a directive.
 pub enum MarkerKind {
+    /// A citation: `[@k]`, `@k`, `@{k}`, `{{#cite k}}`.
     Cite(Citation),
     /// `{{#bibliography}}` (the current scope's list) or
     /// `{{#bibliography book}}` (every work cited anywhere).
     Bibliography {
+        /// `book`: the book's list rather than the scope's.
         book: bool,
     },
     /// `{{#nocite a b}}`; `{{#nocite *}}` is `all`.
     Nocite {
+        /// The keys listed.
         keys: Vec<String>,
+        /// `*`: every work of the bibliography.
         all: bool,
     },
     /// `{{#topics}}`.
@@ -45,6 +51,7 @@ pub enum MarkerKind {
     /// `{{#cite-as}}` (how to cite the book) or `{{#cite-as chapter}}`
     /// (the chapter it stands in).
     CiteAs {
+        /// `chapter`: the chapter rather than the book.
         chapter: bool,
     },
 }
@@ -52,6 +59,7 @@ pub enum MarkerKind {
 /// One citation: one or more cited works, rendered together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Citation {
+    /// The works cited, in order.
     pub items: Vec<CiteItem>,
     /// `@a` in running text (the author is part of the sentence) rather
     /// than `[@a]`.
@@ -59,23 +67,31 @@ pub struct Citation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// One cited work in a citation.
 pub struct CiteItem {
+    /// The citation key.
     pub key: String,
     /// Where the key is written (for diagnostics).
     pub key_offset: usize,
     /// Whether the key must exist: `[@k]`, `@{k}`, `{{#cite k}}` and `@@k`
     /// are citations whatever `k` is; a bare `@k` only when `k` is a key.
     pub explicit: bool,
+    /// Text before the key (`[see @k]`).
     pub prefix: String,
+    /// Text after the key and locator (`[@k, p. 3, and elsewhere]`).
     pub suffix: String,
+    /// `p. 3`, `ch. 2`: where in the work.
     pub locator: Option<Locator>,
     /// `[-@k]`: the author is already named in the sentence.
     pub suppress_author: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Where in a work: a CSL locator type and its value.
 pub struct Locator {
+    /// The CSL locator type (page, chapter, …).
     pub kind: CslLocator,
+    /// Its value as written (`3`, `12–15`).
     pub value: String,
 }
 
@@ -85,6 +101,7 @@ pub struct Locator {
 pub struct Heading {
     /// 1–6; 0 for a definition-list term.
     pub level: u8,
+    /// The bytes of the heading line(s).
     pub span: Range<usize>,
     /// Its text, as mdBook collects it for the id.
     pub text: String,
@@ -95,8 +112,11 @@ pub struct Heading {
 /// What scanning a chapter found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Scan {
+    /// Every marker, in order.
     pub markers: Vec<Marker>,
+    /// Every heading and definition-list term, in order.
     pub headings: Vec<Heading>,
+    /// The author's footnote references and definitions.
     pub footnotes: Footnotes,
 }
 
@@ -186,6 +206,7 @@ struct Run {
     in_footnote: bool,
 }
 
+/// The pulldown-cmark parser mdBook uses for `content` with this flavour.
 pub fn parser(content: &str, flavor: MarkdownFlavor) -> mdbook_markdown::pulldown_cmark::Parser<'_> {
     let mut options = mdbook_markdown::MarkdownOptions::default();
     options.smart_punctuation = flavor.smart_punctuation;

@@ -85,9 +85,13 @@ impl Item {
 /// A name as the other formats need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
+    /// The family name.
     pub family: String,
+    /// The given names.
     pub given: Option<String>,
+    /// A particle such as `van` or `de`.
     pub particle: Option<String>,
+    /// A suffix such as `Jr.`.
     pub suffix: Option<String>,
     /// An organisation or a name written as one piece.
     pub literal: bool,

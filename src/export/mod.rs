@@ -17,10 +17,12 @@ use crate::library::{Library, PartRole, Work};
 /// One work in the three formats.
 #[derive(Debug, Clone)]
 pub struct Export {
+    /// Its CSL-JSON item.
     pub csl: csl::Item,
     /// Its BibTeX, in parts: a list's file writes a part shared by several
     /// works (an `@string`, a `crossref` parent) once.
     pub bibtex: Vec<Part>,
+    /// Its RIS record.
     pub ris: String,
     /// Its CSL-JSON as a list's file holds it ([`csl::body`]).
     pub json: String,
@@ -31,7 +33,9 @@ pub struct Export {
 pub struct Part {
     /// Where it is in the bibliography (file, item); `None` when generated.
     pub id: Option<(usize, usize)>,
+    /// What the part is: the work's entry, `@string` definitions, or a parent.
     pub role: PartRole,
+    /// The BibTeX text.
     pub text: String,
 }
 
@@ -81,8 +85,11 @@ impl Export {
 /// A list's works as three files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Files {
+    /// Every work's BibTeX, shared parts once.
     pub bibtex: String,
+    /// Every work's RIS record.
     pub ris: String,
+    /// Every work's CSL-JSON, as one list.
     pub json: String,
 }
 
