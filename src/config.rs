@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, suggest};
 use crate::style::{LocalesDir, StyleSource};
 
 /// The preprocessor's name: `[preprocessor.scholar]`, `mdbook-scholar`.
-pub const NAME: &str = "scholar";
+pub(crate) const NAME: &str = "scholar";
 const TABLE: &str = "preprocessor.scholar";
 
 /// Keys of our table, with what each takes (for messages).
@@ -376,7 +376,7 @@ impl Config {
 
     /// The path to show for a chapter's source file: relative to the book root,
     /// as the user knows it (`book/intro.md`).
-    pub fn shown_chapter_path(&self, source_path: &Path) -> PathBuf {
+    pub(crate) fn shown_chapter_path(&self, source_path: &Path) -> PathBuf {
         self.src_shown.join(source_path)
     }
 }

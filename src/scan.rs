@@ -132,11 +132,11 @@ pub struct Footnotes {
 /// How escapes written in the chapter's own file look after mdBook's `links`
 /// preprocessor, which runs first and turns `\{{#cite k}}` into `{{#cite k}}`:
 /// the directives of the file in order, with whether each was escaped.
-pub type SourceDirectives = Vec<(String, bool)>;
+pub(crate) type SourceDirectives = Vec<(String, bool)>;
 
 /// The directives (ours only) written in `source`, in order, with whether
 /// each is escaped (`\{{#…}}`).
-pub fn source_directives(source: &str) -> SourceDirectives {
+pub(crate) fn source_directives(source: &str) -> SourceDirectives {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(i) = source[from..].find("{{#") {
@@ -840,7 +840,7 @@ fn squash(text: &str) -> String {
 /// mdBook 0.5 gives them: the text of the heading, lowercased, letters,
 /// digits, `_` and `-` kept and whitespace made `-`; then made unique in the
 /// page with `-1`, `-2`… An explicit `{#id}` is kept and does not count.
-pub fn headings(content: &str, flavor: MarkdownFlavor) -> Vec<Heading> {
+pub(crate) fn headings(content: &str, flavor: MarkdownFlavor) -> Vec<Heading> {
     let mut headings = Vec::new();
     let mut used = std::collections::HashSet::new();
     let mut current: Option<(u8, usize, Option<String>, String)> = None;
@@ -871,7 +871,7 @@ pub fn headings(content: &str, flavor: MarkdownFlavor) -> Vec<Heading> {
 }
 
 /// mdBook's `id_from_content` (mdbook-html 0.5).
-pub fn id_from_content(content: &str) -> String {
+pub(crate) fn id_from_content(content: &str) -> String {
     content
         .trim()
         .to_lowercase()
@@ -889,7 +889,7 @@ pub fn id_from_content(content: &str) -> String {
 }
 
 /// mdBook's `unique_id`.
-pub fn unique_id(id: &str, used: &mut std::collections::HashSet<String>) -> String {
+pub(crate) fn unique_id(id: &str, used: &mut std::collections::HashSet<String>) -> String {
     if used.insert(id.to_string()) {
         return id.to_string();
     }

@@ -10,7 +10,7 @@
 pub mod bibtex;
 pub mod cite_as;
 pub mod csl;
-pub mod ris;
+pub(crate) mod ris;
 
 use crate::library::{Library, PartRole, Work};
 
@@ -60,7 +60,7 @@ impl Export {
     /// writer that writes them encoded into many lists ([`files_with`]);
     /// `encode` must map text character by character, so that joining
     /// encoded texts encodes the joined text.
-    pub fn encoded(&self, encode: &dyn Fn(&str) -> String) -> Export {
+    pub(crate) fn encoded(&self, encode: &dyn Fn(&str) -> String) -> Export {
         Export {
             csl: self.csl.clone(),
             bibtex: self.bibtex.iter().map(|p| Part { text: encode(&p.text), ..p.clone() }).collect(),
@@ -70,7 +70,7 @@ impl Export {
     }
 
     /// The work's BibTeX, as one text.
-    pub fn bibtex_text(&self) -> String {
+    pub(crate) fn bibtex_text(&self) -> String {
         let parts: Vec<&str> = self.bibtex.iter().map(|p| p.text.as_str()).collect();
         format!("{}\n", parts.join("\n\n"))
     }
@@ -102,7 +102,7 @@ pub fn files(exports: &[&Export]) -> Files {
 
 /// [`files`] of exports whose texts went through `encode` ([`Export::encoded`]),
 /// which the files' own separators then go through too.
-pub fn files_with(exports: &[&Export], encode: &dyn Fn(&str) -> String) -> Files {
+pub(crate) fn files_with(exports: &[&Export], encode: &dyn Fn(&str) -> String) -> Files {
     let mut parts: Vec<&Part> = exports.iter().flat_map(|e| &e.bibtex).collect();
     let mut seen = std::collections::HashSet::new();
     parts.retain(|p| p.id.is_none_or(|id| seen.insert(id)));
