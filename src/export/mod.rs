@@ -24,7 +24,7 @@ pub struct Export {
     pub bibtex: Vec<Part>,
     /// Its RIS record.
     pub ris: String,
-    /// Its CSL-JSON as a list's file holds it ([`csl::body`]).
+    /// Its CSL-JSON as a list's file holds it (see `csl::body`).
     pub json: String,
 }
 
