@@ -90,7 +90,7 @@ fn write_book(outcome: &crate::Outcome, out: &mut impl Write) -> Result<()> {
 
 /// A warning when the calling mdBook is not the 0.5 series we were built
 /// for. Within 0.5.x the book's JSON is the same, so it is only a warning.
-pub fn version_warning(calling: &str) -> Option<String> {
+pub(crate) fn version_warning(calling: &str) -> Option<String> {
     let ours = mdbook_preprocessor::MDBOOK_VERSION;
     let matches = match (semver::Version::parse(calling), semver::Version::parse(ours)) {
         (Ok(theirs), Ok(ours)) => theirs.major == ours.major && theirs.minor == ours.minor,
@@ -157,7 +157,7 @@ pub fn check(dir: &Path, strict: bool) -> Result<ExitCode> {
 }
 
 /// Prints diagnostics and a summary; the exit code for them.
-pub fn report(diagnostics: &Diagnostics, strict: bool) -> ExitCode {
+pub(crate) fn report(diagnostics: &Diagnostics, strict: bool) -> ExitCode {
     for diagnostic in diagnostics.iter() {
         eprintln!("{diagnostic}");
     }

@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, suggest};
 use crate::style::{LocalesDir, StyleSource};
 
 /// The preprocessor's name: `[preprocessor.scholar]`, `mdbook-scholar`.
-pub const NAME: &str = "scholar";
+pub(crate) const NAME: &str = "scholar";
 const TABLE: &str = "preprocessor.scholar";
 
 /// Keys of our table, with what each takes (for messages).
@@ -56,21 +56,27 @@ pub enum Scope {
 /// What an unknown citation key does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OnMissing {
+    /// Say so and leave the marker as it is.
     Warn,
+    /// Fail the build.
     Error,
 }
 
 /// What we write: HTML for mdBook's `html` renderer, Markdown for the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Output {
+    /// HTML, for mdBook's `html` renderer.
     Html,
+    /// Plain Markdown, for every other renderer.
     Markdown,
 }
 
 /// A bibliography file: where it is, and how the user wrote it (for messages).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BibFile {
+    /// The file, resolved against the book's root.
     pub path: PathBuf,
+    /// The path as the user wrote it, for messages.
     pub shown: String,
 }
 
@@ -99,6 +105,7 @@ impl TopicColumn {
 /// `[preprocessor.scholar.topics]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TopicsConfig {
+    /// The columns of the `{{#topics}}` table, in order.
     pub columns: Vec<TopicColumn>,
     /// How many most-cited works the `top-works` column shows.
     pub top_works: usize,
@@ -115,14 +122,19 @@ impl Default for TopicsConfig {
 /// given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct CiteAs {
+    /// The book's title.
     pub title: Option<String>,
     /// Each `Family, Given`, or a name written as one piece.
     pub authors: Vec<String>,
+    /// The year it was published.
     pub year: Option<i32>,
+    /// Who publishes it.
     pub publisher: Option<String>,
     /// Where the book is published; chapters are found below it.
     pub url: Option<String>,
+    /// Its DOI.
     pub doi: Option<String>,
+    /// Its edition.
     pub edition: Option<String>,
     /// `book.language`, for the work's language.
     pub language: Option<String>,
@@ -132,8 +144,11 @@ pub struct CiteAs {
 /// where mdBook will see text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MarkdownFlavor {
+    /// `output.html.smart-punctuation`.
     pub smart_punctuation: bool,
+    /// `output.html.definition-lists`.
     pub definition_lists: bool,
+    /// `output.html.admonitions`.
     pub admonitions: bool,
 }
 
@@ -146,28 +161,38 @@ impl Default for MarkdownFlavor {
 /// The validated configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Config {
+    /// The bibliography files, in the order given.
     pub bibliography: Vec<BibFile>,
+    /// The CSL style: a bundled name or a `.csl` file.
     pub style: StyleSource,
     /// The CSL locale asked for (`locale`, else `book.language`, else `en-US`).
     pub locale: String,
+    /// Where per-section bibliographies go.
     pub scope: Scope,
+    /// With [`Scope::Section`], the heading level that starts a section.
     pub section_level: u8,
     /// Heading of per-section lists; `None` means the localized default.
     pub title: Option<String>,
+    /// What an unknown citation key does.
     pub on_missing: OnMissing,
+    /// Entries preview on hover (HTML).
     pub hover: bool,
+    /// Entries link back to where they are cited (HTML).
     pub backrefs: bool,
+    /// `[preprocessor.scholar.topics]`.
     pub topics: TopicsConfig,
     /// Keep each chapter's page between builds, in `.scholar-cache/` beside `book.toml`.
     pub cache: bool,
     /// Entries and lists offer their data as BibTeX, RIS and CSL-JSON.
     pub export: bool,
+    /// `[preprocessor.scholar.cite-as]`.
     pub cite_as: CiteAs,
     /// A folder of CSL locale files over the bundled ones.
     pub locales: Option<LocalesDir>,
     /// Each entry in its own language's terms (`entry-language`); `None`
     /// leaves it to the style (on for the GB/T 7714 family).
     pub entry_language: Option<bool>,
+    /// How mdBook parses this book's Markdown.
     pub markdown: MarkdownFlavor,
     /// What the table says that is accepted but does nothing any more
     /// (`engine = "hayagriva"`): warnings for every build to report.
@@ -351,7 +376,7 @@ impl Config {
 
     /// The path to show for a chapter's source file: relative to the book root,
     /// as the user knows it (`book/intro.md`).
-    pub fn shown_chapter_path(&self, source_path: &Path) -> PathBuf {
+    pub(crate) fn shown_chapter_path(&self, source_path: &Path) -> PathBuf {
         self.src_shown.join(source_path)
     }
 }
@@ -436,7 +461,7 @@ fn cite_as(table: &Map<String, Value>) -> Result<CiteAs> {
     };
     let url = text("url")?;
     if let Some(url) = &url
-        && !crate::render::write::safe_url(url)
+        && !crate::link::safe_url(url)
     {
         bail!("`{TABLE}.cite-as.url = \"{url}\"` must be an http or https address");
     }

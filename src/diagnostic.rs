@@ -5,7 +5,7 @@
 //! command line decide where diagnostics go.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -32,14 +32,17 @@ impl fmt::Display for Severity {
 /// column in Chinese text is what an editor shows).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
+    /// The file, as shown to the user.
     pub path: PathBuf,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column, in characters.
     pub column: usize,
 }
 
 impl Location {
     /// The location of byte `offset` in `text`, which was read from `path`.
-    pub fn at(path: impl Into<PathBuf>, text: &str, offset: usize) -> Location {
+    pub(crate) fn at(path: impl Into<PathBuf>, text: &str, offset: usize) -> Location {
         let (line, column) = line_column(text, offset);
         Location { path: path.into(), line, column }
     }
@@ -68,45 +71,40 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// One thing to tell the user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
+    /// How serious it is.
     pub severity: Severity,
+    /// Where it is, when it is in a file.
     pub location: Option<Location>,
+    /// What is wrong.
     pub message: String,
     /// Said after the message, e.g. "did you mean `hu2022lora`?".
     pub hint: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn new(severity: Severity, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn new(severity: Severity, message: impl Into<String>) -> Diagnostic {
         Diagnostic { severity, location: None, message: message.into(), hint: None }
     }
 
-    pub fn error(message: impl Into<String>) -> Diagnostic {
-        Diagnostic::new(Severity::Error, message)
-    }
-
-    pub fn warning(message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn warning(message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Warning, message)
     }
 
-    pub fn note(message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn note(message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Note, message)
     }
 
-    pub fn at(mut self, location: Location) -> Diagnostic {
+    pub(crate) fn at(mut self, location: Location) -> Diagnostic {
         self.location = Some(location);
         self
     }
 
-    pub fn at_offset(self, path: &Path, text: &str, offset: usize) -> Diagnostic {
-        self.at(Location::at(path, text, offset))
-    }
-
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
         self
     }
 
-    pub fn with_hint_opt(mut self, hint: Option<String>) -> Diagnostic {
+    pub(crate) fn with_hint_opt(mut self, hint: Option<String>) -> Diagnostic {
         self.hint = hint;
         self
     }
@@ -131,33 +129,32 @@ impl fmt::Display for Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    pub(crate) fn push(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);
     }
 
-    pub fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
+    pub(crate) fn extend(&mut self, more: impl IntoIterator<Item = Diagnostic>) {
         self.0.extend(more);
     }
 
+    /// How many have `severity`.
     pub fn count(&self, severity: Severity) -> usize {
         self.0.iter().filter(|d| d.severity == severity).count()
     }
 
-    pub fn has_errors(&self) -> bool {
-        self.0.iter().any(|d| d.severity == Severity::Error)
-    }
-
+    /// Each diagnostic, in order.
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.0.iter()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// Sorted by file and place, keeping diagnostics without a place first
     /// and the order of equal places stable.
-    pub fn sorted(mut self) -> Diagnostics {
+    pub(crate) fn sorted(mut self) -> Diagnostics {
         self.0.sort_by(|a, b| a.location.cmp(&b.location));
         self
     }
@@ -234,7 +231,7 @@ mod tests {
             d.to_string(),
             "book/a.md:3:7: warning: unknown citation key `hu2021lora` (did you mean `hu2022lora`?)"
         );
-        assert_eq!(Diagnostic::error("boom").to_string(), "error: boom");
+        assert_eq!(Diagnostic::new(Severity::Error, "boom").to_string(), "error: boom");
     }
 
     #[test]

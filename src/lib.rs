@@ -12,6 +12,12 @@
 //!
 //! [`process`] runs it on a book; [`Scholar`] is the mdBook preprocessor.
 //!
+//! The public surface is small: [`Scholar`] and the `process` functions,
+//! [`config`] (to read and adjust a configuration), [`library`] and
+//! [`export`] (to read bibliographies and export their works), [`scan`]
+//! (the marker scanner, for fuzzing and property tests) and [`commands`]
+//! (the command line's subcommands). Everything else is internal.
+//!
 //! ```no_run
 //! use mdbook_scholar::{Output, process_with, config::Config};
 //! # fn f(config: &Config, book: mdbook_preprocessor::book::Book) -> anyhow::Result<()> {
@@ -22,33 +28,36 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod book;
 mod cache;
 mod check;
-pub mod collect;
+mod collect;
 pub mod commands;
 pub mod config;
-pub mod diagnostic;
+mod diagnostic;
 pub mod export;
 mod guard;
 pub mod library;
+mod link;
 mod locales;
 mod marks;
-pub mod render;
+mod render;
 mod resolve;
 pub mod scan;
-pub mod splice;
-pub mod style;
+mod splice;
+mod style;
 mod timing;
 
 use anyhow::{Result, bail};
 use mdbook_preprocessor::book::Book;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 
-pub use cache::Deferred;
+use cache::Deferred;
 use cache::Reuse;
 use config::Config;
-use diagnostic::Diagnostics;
+pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 use library::Library;
 pub use render::Output;
 use style::Style;
@@ -75,7 +84,7 @@ impl Preprocessor for Scholar {
 }
 
 /// Prints the diagnostics; an error fails the build.
-pub fn report(diagnostics: &Diagnostics) -> Result<()> {
+fn report(diagnostics: &Diagnostics) -> Result<()> {
     for diagnostic in diagnostics.iter() {
         eprintln!("{diagnostic}");
     }
@@ -88,10 +97,12 @@ pub fn report(diagnostics: &Diagnostics) -> Result<()> {
 
 /// A processed book and what was found on the way.
 pub struct Outcome {
+    /// The book with every marker replaced.
     pub book: Book,
+    /// What was found on the way, sorted by file and place.
     pub diagnostics: Diagnostics,
     /// [`Mode::Stream`]: chapters whose text is still in the cache.
-    pub deferred: Option<Deferred>,
+    pub(crate) deferred: Option<Deferred>,
 }
 
 /// Runs the pipeline on a book handed over by mdBook.
@@ -108,7 +119,7 @@ pub fn process_with(config: &Config, output: Output, book: Book) -> Result<Outco
 
 /// How thorough to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Parse only the works the book uses.
     Build,
     /// Also check every entry of the bibliography: unreadable ones, unused
@@ -121,7 +132,13 @@ pub enum Mode {
 }
 
 /// Runs the pipeline; with `timing`, each stage's time goes to stderr.
-pub fn process_mode(config: &Config, output: Output, mut book: Book, mode: Mode, timing: bool) -> Result<Outcome> {
+pub(crate) fn process_mode(
+    config: &Config,
+    output: Output,
+    mut book: Book,
+    mode: Mode,
+    timing: bool,
+) -> Result<Outcome> {
     let timer = Timer::start(timing);
     // The bundled locales, unless the cache keeps the book's language's.
     let locale_store = config.cache.then(|| locales::Store::in_cache(&cache::folder(&config.root)));

@@ -180,11 +180,6 @@ impl Style {
         let id = &self.csl.info.id;
         id.contains("gb-7714") || id.contains("gb-t-7714") || self.shown.contains("7714")
     }
-
-    /// The style's title, for messages and `format`'s header.
-    pub fn title(&self) -> &str {
-        &self.csl.info.title.value
-    }
 }
 
 /// The names users can give for bundled styles.
@@ -372,12 +367,6 @@ pub fn locale_texts(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
     }
     files.sort();
     Ok(files)
-}
-
-/// Where a dependent style's parent would be looked for (for documentation
-/// and tests).
-pub fn parent_search_dirs(path: &Path) -> Vec<PathBuf> {
-    path.ancestors().skip(1).take(3).map(Path::to_path_buf).collect()
 }
 
 #[cfg(test)]

@@ -510,7 +510,7 @@ mod tests {
                 Diagnostic::warning("unknown citation key `x`")
                     .at(Location { path: "src/a.md".into(), line: 3, column: 9 })
                     .with_hint("did you mean `y`?"),
-                Diagnostic::error("plain"),
+                Diagnostic::new(Severity::Error, "plain"),
             ],
             content: "中文 [1]\r\n<div>".into(),
             broken: vec!["a".into(), "ü".into()],

@@ -12,7 +12,9 @@ use crate::library::Work;
 /// folder, as `.md`).
 #[derive(Debug, Clone, Copy)]
 pub struct ChapterRef<'a> {
+    /// The chapter's title.
     pub name: &'a str,
+    /// Its page, relative to the source folder, as `.md`.
     pub path: &'a Path,
     /// An id prefix unique in the book, for the work's key.
     pub slug: &'a str,

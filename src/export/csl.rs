@@ -23,7 +23,7 @@ pub struct Item(pub Vec<(&'static str, Value)>);
 
 impl Item {
     /// The value of a variable.
-    pub fn get(&self, variable: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, variable: &str) -> Option<&Value> {
         self.0.iter().find(|(k, _)| *k == variable).map(|(_, v)| v)
     }
 
@@ -85,9 +85,13 @@ impl Item {
 /// A name as the other formats need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
+    /// The family name.
     pub family: String,
+    /// The given names.
     pub given: Option<String>,
+    /// A particle such as `van` or `de`.
     pub particle: Option<String>,
+    /// A suffix such as `Jr.`.
     pub suffix: Option<String>,
     /// An organisation or a name written as one piece.
     pub literal: bool,
@@ -107,7 +111,7 @@ impl Serialize for Item {
 /// line (names and dates kept on their line, as short as they are), from
 /// its opening line break to its closing brace: made once per work, joined
 /// into each file by [`array`].
-pub fn body(item: &Item) -> String {
+pub(crate) fn body(item: &Item) -> String {
     let mut out = String::from("\n  {");
     for (v, (variable, value)) in item.0.iter().enumerate() {
         out.push_str(if v == 0 { "\n    " } else { ",\n    " });
@@ -120,13 +124,13 @@ pub fn body(item: &Item) -> String {
 }
 
 /// A CSL-JSON file: an array of items written by [`body`].
-pub fn array(bodies: &[impl AsRef<str>]) -> String {
+pub(crate) fn array(bodies: &[impl AsRef<str>]) -> String {
     array_with(bodies, &|s| s.to_string())
 }
 
 /// [`array`] of bodies already passed through `encode`, which the array's
 /// own brackets and commas then pass through too.
-pub fn array_with(bodies: &[impl AsRef<str>], encode: &dyn Fn(&str) -> String) -> String {
+pub(crate) fn array_with(bodies: &[impl AsRef<str>], encode: &dyn Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(bodies.iter().map(|b| b.as_ref().len() + 1).sum::<usize>() + 8);
     out.push_str(&encode("["));
     let comma = encode(",");
@@ -142,7 +146,7 @@ pub fn array_with(bodies: &[impl AsRef<str>], encode: &dyn Fn(&str) -> String) -
 
 /// The CSL-JSON item of a work. `language` is the work's language tag
 /// (declared or detected), as the engine uses it.
-pub fn item(entry: &Entry, language: Option<&str>) -> Item {
+pub(crate) fn item(entry: &Entry, language: Option<&str>) -> Item {
     let mut item = Item::default();
     item.push("id", Value::String(entry.key().to_string()));
     item.push("type", Value::String(kind(entry).into()));

@@ -10,19 +10,21 @@
 pub mod bibtex;
 pub mod cite_as;
 pub mod csl;
-pub mod ris;
+pub(crate) mod ris;
 
 use crate::library::{Library, PartRole, Work};
 
 /// One work in the three formats.
 #[derive(Debug, Clone)]
 pub struct Export {
+    /// Its CSL-JSON item.
     pub csl: csl::Item,
     /// Its BibTeX, in parts: a list's file writes a part shared by several
     /// works (an `@string`, a `crossref` parent) once.
     pub bibtex: Vec<Part>,
+    /// Its RIS record.
     pub ris: String,
-    /// Its CSL-JSON as a list's file holds it ([`csl::body`]).
+    /// Its CSL-JSON as a list's file holds it (see `csl::body`).
     pub json: String,
 }
 
@@ -31,7 +33,9 @@ pub struct Export {
 pub struct Part {
     /// Where it is in the bibliography (file, item); `None` when generated.
     pub id: Option<(usize, usize)>,
+    /// What the part is: the work's entry, `@string` definitions, or a parent.
     pub role: PartRole,
+    /// The BibTeX text.
     pub text: String,
 }
 
@@ -56,7 +60,7 @@ impl Export {
     /// writer that writes them encoded into many lists ([`files_with`]);
     /// `encode` must map text character by character, so that joining
     /// encoded texts encodes the joined text.
-    pub fn encoded(&self, encode: &dyn Fn(&str) -> String) -> Export {
+    pub(crate) fn encoded(&self, encode: &dyn Fn(&str) -> String) -> Export {
         Export {
             csl: self.csl.clone(),
             bibtex: self.bibtex.iter().map(|p| Part { text: encode(&p.text), ..p.clone() }).collect(),
@@ -66,7 +70,7 @@ impl Export {
     }
 
     /// The work's BibTeX, as one text.
-    pub fn bibtex_text(&self) -> String {
+    pub(crate) fn bibtex_text(&self) -> String {
         let parts: Vec<&str> = self.bibtex.iter().map(|p| p.text.as_str()).collect();
         format!("{}\n", parts.join("\n\n"))
     }
@@ -81,8 +85,11 @@ impl Export {
 /// A list's works as three files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Files {
+    /// Every work's BibTeX, shared parts once.
     pub bibtex: String,
+    /// Every work's RIS record.
     pub ris: String,
+    /// Every work's CSL-JSON, as one list.
     pub json: String,
 }
 
@@ -95,7 +102,7 @@ pub fn files(exports: &[&Export]) -> Files {
 
 /// [`files`] of exports whose texts went through `encode` ([`Export::encoded`]),
 /// which the files' own separators then go through too.
-pub fn files_with(exports: &[&Export], encode: &dyn Fn(&str) -> String) -> Files {
+pub(crate) fn files_with(exports: &[&Export], encode: &dyn Fn(&str) -> String) -> Files {
     let mut parts: Vec<&Part> = exports.iter().flat_map(|e| &e.bibtex).collect();
     let mut seen = std::collections::HashSet::new();
     parts.retain(|p| p.id.is_none_or(|id| seen.insert(id)));

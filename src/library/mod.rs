@@ -189,10 +189,12 @@ impl Library {
         self.records.push(Record { key, file, offset, item, fingerprint, state });
     }
 
+    /// How many entries the library holds.
     pub fn len(&self) -> usize {
         self.records.len()
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
     }

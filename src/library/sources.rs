@@ -14,8 +14,11 @@ use crate::diagnostic::{Diagnostic, Location};
 /// The formats we read, by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// `.bib`: BibLaTeX or BibTeX.
     BibLaTeX,
+    /// `.yml`, `.yaml`: hayagriva's YAML.
     Yaml,
+    /// `.json`: CSL-JSON.
     CslJson,
 }
 

@@ -6,6 +6,7 @@ use super::language;
 /// A work, parsed: hayagriva's entry and the language it is written in.
 #[derive(Debug, Clone)]
 pub struct Work {
+    /// hayagriva's entry.
     pub entry: hayagriva::Entry,
     /// Primary language tag (`zh`, `en`) when declared or shown by the script.
     pub language: Option<String>,

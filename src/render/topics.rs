@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::config::TopicColumn;
-use crate::scan::{Heading, MarkerKind};
+use crate::scan::Heading;
 
 use super::write::{escaped, escaped_attr};
 use super::{Edit, Output, Rendered, Renderer, markdown, relative_href};
@@ -280,9 +280,4 @@ fn column_class(column: TopicColumn) -> &'static str {
         TopicColumn::Works => "scholar-works",
         TopicColumn::TopWorks => "scholar-top-works",
     }
-}
-
-/// Whether a chapter holds `{{#topics}}`.
-pub fn holds_topics(markers: &[crate::scan::Marker]) -> bool {
-    markers.iter().any(|m| matches!(m.kind, MarkerKind::Topics))
 }

@@ -10,6 +10,7 @@ use hayagriva::{ElemChild, ElemChildren, ElemMeta, Formatting};
 
 use super::markdown::MdEvent;
 use crate::library::latex::{EMPH_END, EMPH_START, STRONG_END, STRONG_START, is_mark};
+use crate::link::safe_url;
 
 // Where a list number goes (`Writer::number` = [`SLOT`]; [`fill`] puts the
 // number in), and around a preview slot.
@@ -157,13 +158,6 @@ pub fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     escape_html(text, &mut out);
     out
-}
-
-/// Whether a link target is safe to make a link of: only http, https (DOIs
-/// arrive as `https://doi.org/…`). `javascript:`, `data:` and the rest stay text.
-pub fn safe_url(url: &str) -> bool {
-    let lower = url.trim_start().to_ascii_lowercase();
-    (lower.starts_with("https://") || lower.starts_with("http://")) && !url.chars().any(|c| c.is_control() || c == ' ')
 }
 
 impl Writer<'_> {
