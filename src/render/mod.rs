@@ -22,10 +22,11 @@ use std::path::{Path, PathBuf};
 use hayagriva::ElemChildren;
 use rayon::prelude::*;
 
-use crate::collect::{Collected, Placement, Site, id_safe};
+use crate::collect::{Collected, Placement, Site};
 use crate::config::Config;
 pub use crate::config::Output;
 use crate::diagnostic::Diagnostic;
+use crate::ids;
 use crate::library::{Library, Work};
 use crate::scan::MarkerKind;
 pub use crate::splice::Edit;
@@ -233,7 +234,7 @@ impl<'a> Renderer<'a> {
         };
         let entry_id = |key: &str| -> Option<(usize, String)> {
             match &list_target {
-                Some(t) => Some((t.chapter, format!("scholar-ref-{}-{}", t.slug, id_safe(key)))),
+                Some(t) => Some((t.chapter, ids::entry(&t.slug, key))),
                 None => book.targets.get(key).cloned(),
             }
         };
@@ -342,7 +343,7 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(n, &w)| {
                 let key = keys[w];
-                let id = format!("scholar-ref-{}-{}", target.slug, id_safe(key));
+                let id = ids::entry(&target.slug, key);
                 let body = match &rendered.items[n] {
                     Some(item) => self.item_html_or_md(item),
                     None => self.reference_text(key, Some(n + 1)),
@@ -422,7 +423,7 @@ impl<'a> Renderer<'a> {
         }
         for &w in order {
             let key = keys[w];
-            book.targets.insert(key.to_string(), (holder, format!("scholar-ref-book-{}", id_safe(key))));
+            book.targets.insert(key.to_string(), (holder, ids::entry(ids::BOOK, key)));
         }
         let from = &collected.chapters[holder].path;
         let entries: Vec<String> = order
@@ -430,7 +431,7 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(n, &w)| {
                 let key = keys[w];
-                let id = format!("scholar-ref-book-{}", id_safe(key));
+                let id = ids::entry(ids::BOOK, key);
                 let backrefs = if self.config.backrefs {
                     Some(self.backrefs(from, cited_at.get(key).map(Vec::as_slice).unwrap_or_default()))
                 } else {
@@ -447,7 +448,7 @@ impl<'a> Renderer<'a> {
             Some(Some(item)) => item.first_field.is_some(),
             _ => keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled),
         };
-        let mut block = self.list_block(&entries, 2, labelled, true, "book");
+        let mut block = self.list_block(&entries, 2, labelled, true, ids::BOOK);
         let listed: Vec<&str> = order.iter().map(|&w| keys[w]).collect();
         block.push_str(&self.exports.downloads(&listed, "references", &self.words));
         let span = collected.chapters[holder].scan.markers[marker].span.clone();
@@ -550,7 +551,7 @@ impl<'a> Renderer<'a> {
                     out.push_str(&markdown::list_block(Some((title, level)), &[]));
                 }
                 let class = if labelled { "scholar-bibliography scholar-labelled" } else { "scholar-bibliography" };
-                out.push_str(&format!("<div class=\"{class}\" id=\"scholar-bibliography-{slug}\">\n"));
+                out.push_str(&format!("<div class=\"{class}\" id=\"{}\">\n", ids::list(slug)));
                 for entry in entries {
                     out.push_str(entry);
                     out.push('\n');
