@@ -10,6 +10,7 @@ mod exports;
 pub mod labels;
 pub mod markdown;
 mod notes;
+mod scope;
 pub(crate) mod stage;
 pub mod topics;
 mod tree;
@@ -30,7 +31,7 @@ use crate::ids;
 use crate::library::{Library, Work};
 use crate::scan::MarkerKind;
 pub use crate::splice::Edit;
-use engine::{CiteInput, Engine, ItemInput, Reference};
+use engine::{Engine, Reference};
 use labels::Labels;
 use write::{Writer, escaped, escaped_attr, fill};
 
@@ -170,203 +171,6 @@ impl<'a> Renderer<'a> {
             }
         }
         Rendered { edits, book, diagnostics }
-    }
-
-    fn scope(&self, scope: &'a crate::collect::Scope, book: &BookList, sink: &mut Sink) {
-        let collected = self.collected;
-        let sites: Vec<&Site> = scope.citations.iter().map(|&i| &collected.citations[i]).collect();
-        if sites.is_empty() && scope.nocite.is_empty() {
-            return;
-        }
-        // The scope's works: first citation order, then nocited ones.
-        let mut keys: Vec<&str> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        // Only works with a prepared reference take part: `works` below
-        // must stay aligned with `keys`.
-        let add = |key: &'a str, keys: &mut Vec<&'a str>, index: &mut HashMap<&'a str, usize>| -> Option<usize> {
-            self.shown(key)?;
-            Some(*index.entry(key).or_insert_with(|| {
-                keys.push(key);
-                keys.len() - 1
-            }))
-        };
-        // Per citation: the items the engine renders (known works) and the
-        // position in the citation of each.
-        let mut inputs: Vec<CiteInput> = Vec::with_capacity(sites.len());
-        let mut known_items: Vec<Vec<usize>> = Vec::with_capacity(sites.len());
-        let mut key_storage: Vec<Vec<&str>> = Vec::new();
-        for site in &sites {
-            let citation = collected.citation(site);
-            let mut items = Vec::new();
-            let mut known = Vec::new();
-            let mut site_keys = Vec::new();
-            for (i, item) in citation.items.iter().enumerate() {
-                site_keys.push(item.key.as_str());
-                if let Some(work) = add(&item.key, &mut keys, &mut index) {
-                    items.push(ItemInput {
-                        work,
-                        locator: item.locator.as_ref(),
-                        suppress_author: item.suppress_author,
-                        prefix: &item.prefix,
-                        suffix: &item.suffix,
-                    });
-                    known.push(i);
-                }
-            }
-            key_storage.push(site_keys);
-            let note = self.note_numbers.get(&(site.chapter, site.marker)).copied();
-            inputs.push(CiteInput { items, narrative: citation.narrative, note });
-            known_items.push(known);
-        }
-        for key in &scope.nocite {
-            add(key, &mut keys, &mut index);
-        }
-        let works: Vec<&Work> = keys.iter().filter_map(|k| self.shown(k)).map(|(w, _)| w).collect();
-        let rendered = self.engine.scope(&works, &inputs);
-
-        // The list's place and the ids of its entries.
-        let numbers: HashMap<usize, usize> = rendered.order.iter().enumerate().map(|(n, &w)| (w, n + 1)).collect();
-        let list_target = match scope.placement {
-            Placement::Directive { chapter, .. } | Placement::Auto { chapter, .. } => {
-                Some(ListTarget { chapter, slug: scope.slug.clone() })
-            }
-            Placement::Nowhere => None,
-        };
-        let entry_id = |key: &str| -> Option<(usize, String)> {
-            match &list_target {
-                Some(t) => Some((t.chapter, ids::entry(&t.slug, key))),
-                None => book.targets.get(key).cloned(),
-            }
-        };
-
-        // Citations.
-        for (n, site) in sites.iter().enumerate() {
-            let chapter = &collected.chapters[site.chapter];
-            let marker = &chapter.scan.markers[site.marker];
-            let citation = collected.citation(site);
-            let mut tree = rendered.citations[n].clone();
-            // A note style's citation becomes a footnote, unless it already
-            // stands in one (or in a heading, whose id it must not change).
-            let as_note = self.engine.note_style() && !marker.in_footnote && !marker.in_heading;
-            let first_work = known_items[n].first().and_then(|&i| self.library.work(key_storage[n][i]));
-            // `@key` in a numeric or note style: the names stand in the
-            // text, then the number or the note.
-            let names = match first_work {
-                Some(work) if citation.narrative && (self.engine.numeric() || as_note) => {
-                    let names = self.short_names(work, self.labels);
-                    let zh = self.config.locale.starts_with("zh") || self.config.locale.starts_with("ja");
-                    Some(if as_note || zh { names } else { format!("{names} ") })
-                }
-                _ => None,
-            };
-            if let Some(names) = names.as_ref().filter(|_| !as_note) {
-                let text = names.clone();
-                tree.0.insert(
-                    0,
-                    hayagriva::ElemChild::Text(hayagriva::Formatted { text, formatting: Default::default() }),
-                );
-            }
-            let item_keys: Vec<&str> = known_items[n].iter().map(|&i| key_storage[n][i]).collect();
-            let href = |j: usize| -> Option<String> {
-                let key = item_keys.get(j)?;
-                let (target_chapter, id) = entry_id(key)?;
-                Some(relative_href(&chapter.path, &collected.chapters[target_chapter].path, &id))
-            };
-            let missing: Vec<&str> = citation
-                .items
-                .iter()
-                .filter(|item| self.shown(&item.key).is_none())
-                .map(|item| item.key.as_str())
-                .collect();
-            // What the citation says, and (HTML) the preview of its works.
-            let (body, preview) = match self.output {
-                Output::Html => {
-                    let writer = Writer { entry_href: Some(&href), links: false, number: None };
-                    let mut body = if tree.0.is_empty() { String::new() } else { writer.html(&tree) };
-                    for key in &missing {
-                        if !tree.0.is_empty() {
-                            body.push(' ');
-                        }
-                        body.push_str(&self.missing_html(key));
-                    }
-                    let mut preview = String::new();
-                    if self.config.hover && !marker.in_heading && !item_keys.is_empty() {
-                        preview.push_str("<span class=\"scholar-preview\" role=\"tooltip\">");
-                        for key in &item_keys {
-                            let number = numbers.get(&index[key]).copied();
-                            preview.push_str("<span class=\"scholar-preview-entry\">");
-                            if let Some(&reference) = self.references.get(key) {
-                                write::preview_slot(reference, number, &mut preview);
-                            }
-                            preview.push_str("</span>");
-                        }
-                        preview.push_str("</span>");
-                    }
-                    (body, preview)
-                }
-                Output::Markdown => {
-                    let mut body = if tree.0.is_empty() { String::new() } else { Writer::default().markdown(&tree) };
-                    for key in &missing {
-                        if !body.is_empty() {
-                            body.push(' ');
-                        }
-                        body.push_str(&format!("**{}?**", markdown::text(key)));
-                    }
-                    (body, String::new())
-                }
-            };
-            sink.css.push(site.chapter);
-            let mut body = body;
-            if self.engine.note_style() && marker.in_footnote {
-                notes::in_note(&mut body, &chapter.content, marker.span.end);
-            }
-            if as_note {
-                let note = notes::Note { label: &site.id, names: names.as_deref(), body: &body, preview: &preview };
-                let (inline, definition) = note.write(self.output, &chapter.content, marker.span.clone());
-                sink.edits.push((site.chapter, inline));
-                sink.edits.push((site.chapter, definition));
-                continue;
-            }
-            let text = match self.output {
-                Output::Html => format!("<span class=\"scholar-cite\" id=\"{}\">{body}{preview}</span>", site.id),
-                Output::Markdown if marker.in_table => body.replace('|', "\\|"),
-                Output::Markdown => body,
-            };
-            sink.edits.push((site.chapter, Edit { range: marker.span.clone(), text }));
-        }
-
-        // The list.
-        let Some(target) = list_target else { return };
-        let entries: Vec<(String, String)> = rendered
-            .order
-            .iter()
-            .enumerate()
-            .map(|(n, &w)| {
-                let key = keys[w];
-                let id = ids::entry(&target.slug, key);
-                let body = match &rendered.items[n] {
-                    Some(item) => self.item_html_or_md(item),
-                    None => self.reference_text(key, Some(n + 1)),
-                };
-                let block = self.entry_block(key, &id, body, None);
-                (id, block)
-            })
-            .collect();
-        let labelled = match rendered.items.first() {
-            Some(Some(item)) => item.first_field.is_some(),
-            _ => keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled),
-        };
-        let mut block = self.list_block(
-            &entries.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
-            scope.title_level,
-            labelled,
-            false,
-            &target.slug,
-        );
-        let listed: Vec<&str> = rendered.order.iter().map(|&w| keys[w]).collect();
-        block.push_str(&self.exports.downloads(&listed, &target.slug, &self.words));
-        self.place(scope.placement, block, sink);
-        sink.css.push(target.chapter);
     }
 
     /// Puts a list where its placement says.
