@@ -9,6 +9,7 @@ pub mod engine;
 mod exports;
 pub mod labels;
 pub mod markdown;
+mod markup;
 mod notes;
 mod scope;
 pub(crate) mod stage;
@@ -33,7 +34,8 @@ use crate::scan::MarkerKind;
 pub use crate::splice::Edit;
 use engine::{Engine, Reference};
 use labels::Labels;
-use write::{Writer, escaped, escaped_attr, fill};
+use markup::Markup;
+use write::{Writer, fill};
 
 /// The stylesheet every page with our output carries.
 pub const CSS: &str = include_str!("scholar.css");
@@ -279,65 +281,12 @@ impl<'a> Renderer<'a> {
                 _ => groups.push((label, vec![href])),
             }
         }
-        match self.output {
-            Output::Html => {
-                let labels = self.labels;
-                let mut html =
-                    format!("<span class=\"scholar-backrefs\">{}{}", escaped(labels.cited_in), escaped(labels.colon));
-                for (g, (label, hrefs)) in groups.iter().enumerate() {
-                    if g > 0 {
-                        html.push_str(&escaped(labels.separator));
-                    }
-                    html.push_str(&format!("<a href=\"{}\">{}</a>", escaped_attr(&hrefs[0]), escaped(label)));
-                    for (k, href) in hrefs.iter().enumerate().skip(1) {
-                        html.push_str(&format!(" <a href=\"{}\"><sup>{}</sup></a>", escaped_attr(href), k + 1));
-                    }
-                }
-                html.push_str("</span>");
-                html
-            }
-            Output::Markdown => {
-                let links: Vec<String> = groups
-                    .iter()
-                    .map(|(label, hrefs)| {
-                        let mut s = markdown::link(label, &hrefs[0]);
-                        for (k, href) in hrefs.iter().enumerate().skip(1) {
-                            s.push(' ');
-                            s.push_str(&markdown::link(&(k + 1).to_string(), href));
-                        }
-                        s
-                    })
-                    .collect();
-                let labels = self.labels;
-                // (The punctuation is ours and plain: no Markdown in it.)
-                format!(
-                    "{}{}{}{}{}",
-                    labels.open_paren,
-                    markdown::text(labels.cited_in),
-                    labels.colon,
-                    links.join(labels.separator),
-                    labels.close_paren
-                )
-            }
-        }
+        self.markup().backrefs(&groups, self.labels)
     }
 
     /// One entry of a list, with its id and key.
     fn entry_block(&self, key: &str, id: &str, body: String, backrefs: Option<String>) -> String {
-        match self.output {
-            Output::Html => format!(
-                "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}{}</div>",
-                escaped_attr(key),
-                backrefs.unwrap_or_default(),
-                self.exports.entry(key)
-            ),
-            // The back-references bring their own space (or none, in
-            // Chinese) before their parenthesis.
-            Output::Markdown => match backrefs {
-                Some(b) => format!("{body}{b}"),
-                None => body,
-            },
-        }
+        self.markup().entry(key, id, body, backrefs, self.exports.entry(key))
     }
 
     /// A titled list.
@@ -348,23 +297,7 @@ impl<'a> Renderer<'a> {
             (None, false) => self.labels.references.to_string(),
         };
         let title = (!title.is_empty()).then_some((title.as_str(), level));
-        match self.output {
-            Output::Html => {
-                let mut out = String::new();
-                if let Some((title, level)) = title {
-                    out.push_str(&markdown::list_block(Some((title, level)), &[]));
-                }
-                let class = if labelled { "scholar-bibliography scholar-labelled" } else { "scholar-bibliography" };
-                out.push_str(&format!("<div class=\"{class}\" id=\"{}\">\n", ids::list(slug)));
-                for entry in entries {
-                    out.push_str(entry);
-                    out.push('\n');
-                }
-                out.push_str("</div>\n");
-                out
-            }
-            Output::Markdown => markdown::list_block(title, entries),
-        }
+        self.markup().list(title, entries, labelled, slug)
     }
 
     /// A work's reference as list body: label and text.
@@ -398,27 +331,8 @@ impl<'a> Renderer<'a> {
 
     /// An entry as its scope's list renders it.
     fn item_html_or_md(&self, item: &hayagriva::BibliographyItem) -> String {
-        let writer = Writer { links: true, ..Writer::default() };
         let label = item.first_field.clone().map(|f| ElemChildren(vec![f]));
-        match self.output {
-            Output::Html => {
-                let mut out = String::new();
-                if let Some(label) = &label {
-                    out.push_str(&format!("<span class=\"scholar-label\">{}</span>", writer.html(label)));
-                }
-                out.push_str(&format!("<span class=\"scholar-text\">{}</span>", writer.html(&item.content)));
-                out
-            }
-            Output::Markdown => {
-                let mut out = String::new();
-                if let Some(label) = &label {
-                    out.push_str(&writer.markdown(label));
-                    out.push(' ');
-                }
-                out.push_str(&writer.markdown(&item.content));
-                out
-            }
-        }
+        self.markup().item(label.as_ref(), &item.content)
     }
 
     /// `Hu et al.`, `Hu and Shen`, `邱锡鹏`: who wrote a work, shortly.
@@ -437,15 +351,14 @@ impl<'a> Renderer<'a> {
         crate::library::latex::strip_marks(&text)
     }
 
-    fn missing_html(&self, key: &str) -> String {
-        let title = if self.library.is_broken(key) { self.labels.unreadable_entry } else { self.labels.unknown_key };
-        format!(
-            "<span class=\"scholar-missing\" title=\"{}{}{}\">{}?</span>",
-            escaped_attr(title),
-            escaped_attr(self.labels.colon),
-            escaped_attr(key),
-            escaped(key)
-        )
+    /// A cited key no work is shown for, and why.
+    fn missing(&self, key: &str) -> String {
+        let why = if self.library.is_broken(key) { self.labels.unreadable_entry } else { self.labels.unknown_key };
+        self.markup().missing(key, why, self.labels)
+    }
+
+    fn markup(&self) -> &'static dyn Markup {
+        markup::of(self.output)
     }
 }
 

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use hayagriva::{ElemChild, ElemChildren, Formatted};
+use hayagriva::{ElemChild, Formatted};
 
 use super::engine::{CiteInput, ItemInput, ScopeOutput};
-use super::write::{self, Writer};
-use super::{BookList, Edit, ListTarget, Output, Renderer, Sink, markdown, notes, relative_href};
+use super::write;
+use super::{BookList, Edit, ListTarget, Output, Renderer, Sink, notes, relative_href};
 use crate::collect::{Placement, Scope, Site};
 use crate::ids;
 use crate::library::Work;
@@ -138,7 +138,8 @@ impl<'a> Renderer<'a> {
                 .filter(|item| self.shown(&item.key).is_none())
                 .map(|item| item.key.as_str())
                 .collect();
-            let mut body = self.citation_body(&tree, &href, &missing);
+            let missing: Vec<String> = missing.iter().map(|key| self.missing(key)).collect();
+            let mut body = self.markup().citation_body(&tree, &href, &missing);
             let preview =
                 if self.output == Output::Html && self.config.hover && !marker.in_heading && !item_keys.is_empty() {
                     self.preview(item_keys, &|key| numbers.get(&gathered.index[key]).copied())
@@ -156,40 +157,8 @@ impl<'a> Renderer<'a> {
                 sink.edits.push((site.chapter, definition));
                 continue;
             }
-            let text = match self.output {
-                Output::Html => format!("<span class=\"scholar-cite\" id=\"{}\">{body}{preview}</span>", site.id),
-                Output::Markdown if marker.in_table => body.replace('|', "\\|"),
-                Output::Markdown => body,
-            };
+            let text = self.markup().citation(&site.id, body, &preview, marker.in_table);
             sink.edits.push((site.chapter, Edit { range: marker.span.clone(), text }));
-        }
-    }
-
-    /// What a citation says: the engine's text, then each key that is not
-    /// shown.
-    fn citation_body(&self, tree: &ElemChildren, href: &dyn Fn(usize) -> Option<String>, missing: &[&str]) -> String {
-        match self.output {
-            Output::Html => {
-                let writer = Writer { entry_href: Some(href), links: false, number: None };
-                let mut body = if tree.0.is_empty() { String::new() } else { writer.html(tree) };
-                for key in missing {
-                    if !tree.0.is_empty() {
-                        body.push(' ');
-                    }
-                    body.push_str(&self.missing_html(key));
-                }
-                body
-            }
-            Output::Markdown => {
-                let mut body = if tree.0.is_empty() { String::new() } else { Writer::default().markdown(tree) };
-                for key in missing {
-                    if !body.is_empty() {
-                        body.push(' ');
-                    }
-                    body.push_str(&format!("**{}?**", markdown::text(key)));
-                }
-                body
-            }
         }
     }
 

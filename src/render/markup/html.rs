@@ -1,0 +1,88 @@
+//! HTML, for mdBook's `html` renderer.
+
+use hayagriva::ElemChildren;
+
+use super::Markup;
+use crate::ids;
+use crate::render::labels::Labels;
+use crate::render::markdown;
+use crate::render::write::{Writer, escaped, escaped_attr};
+
+pub(super) struct Html;
+
+impl Markup for Html {
+    fn citation_body(&self, tree: &ElemChildren, href: &dyn Fn(usize) -> Option<String>, missing: &[String]) -> String {
+        let writer = Writer { entry_href: Some(href), links: false, number: None };
+        let mut body = if tree.0.is_empty() { String::new() } else { writer.html(tree) };
+        for key in missing {
+            if !tree.0.is_empty() {
+                body.push(' ');
+            }
+            body.push_str(key);
+        }
+        body
+    }
+
+    fn citation(&self, id: &str, body: String, preview: &str, _in_table: bool) -> String {
+        format!("<span class=\"scholar-cite\" id=\"{id}\">{body}{preview}</span>")
+    }
+
+    fn missing(&self, key: &str, why: &str, labels: Labels) -> String {
+        format!(
+            "<span class=\"scholar-missing\" title=\"{}{}{}\">{}?</span>",
+            escaped_attr(why),
+            escaped_attr(labels.colon),
+            escaped_attr(key),
+            escaped(key)
+        )
+    }
+
+    fn item(&self, label: Option<&ElemChildren>, content: &ElemChildren) -> String {
+        let writer = Writer { links: true, ..Writer::default() };
+        let mut out = String::new();
+        if let Some(label) = label {
+            out.push_str(&format!("<span class=\"scholar-label\">{}</span>", writer.html(label)));
+        }
+        out.push_str(&format!("<span class=\"scholar-text\">{}</span>", writer.html(content)));
+        out
+    }
+
+    fn entry(&self, key: &str, id: &str, body: String, backrefs: Option<String>, export: &str) -> String {
+        format!(
+            "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}{export}</div>",
+            escaped_attr(key),
+            backrefs.unwrap_or_default(),
+        )
+    }
+
+    fn list(&self, title: Option<(&str, u8)>, entries: &[String], labelled: bool, slug: &str) -> String {
+        let mut out = String::new();
+        if let Some((title, level)) = title {
+            out.push_str(&markdown::list_block(Some((title, level)), &[]));
+        }
+        let class = if labelled { "scholar-bibliography scholar-labelled" } else { "scholar-bibliography" };
+        out.push_str(&format!("<div class=\"{class}\" id=\"{}\">\n", ids::list(slug)));
+        for entry in entries {
+            out.push_str(entry);
+            out.push('\n');
+        }
+        out.push_str("</div>\n");
+        out
+    }
+
+    fn backrefs(&self, groups: &[(String, Vec<String>)], labels: Labels) -> String {
+        let mut html =
+            format!("<span class=\"scholar-backrefs\">{}{}", escaped(labels.cited_in), escaped(labels.colon));
+        for (g, (label, hrefs)) in groups.iter().enumerate() {
+            if g > 0 {
+                html.push_str(&escaped(labels.separator));
+            }
+            html.push_str(&format!("<a href=\"{}\">{}</a>", escaped_attr(&hrefs[0]), escaped(label)));
+            for (k, href) in hrefs.iter().enumerate().skip(1) {
+                html.push_str(&format!(" <a href=\"{}\"><sup>{}</sup></a>", escaped_attr(href), k + 1));
+            }
+        }
+        html.push_str("</span>");
+        html
+    }
+}
