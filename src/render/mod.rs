@@ -35,7 +35,7 @@ pub use crate::splice::Edit;
 use engine::{Engine, Reference};
 use labels::Labels;
 use markup::Markup;
-use write::{Writer, fill};
+use write::Writer;
 
 /// The stylesheet every page with our output carries.
 pub const CSS: &str = include_str!("scholar.css");
@@ -300,12 +300,10 @@ impl<'a> Renderer<'a> {
         self.markup().list(title, entries, labelled, slug)
     }
 
-    /// A work's reference as list body: label and text.
+    /// A work's reference as list body: label and text, in either output
+    /// (a Markdown reference carries its label in its body).
     fn reference_text(&self, key: &str, number: Option<usize>) -> String {
-        match self.output {
-            Output::Html => self.reference_html(key, number),
-            Output::Markdown => self.reference(key).map(|r| fill(&r.body, number)).unwrap_or_default(),
-        }
+        self.reference(key).map(|r| r.text(number, true, self.engine.numeric())).unwrap_or_default()
     }
 
     fn reference(&self, key: &str) -> Option<&Prepared> {
@@ -317,11 +315,6 @@ impl<'a> Renderer<'a> {
     /// the others can.
     fn shown(&self, key: &str) -> Option<(&'a Work, &Prepared)> {
         Some((self.library.work(key)?.as_ref(), self.reference(key)?))
-    }
-
-    /// A work's reference in HTML for a list, with links.
-    fn reference_html(&self, key: &str, number: Option<usize>) -> String {
-        self.reference(key).map(|r| r.html(number, true, self.engine.numeric())).unwrap_or_default()
     }
 
     /// The references, for [`Previews::expand`] once the rest is gone.
@@ -408,8 +401,8 @@ impl Prepared {
 }
 
 impl Prepared {
-    /// The HTML of the reference: for a list (with links) or a preview.
-    fn html(&self, number: Option<usize>, links: bool, numeric: bool) -> String {
+    /// The reference: for a list (with links) or (HTML) a preview.
+    fn text(&self, number: Option<usize>, links: bool, numeric: bool) -> String {
         let mut out = String::new();
         self.write_html(number, links, numeric, &mut out);
         out
