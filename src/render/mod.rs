@@ -163,13 +163,9 @@ impl<'a> Renderer<'a> {
                 }
             }
             diagnostics.extend(unplaced(chapter, &mut edits[c]));
-            if (uses_css[c] || chapter.scan.markers.iter().any(|m| matches!(m.kind, MarkerKind::Topics)))
-                && self.output == Output::Html
-            {
-                edits[c].push(Edit {
-                    range: chapter.content.len()..chapter.content.len(),
-                    text: css_block(&chapter.content),
-                });
+            let styled = uses_css[c] || chapter.scan.markers.iter().any(|m| matches!(m.kind, MarkerKind::Topics));
+            if let Some(text) = styled.then(|| self.markup().stylesheet(&chapter.content)).flatten() {
+                edits[c].push(Edit { range: chapter.content.len()..chapter.content.len(), text });
             }
         }
         Rendered { edits, book, diagnostics }
@@ -559,21 +555,6 @@ fn without_links(html: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     out.into()
-}
-
-/// The stylesheet as an HTML block at the end of a page.
-fn css_block(content: &str) -> String {
-    let newline = if content.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut text = String::new();
-    if !content.is_empty() && !content.ends_with('\n') {
-        text.push_str(newline);
-    }
-    text.push_str(newline);
-    text.push_str("<style>\n");
-    text.push_str(CSS);
-    text.push_str("</style>");
-    text.push_str(newline);
-    text.replace('\n', newline).replace("\r\r\n", "\r\n")
 }
 
 /// A link from page `from` to `id` on page `to` (both relative to the

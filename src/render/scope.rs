@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use hayagriva::{ElemChild, Formatted};
 
 use super::engine::{CiteInput, ItemInput, ScopeOutput};
-use super::write;
-use super::{BookList, Edit, ListTarget, Output, Renderer, Sink, notes, relative_href};
+use super::{BookList, Edit, ListTarget, Renderer, Sink, notes, relative_href};
 use crate::collect::{Placement, Scope, Site};
 use crate::ids;
 use crate::library::Work;
@@ -140,12 +139,15 @@ impl<'a> Renderer<'a> {
                 .collect();
             let missing: Vec<String> = missing.iter().map(|key| self.missing(key)).collect();
             let mut body = self.markup().citation_body(&tree, &href, &missing);
-            let preview =
-                if self.output == Output::Html && self.config.hover && !marker.in_heading && !item_keys.is_empty() {
-                    self.preview(item_keys, &|key| numbers.get(&gathered.index[key]).copied())
-                } else {
-                    String::new()
-                };
+            let preview = if self.config.hover && !marker.in_heading && !item_keys.is_empty() {
+                let works: Vec<(Option<usize>, Option<usize>)> = item_keys
+                    .iter()
+                    .map(|key| (self.references.get(key).copied(), numbers.get(&gathered.index[key]).copied()))
+                    .collect();
+                self.markup().preview(&works)
+            } else {
+                String::new()
+            };
             sink.css.push(site.chapter);
             if self.engine.note_style() && marker.in_footnote {
                 notes::in_note(&mut body, &chapter.content, marker.span.end);
@@ -160,21 +162,6 @@ impl<'a> Renderer<'a> {
             let text = self.markup().citation(&site.id, body, &preview, marker.in_table);
             sink.edits.push((site.chapter, Edit { range: marker.span.clone(), text }));
         }
-    }
-
-    /// HTML: the preview of a citation's works, each with its number in
-    /// the list (if any).
-    fn preview(&self, item_keys: &[&str], number: &dyn Fn(&str) -> Option<usize>) -> String {
-        let mut preview = String::from("<span class=\"scholar-preview\" role=\"tooltip\">");
-        for key in item_keys {
-            preview.push_str("<span class=\"scholar-preview-entry\">");
-            if let Some(&reference) = self.references.get(key) {
-                write::preview_slot(reference, number(key), &mut preview);
-            }
-            preview.push_str("</span>");
-        }
-        preview.push_str("</span>");
-        preview
     }
 
     /// The scope's list, with its downloads, where its placement says.

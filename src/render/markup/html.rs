@@ -4,9 +4,10 @@ use hayagriva::ElemChildren;
 
 use super::Markup;
 use crate::ids;
+use crate::render::CSS;
 use crate::render::labels::Labels;
 use crate::render::markdown;
-use crate::render::write::{Writer, escaped, escaped_attr};
+use crate::render::write::{self, Writer, escaped, escaped_attr};
 
 pub(super) struct Html;
 
@@ -25,6 +26,19 @@ impl Markup for Html {
 
     fn citation(&self, id: &str, body: String, preview: &str, _in_table: bool) -> String {
         format!("<span class=\"scholar-cite\" id=\"{id}\">{body}{preview}</span>")
+    }
+
+    fn preview(&self, works: &[(Option<usize>, Option<usize>)]) -> String {
+        let mut preview = String::from("<span class=\"scholar-preview\" role=\"tooltip\">");
+        for &(reference, number) in works {
+            preview.push_str("<span class=\"scholar-preview-entry\">");
+            if let Some(reference) = reference {
+                write::preview_slot(reference, number, &mut preview);
+            }
+            preview.push_str("</span>");
+        }
+        preview.push_str("</span>");
+        preview
     }
 
     fn missing(&self, key: &str, why: &str, labels: Labels) -> String {
@@ -84,5 +98,19 @@ impl Markup for Html {
         }
         html.push_str("</span>");
         html
+    }
+
+    fn stylesheet(&self, content: &str) -> Option<String> {
+        let newline = if content.contains("\r\n") { "\r\n" } else { "\n" };
+        let mut text = String::new();
+        if !content.is_empty() && !content.ends_with('\n') {
+            text.push_str(newline);
+        }
+        text.push_str(newline);
+        text.push_str("<style>\n");
+        text.push_str(CSS);
+        text.push_str("</style>");
+        text.push_str(newline);
+        Some(text.replace('\n', newline).replace("\r\r\n", "\r\n"))
     }
 }

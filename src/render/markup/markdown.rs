@@ -30,6 +30,10 @@ impl Markup for Markdown {
         if in_table { body.replace('|', "\\|") } else { body }
     }
 
+    fn preview(&self, _works: &[(Option<usize>, Option<usize>)]) -> String {
+        String::new()
+    }
+
     fn missing(&self, key: &str, _why: &str, _labels: Labels) -> String {
         format!("**{}?**", md::text(key))
     }
@@ -79,5 +83,9 @@ impl Markup for Markdown {
             links.join(labels.separator),
             labels.close_paren
         )
+    }
+
+    fn stylesheet(&self, _content: &str) -> Option<String> {
+        None
     }
 }

@@ -20,6 +20,10 @@ pub(super) trait Markup: Sync {
     /// A citation in the text (not one that becomes a footnote): its
     /// `body`, and (HTML) its `preview`.
     fn citation(&self, id: &str, body: String, preview: &str, in_table: bool) -> String;
+    /// A citation's preview of its works: per work, its prepared reference
+    /// (an index, if any) and its number in the list (if any). Empty where
+    /// the output has no previews.
+    fn preview(&self, works: &[(Option<usize>, Option<usize>)]) -> String;
     /// A cited key no work is shown for; `why` says which problem it has.
     fn missing(&self, key: &str, why: &str, labels: Labels) -> String;
     /// A list entry's text as the style renders it: its label (if any),
@@ -33,6 +37,8 @@ pub(super) trait Markup: Sync {
     /// Links back to citations: per place (its label), the hrefs of the
     /// citations there.
     fn backrefs(&self, groups: &[(String, Vec<String>)], labels: Labels) -> String;
+    /// What a page with our output ends with, if anything: the stylesheet.
+    fn stylesheet(&self, content: &str) -> Option<String>;
 }
 
 /// The markup of `output`.
