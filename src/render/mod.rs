@@ -369,30 +369,7 @@ impl Prepared {
     fn new(reference: Reference, output: Output, numeric: bool) -> Prepared {
         let number = numeric.then_some(write::SLOT);
         let writer = Writer { number, links: true, entry_href: None };
-        let labelled = reference.label.is_some();
-        match output {
-            Output::Html => {
-                let body = format!("<span class=\"scholar-text\">{}</span>", writer.html(&reference.content));
-                Prepared {
-                    label: reference
-                        .label
-                        .as_ref()
-                        .map(|l| format!("<span class=\"scholar-label\">{}</span>", writer.html(l))),
-                    unlinked: without_links(&body).into_owned(),
-                    body,
-                    labelled,
-                }
-            }
-            Output::Markdown => {
-                let mut body = String::new();
-                if let Some(label) = &reference.label {
-                    body.push_str(&writer.markdown(label));
-                    body.push(' ');
-                }
-                body.push_str(&writer.markdown(&reference.content));
-                Prepared { label: None, body, unlinked: String::new(), labelled }
-            }
-        }
+        markup::of(output).prepare(&reference, &writer)
     }
 }
 

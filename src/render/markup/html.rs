@@ -4,14 +4,25 @@ use hayagriva::ElemChildren;
 
 use super::Markup;
 use crate::ids;
-use crate::render::CSS;
+use crate::render::engine::Reference;
 use crate::render::labels::Labels;
 use crate::render::markdown;
 use crate::render::write::{self, Writer, escaped, escaped_attr};
+use crate::render::{CSS, Prepared, without_links};
 
 pub(super) struct Html;
 
 impl Markup for Html {
+    fn prepare(&self, reference: &Reference, writer: &Writer) -> Prepared {
+        let body = format!("<span class=\"scholar-text\">{}</span>", writer.html(&reference.content));
+        Prepared {
+            label: reference.label.as_ref().map(|l| format!("<span class=\"scholar-label\">{}</span>", writer.html(l))),
+            unlinked: without_links(&body).into_owned(),
+            body,
+            labelled: reference.label.is_some(),
+        }
+    }
+
     fn citation_body(&self, tree: &ElemChildren, href: &dyn Fn(usize) -> Option<String>, missing: &[String]) -> String {
         let writer = Writer { entry_href: Some(href), links: false, number: None };
         let mut body = if tree.0.is_empty() { String::new() } else { writer.html(tree) };

@@ -3,6 +3,8 @@
 use hayagriva::ElemChildren;
 
 use super::Markup;
+use crate::render::Prepared;
+use crate::render::engine::Reference;
 use crate::render::labels::Labels;
 use crate::render::markdown as md;
 use crate::render::write::Writer;
@@ -10,6 +12,17 @@ use crate::render::write::Writer;
 pub(super) struct Markdown;
 
 impl Markup for Markdown {
+    /// The label goes into the body: a Markdown list has no column for it.
+    fn prepare(&self, reference: &Reference, writer: &Writer) -> Prepared {
+        let mut body = String::new();
+        if let Some(label) = &reference.label {
+            body.push_str(&writer.markdown(label));
+            body.push(' ');
+        }
+        body.push_str(&writer.markdown(&reference.content));
+        Prepared { label: None, body, unlinked: String::new(), labelled: reference.label.is_some() }
+    }
+
     fn citation_body(
         &self,
         tree: &ElemChildren,

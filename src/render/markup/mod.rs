@@ -7,12 +7,16 @@ mod markdown;
 
 use hayagriva::ElemChildren;
 
-use super::Output;
+use super::engine::Reference;
 use super::labels::Labels;
+use super::write::Writer;
+use super::{Output, Prepared};
 
-/// How one output writes citations, list entries, lists and
+/// How one output writes references, citations, list entries, lists and
 /// back-references.
 pub(super) trait Markup: Sync {
+    /// A work's reference, written once for the book with `writer`.
+    fn prepare(&self, reference: &Reference, writer: &Writer) -> Prepared;
     /// What a citation says: the engine's `tree` (its works linked through
     /// `href`, by item), then the `missing` keys as [`Markup::missing`]
     /// wrote them.
