@@ -39,6 +39,12 @@ impl Markup for Html {
         format!("<span class=\"scholar-cite\" id=\"{id}\">{body}{preview}</span>")
     }
 
+    fn note_mark(&self, label: &str, names: &str, preview: &str) -> String {
+        // The wrapper carries the citation's id and the preview.
+        let names = escaped(names);
+        format!("{names}<span class=\"scholar-cite scholar-note\" id=\"{label}\">[^{label}]{preview}</span>")
+    }
+
     fn preview(&self, works: &[(Option<usize>, Option<usize>)]) -> String {
         let mut preview = String::from("<span class=\"scholar-preview\" role=\"tooltip\">");
         for &(reference, number) in works {

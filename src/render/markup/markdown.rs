@@ -43,6 +43,10 @@ impl Markup for Markdown {
         if in_table { body.replace('|', "\\|") } else { body }
     }
 
+    fn note_mark(&self, label: &str, names: &str, _preview: &str) -> String {
+        format!("{}[^{label}]", md::text(names))
+    }
+
     fn preview(&self, _works: &[(Option<usize>, Option<usize>)]) -> String {
         String::new()
     }

@@ -24,6 +24,9 @@ pub(super) trait Markup: Sync {
     /// A citation in the text (not one that becomes a footnote): its
     /// `body`, and (HTML) its `preview`.
     fn citation(&self, id: &str, body: String, preview: &str, in_table: bool) -> String;
+    /// A note style's footnote mark (`[^label]`) where its citation was,
+    /// after the `names` of a narrative citation; (HTML) with the preview.
+    fn note_mark(&self, label: &str, names: &str, preview: &str) -> String;
     /// A citation's preview of its works: per work, its prepared reference
     /// (an index, if any) and its number in the list (if any). Empty where
     /// the output has no previews.
