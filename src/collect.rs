@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{Config, OnMissing, Scope as ScopeKind};
 use crate::diagnostic::{Diagnostic, Location, Severity, suggest};
+use crate::ids::id_safe;
 use crate::scan::{MarkerKind, Scan};
 
 /// A chapter as the later stages need it.
@@ -280,7 +281,7 @@ pub fn collect(
                             );
                         }
                     }
-                    let id = format!("scholar-cite-{}-{cite_number}", chapter.slug);
+                    let id = crate::ids::citation(&chapter.slug, cite_number);
                     collected.scopes[scope].citations.push(collected.citations.len());
                     collected.citations.push(Site { chapter: c, marker: m, scope, id });
                 }
@@ -352,19 +353,6 @@ pub fn slug(path: &Path) -> String {
     let stem = path.with_extension("");
     let text = stem.to_string_lossy().replace(['/', '\\'], "-");
     id_safe(&text)
-}
-
-/// `text` made safe and unique as part of an HTML id.
-pub fn id_safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() || c == '-' {
-            out.push(c);
-        } else {
-            out.push_str(&format!("_{:x}_", c as u32));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub mod config;
 mod diagnostic;
 pub mod export;
 mod guard;
+mod ids;
 pub mod library;
 mod link;
 mod locales;

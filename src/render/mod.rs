@@ -9,7 +9,9 @@ pub mod engine;
 mod exports;
 pub mod labels;
 pub mod markdown;
+mod markup;
 mod notes;
+mod scope;
 pub(crate) mod stage;
 pub mod topics;
 mod tree;
@@ -22,16 +24,18 @@ use std::path::{Path, PathBuf};
 use hayagriva::ElemChildren;
 use rayon::prelude::*;
 
-use crate::collect::{Collected, Placement, Site, id_safe};
+use crate::collect::{Collected, Placement, Site};
 use crate::config::Config;
 pub use crate::config::Output;
 use crate::diagnostic::Diagnostic;
+use crate::ids;
 use crate::library::{Library, Work};
 use crate::scan::MarkerKind;
 pub use crate::splice::Edit;
-use engine::{CiteInput, Engine, ItemInput, Reference};
+use engine::{Engine, Reference};
 use labels::Labels;
-use write::{Writer, escaped, escaped_attr, fill};
+use markup::Markup;
+use write::Writer;
 
 /// The stylesheet every page with our output carries.
 pub const CSS: &str = include_str!("scholar.css");
@@ -159,213 +163,12 @@ impl<'a> Renderer<'a> {
                 }
             }
             diagnostics.extend(unplaced(chapter, &mut edits[c]));
-            if (uses_css[c] || chapter.scan.markers.iter().any(|m| matches!(m.kind, MarkerKind::Topics)))
-                && self.output == Output::Html
-            {
-                edits[c].push(Edit {
-                    range: chapter.content.len()..chapter.content.len(),
-                    text: css_block(&chapter.content),
-                });
+            let styled = uses_css[c] || chapter.scan.markers.iter().any(|m| matches!(m.kind, MarkerKind::Topics));
+            if let Some(text) = styled.then(|| self.markup().stylesheet(&chapter.content)).flatten() {
+                edits[c].push(Edit { range: chapter.content.len()..chapter.content.len(), text });
             }
         }
         Rendered { edits, book, diagnostics }
-    }
-
-    fn scope(&self, scope: &'a crate::collect::Scope, book: &BookList, sink: &mut Sink) {
-        let collected = self.collected;
-        let sites: Vec<&Site> = scope.citations.iter().map(|&i| &collected.citations[i]).collect();
-        if sites.is_empty() && scope.nocite.is_empty() {
-            return;
-        }
-        // The scope's works: first citation order, then nocited ones.
-        let mut keys: Vec<&str> = Vec::new();
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        // Only works with a prepared reference take part: `works` below
-        // must stay aligned with `keys`.
-        let add = |key: &'a str, keys: &mut Vec<&'a str>, index: &mut HashMap<&'a str, usize>| -> Option<usize> {
-            self.shown(key)?;
-            Some(*index.entry(key).or_insert_with(|| {
-                keys.push(key);
-                keys.len() - 1
-            }))
-        };
-        // Per citation: the items the engine renders (known works) and the
-        // position in the citation of each.
-        let mut inputs: Vec<CiteInput> = Vec::with_capacity(sites.len());
-        let mut known_items: Vec<Vec<usize>> = Vec::with_capacity(sites.len());
-        let mut key_storage: Vec<Vec<&str>> = Vec::new();
-        for site in &sites {
-            let citation = collected.citation(site);
-            let mut items = Vec::new();
-            let mut known = Vec::new();
-            let mut site_keys = Vec::new();
-            for (i, item) in citation.items.iter().enumerate() {
-                site_keys.push(item.key.as_str());
-                if let Some(work) = add(&item.key, &mut keys, &mut index) {
-                    items.push(ItemInput {
-                        work,
-                        locator: item.locator.as_ref(),
-                        suppress_author: item.suppress_author,
-                        prefix: &item.prefix,
-                        suffix: &item.suffix,
-                    });
-                    known.push(i);
-                }
-            }
-            key_storage.push(site_keys);
-            let note = self.note_numbers.get(&(site.chapter, site.marker)).copied();
-            inputs.push(CiteInput { items, narrative: citation.narrative, note });
-            known_items.push(known);
-        }
-        for key in &scope.nocite {
-            add(key, &mut keys, &mut index);
-        }
-        let works: Vec<&Work> = keys.iter().filter_map(|k| self.shown(k)).map(|(w, _)| w).collect();
-        let rendered = self.engine.scope(&works, &inputs);
-
-        // The list's place and the ids of its entries.
-        let numbers: HashMap<usize, usize> = rendered.order.iter().enumerate().map(|(n, &w)| (w, n + 1)).collect();
-        let list_target = match scope.placement {
-            Placement::Directive { chapter, .. } | Placement::Auto { chapter, .. } => {
-                Some(ListTarget { chapter, slug: scope.slug.clone() })
-            }
-            Placement::Nowhere => None,
-        };
-        let entry_id = |key: &str| -> Option<(usize, String)> {
-            match &list_target {
-                Some(t) => Some((t.chapter, format!("scholar-ref-{}-{}", t.slug, id_safe(key)))),
-                None => book.targets.get(key).cloned(),
-            }
-        };
-
-        // Citations.
-        for (n, site) in sites.iter().enumerate() {
-            let chapter = &collected.chapters[site.chapter];
-            let marker = &chapter.scan.markers[site.marker];
-            let citation = collected.citation(site);
-            let mut tree = rendered.citations[n].clone();
-            // A note style's citation becomes a footnote, unless it already
-            // stands in one (or in a heading, whose id it must not change).
-            let as_note = self.engine.note_style() && !marker.in_footnote && !marker.in_heading;
-            let first_work = known_items[n].first().and_then(|&i| self.library.work(key_storage[n][i]));
-            // `@key` in a numeric or note style: the names stand in the
-            // text, then the number or the note.
-            let names = match first_work {
-                Some(work) if citation.narrative && (self.engine.numeric() || as_note) => {
-                    let names = self.short_names(work, self.labels);
-                    let zh = self.config.locale.starts_with("zh") || self.config.locale.starts_with("ja");
-                    Some(if as_note || zh { names } else { format!("{names} ") })
-                }
-                _ => None,
-            };
-            if let Some(names) = names.as_ref().filter(|_| !as_note) {
-                let text = names.clone();
-                tree.0.insert(
-                    0,
-                    hayagriva::ElemChild::Text(hayagriva::Formatted { text, formatting: Default::default() }),
-                );
-            }
-            let item_keys: Vec<&str> = known_items[n].iter().map(|&i| key_storage[n][i]).collect();
-            let href = |j: usize| -> Option<String> {
-                let key = item_keys.get(j)?;
-                let (target_chapter, id) = entry_id(key)?;
-                Some(relative_href(&chapter.path, &collected.chapters[target_chapter].path, &id))
-            };
-            let missing: Vec<&str> = citation
-                .items
-                .iter()
-                .filter(|item| self.shown(&item.key).is_none())
-                .map(|item| item.key.as_str())
-                .collect();
-            // What the citation says, and (HTML) the preview of its works.
-            let (body, preview) = match self.output {
-                Output::Html => {
-                    let writer = Writer { entry_href: Some(&href), links: false, number: None };
-                    let mut body = if tree.0.is_empty() { String::new() } else { writer.html(&tree) };
-                    for key in &missing {
-                        if !tree.0.is_empty() {
-                            body.push(' ');
-                        }
-                        body.push_str(&self.missing_html(key));
-                    }
-                    let mut preview = String::new();
-                    if self.config.hover && !marker.in_heading && !item_keys.is_empty() {
-                        preview.push_str("<span class=\"scholar-preview\" role=\"tooltip\">");
-                        for key in &item_keys {
-                            let number = numbers.get(&index[key]).copied();
-                            preview.push_str("<span class=\"scholar-preview-entry\">");
-                            if let Some(&reference) = self.references.get(key) {
-                                write::preview_slot(reference, number, &mut preview);
-                            }
-                            preview.push_str("</span>");
-                        }
-                        preview.push_str("</span>");
-                    }
-                    (body, preview)
-                }
-                Output::Markdown => {
-                    let mut body = if tree.0.is_empty() { String::new() } else { Writer::default().markdown(&tree) };
-                    for key in &missing {
-                        if !body.is_empty() {
-                            body.push(' ');
-                        }
-                        body.push_str(&format!("**{}?**", markdown::text(key)));
-                    }
-                    (body, String::new())
-                }
-            };
-            sink.css.push(site.chapter);
-            let mut body = body;
-            if self.engine.note_style() && marker.in_footnote {
-                notes::in_note(&mut body, &chapter.content, marker.span.end);
-            }
-            if as_note {
-                let note = notes::Note { label: &site.id, names: names.as_deref(), body: &body, preview: &preview };
-                let (inline, definition) = note.write(self.output, &chapter.content, marker.span.clone());
-                sink.edits.push((site.chapter, inline));
-                sink.edits.push((site.chapter, definition));
-                continue;
-            }
-            let text = match self.output {
-                Output::Html => format!("<span class=\"scholar-cite\" id=\"{}\">{body}{preview}</span>", site.id),
-                Output::Markdown if marker.in_table => body.replace('|', "\\|"),
-                Output::Markdown => body,
-            };
-            sink.edits.push((site.chapter, Edit { range: marker.span.clone(), text }));
-        }
-
-        // The list.
-        let Some(target) = list_target else { return };
-        let entries: Vec<(String, String)> = rendered
-            .order
-            .iter()
-            .enumerate()
-            .map(|(n, &w)| {
-                let key = keys[w];
-                let id = format!("scholar-ref-{}-{}", target.slug, id_safe(key));
-                let body = match &rendered.items[n] {
-                    Some(item) => self.item_html_or_md(item),
-                    None => self.reference_text(key, Some(n + 1)),
-                };
-                let block = self.entry_block(key, &id, body, None);
-                (id, block)
-            })
-            .collect();
-        let labelled = match rendered.items.first() {
-            Some(Some(item)) => item.first_field.is_some(),
-            _ => keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled),
-        };
-        let mut block = self.list_block(
-            &entries.into_iter().map(|(_, b)| b).collect::<Vec<_>>(),
-            scope.title_level,
-            labelled,
-            false,
-            &target.slug,
-        );
-        let listed: Vec<&str> = rendered.order.iter().map(|&w| keys[w]).collect();
-        block.push_str(&self.exports.downloads(&listed, &target.slug, &self.words));
-        self.place(scope.placement, block, sink);
-        sink.css.push(target.chapter);
     }
 
     /// Puts a list where its placement says.
@@ -422,7 +225,7 @@ impl<'a> Renderer<'a> {
         }
         for &w in order {
             let key = keys[w];
-            book.targets.insert(key.to_string(), (holder, format!("scholar-ref-book-{}", id_safe(key))));
+            book.targets.insert(key.to_string(), (holder, ids::entry(ids::BOOK, key)));
         }
         let from = &collected.chapters[holder].path;
         let entries: Vec<String> = order
@@ -430,7 +233,7 @@ impl<'a> Renderer<'a> {
             .enumerate()
             .map(|(n, &w)| {
                 let key = keys[w];
-                let id = format!("scholar-ref-book-{}", id_safe(key));
+                let id = ids::entry(ids::BOOK, key);
                 let backrefs = if self.config.backrefs {
                     Some(self.backrefs(from, cited_at.get(key).map(Vec::as_slice).unwrap_or_default()))
                 } else {
@@ -447,7 +250,7 @@ impl<'a> Renderer<'a> {
             Some(Some(item)) => item.first_field.is_some(),
             _ => keys.first().and_then(|k| self.reference(k)).is_some_and(|r| r.labelled),
         };
-        let mut block = self.list_block(&entries, 2, labelled, true, "book");
+        let mut block = self.list_block(&entries, 2, labelled, true, ids::BOOK);
         let listed: Vec<&str> = order.iter().map(|&w| keys[w]).collect();
         block.push_str(&self.exports.downloads(&listed, "references", &self.words));
         let span = collected.chapters[holder].scan.markers[marker].span.clone();
@@ -474,65 +277,12 @@ impl<'a> Renderer<'a> {
                 _ => groups.push((label, vec![href])),
             }
         }
-        match self.output {
-            Output::Html => {
-                let labels = self.labels;
-                let mut html =
-                    format!("<span class=\"scholar-backrefs\">{}{}", escaped(labels.cited_in), escaped(labels.colon));
-                for (g, (label, hrefs)) in groups.iter().enumerate() {
-                    if g > 0 {
-                        html.push_str(&escaped(labels.separator));
-                    }
-                    html.push_str(&format!("<a href=\"{}\">{}</a>", escaped_attr(&hrefs[0]), escaped(label)));
-                    for (k, href) in hrefs.iter().enumerate().skip(1) {
-                        html.push_str(&format!(" <a href=\"{}\"><sup>{}</sup></a>", escaped_attr(href), k + 1));
-                    }
-                }
-                html.push_str("</span>");
-                html
-            }
-            Output::Markdown => {
-                let links: Vec<String> = groups
-                    .iter()
-                    .map(|(label, hrefs)| {
-                        let mut s = markdown::link(label, &hrefs[0]);
-                        for (k, href) in hrefs.iter().enumerate().skip(1) {
-                            s.push(' ');
-                            s.push_str(&markdown::link(&(k + 1).to_string(), href));
-                        }
-                        s
-                    })
-                    .collect();
-                let labels = self.labels;
-                // (The punctuation is ours and plain: no Markdown in it.)
-                format!(
-                    "{}{}{}{}{}",
-                    labels.open_paren,
-                    markdown::text(labels.cited_in),
-                    labels.colon,
-                    links.join(labels.separator),
-                    labels.close_paren
-                )
-            }
-        }
+        self.markup().backrefs(&groups, self.labels)
     }
 
     /// One entry of a list, with its id and key.
     fn entry_block(&self, key: &str, id: &str, body: String, backrefs: Option<String>) -> String {
-        match self.output {
-            Output::Html => format!(
-                "<div class=\"scholar-entry\" id=\"{id}\" data-key=\"{}\">{body}{}{}</div>",
-                escaped_attr(key),
-                backrefs.unwrap_or_default(),
-                self.exports.entry(key)
-            ),
-            // The back-references bring their own space (or none, in
-            // Chinese) before their parenthesis.
-            Output::Markdown => match backrefs {
-                Some(b) => format!("{body}{b}"),
-                None => body,
-            },
-        }
+        self.markup().entry(key, id, body, backrefs, self.exports.entry(key))
     }
 
     /// A titled list.
@@ -543,31 +293,13 @@ impl<'a> Renderer<'a> {
             (None, false) => self.labels.references.to_string(),
         };
         let title = (!title.is_empty()).then_some((title.as_str(), level));
-        match self.output {
-            Output::Html => {
-                let mut out = String::new();
-                if let Some((title, level)) = title {
-                    out.push_str(&markdown::list_block(Some((title, level)), &[]));
-                }
-                let class = if labelled { "scholar-bibliography scholar-labelled" } else { "scholar-bibliography" };
-                out.push_str(&format!("<div class=\"{class}\" id=\"scholar-bibliography-{slug}\">\n"));
-                for entry in entries {
-                    out.push_str(entry);
-                    out.push('\n');
-                }
-                out.push_str("</div>\n");
-                out
-            }
-            Output::Markdown => markdown::list_block(title, entries),
-        }
+        self.markup().list(title, entries, labelled, slug)
     }
 
-    /// A work's reference as list body: label and text.
+    /// A work's reference as list body: label and text, in either output
+    /// (a Markdown reference carries its label in its body).
     fn reference_text(&self, key: &str, number: Option<usize>) -> String {
-        match self.output {
-            Output::Html => self.reference_html(key, number),
-            Output::Markdown => self.reference(key).map(|r| fill(&r.body, number)).unwrap_or_default(),
-        }
+        self.reference(key).map(|r| r.text(number, true, self.engine.numeric())).unwrap_or_default()
     }
 
     fn reference(&self, key: &str) -> Option<&Prepared> {
@@ -581,11 +313,6 @@ impl<'a> Renderer<'a> {
         Some((self.library.work(key)?.as_ref(), self.reference(key)?))
     }
 
-    /// A work's reference in HTML for a list, with links.
-    fn reference_html(&self, key: &str, number: Option<usize>) -> String {
-        self.reference(key).map(|r| r.html(number, true, self.engine.numeric())).unwrap_or_default()
-    }
-
     /// The references, for [`Previews::expand`] once the rest is gone.
     pub fn into_previews(self) -> Previews {
         Previews { prepared: self.prepared, numeric: self.engine.numeric() }
@@ -593,27 +320,8 @@ impl<'a> Renderer<'a> {
 
     /// An entry as its scope's list renders it.
     fn item_html_or_md(&self, item: &hayagriva::BibliographyItem) -> String {
-        let writer = Writer { links: true, ..Writer::default() };
         let label = item.first_field.clone().map(|f| ElemChildren(vec![f]));
-        match self.output {
-            Output::Html => {
-                let mut out = String::new();
-                if let Some(label) = &label {
-                    out.push_str(&format!("<span class=\"scholar-label\">{}</span>", writer.html(label)));
-                }
-                out.push_str(&format!("<span class=\"scholar-text\">{}</span>", writer.html(&item.content)));
-                out
-            }
-            Output::Markdown => {
-                let mut out = String::new();
-                if let Some(label) = &label {
-                    out.push_str(&writer.markdown(label));
-                    out.push(' ');
-                }
-                out.push_str(&writer.markdown(&item.content));
-                out
-            }
-        }
+        self.markup().item(label.as_ref(), &item.content)
     }
 
     /// `Hu et al.`, `Hu and Shen`, `邱锡鹏`: who wrote a work, shortly.
@@ -632,15 +340,14 @@ impl<'a> Renderer<'a> {
         crate::library::latex::strip_marks(&text)
     }
 
-    fn missing_html(&self, key: &str) -> String {
-        let title = if self.library.is_broken(key) { self.labels.unreadable_entry } else { self.labels.unknown_key };
-        format!(
-            "<span class=\"scholar-missing\" title=\"{}{}{}\">{}?</span>",
-            escaped_attr(title),
-            escaped_attr(self.labels.colon),
-            escaped_attr(key),
-            escaped(key)
-        )
+    /// A cited key no work is shown for, and why.
+    fn missing(&self, key: &str) -> String {
+        let why = if self.library.is_broken(key) { self.labels.unreadable_entry } else { self.labels.unknown_key };
+        self.markup().missing(key, why, self.labels)
+    }
+
+    fn markup(&self) -> &'static dyn Markup {
+        markup::of(self.output)
     }
 }
 
@@ -662,36 +369,13 @@ impl Prepared {
     fn new(reference: Reference, output: Output, numeric: bool) -> Prepared {
         let number = numeric.then_some(write::SLOT);
         let writer = Writer { number, links: true, entry_href: None };
-        let labelled = reference.label.is_some();
-        match output {
-            Output::Html => {
-                let body = format!("<span class=\"scholar-text\">{}</span>", writer.html(&reference.content));
-                Prepared {
-                    label: reference
-                        .label
-                        .as_ref()
-                        .map(|l| format!("<span class=\"scholar-label\">{}</span>", writer.html(l))),
-                    unlinked: without_links(&body).into_owned(),
-                    body,
-                    labelled,
-                }
-            }
-            Output::Markdown => {
-                let mut body = String::new();
-                if let Some(label) = &reference.label {
-                    body.push_str(&writer.markdown(label));
-                    body.push(' ');
-                }
-                body.push_str(&writer.markdown(&reference.content));
-                Prepared { label: None, body, unlinked: String::new(), labelled }
-            }
-        }
+        markup::of(output).prepare(&reference, &writer)
     }
 }
 
 impl Prepared {
-    /// The HTML of the reference: for a list (with links) or a preview.
-    fn html(&self, number: Option<usize>, links: bool, numeric: bool) -> String {
+    /// The reference: for a list (with links) or (HTML) a preview.
+    fn text(&self, number: Option<usize>, links: bool, numeric: bool) -> String {
         let mut out = String::new();
         self.write_html(number, links, numeric, &mut out);
         out
@@ -848,21 +532,6 @@ fn without_links(html: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     out.into()
-}
-
-/// The stylesheet as an HTML block at the end of a page.
-fn css_block(content: &str) -> String {
-    let newline = if content.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut text = String::new();
-    if !content.is_empty() && !content.ends_with('\n') {
-        text.push_str(newline);
-    }
-    text.push_str(newline);
-    text.push_str("<style>\n");
-    text.push_str(CSS);
-    text.push_str("</style>");
-    text.push_str(newline);
-    text.replace('\n', newline).replace("\r\r\n", "\r\n")
 }
 
 /// A link from page `from` to `id` on page `to` (both relative to the

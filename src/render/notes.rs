@@ -36,25 +36,14 @@ impl Note<'_> {
             None => mark_place(content, span),
         };
         let names = self.names.unwrap_or_default();
-        let label = self.label;
-        let mark = match output {
-            Output::Html => {
-                // The wrapper carries the citation's id and the preview.
-                let names = super::write::escaped(names);
-                format!(
-                    "{punctuation}{names}<span class=\"scholar-cite scholar-note\" id=\"{label}\">[^{label}]{}</span>",
-                    self.preview
-                )
-            }
-            Output::Markdown => format!("{punctuation}{}[^{label}]", crate::render::markdown::text(names)),
-        };
+        let mark = format!("{punctuation}{}", super::markup::of(output).note_mark(self.label, names, self.preview));
         let newline = if content.contains("\r\n") { "\r\n" } else { "\n" };
         let mut definition = String::new();
         if !content.is_empty() && !content.ends_with('\n') {
             definition.push_str(newline);
         }
         let body = self.body.replace(['\r', '\n'], " ");
-        definition.push_str(&format!("{newline}[^{label}]: {body}{newline}"));
+        definition.push_str(&format!("{newline}[^{}]: {body}{newline}", self.label));
         (Edit { range, text: mark }, Edit { range: content.len()..content.len(), text: definition })
     }
 }

@@ -122,7 +122,7 @@ impl Renderer<'_> {
             match scope.placement {
                 crate::collect::Placement::Directive { chapter, .. }
                 | crate::collect::Placement::Auto { chapter, .. } => {
-                    Some((chapter, format!("scholar-ref-{}-{}", scope.slug, crate::collect::id_safe(key))))
+                    Some((chapter, crate::ids::entry(&scope.slug, key)))
                 }
                 crate::collect::Placement::Nowhere => None,
             }

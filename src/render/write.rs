@@ -31,15 +31,7 @@ pub fn preview_slot(reference: usize, number: Option<usize>, out: &mut String) {
 /// `Writer::number` value that writes [`NUMBER_SLOT`].
 pub const SLOT: usize = usize::MAX;
 
-/// `text` with its number slot filled (or emptied).
-pub fn fill(text: &str, number: Option<usize>) -> String {
-    if !text.contains(NUMBER_SLOT) {
-        return text.to_string();
-    }
-    text.replace(NUMBER_SLOT, &number.map(|n| n.to_string()).unwrap_or_default())
-}
-
-/// [`fill`], appending to `out`.
+/// `text` with its number slot filled (or emptied), appended to `out`.
 pub fn fill_into(text: &str, number: Option<usize>, out: &mut String) {
     let mut parts = text.split(NUMBER_SLOT);
     out.push_str(parts.next().unwrap_or_default());
