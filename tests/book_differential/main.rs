@@ -25,6 +25,8 @@ mod common;
 mod canonical;
 mod chapter;
 mod floor;
+#[path = "../../crates/citeproc/tests/citeproc-js/harness.rs"]
+mod harness;
 mod markers;
 mod setup;
 mod theirs;

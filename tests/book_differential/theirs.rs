@@ -8,9 +8,8 @@
 use crate::setup::Environment;
 use scholar_citeproc::{Request, Response};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// citeproc-js's answer to each request, in order; each request is named
 /// for its cache file and messages (`<style>@<chapter>`).
@@ -78,33 +77,7 @@ fn forget_older(file: &Path) {
     }
 }
 
-/// One `render.js --batch` over `lines`: one answer line per request line.
+/// One `render.js --batch` over `lines`.
 fn run_batch(env: &Environment, lines: Vec<&str>) -> Result<Vec<String>, String> {
-    let mut child = Command::new(&env.node)
-        .arg(&env.harness)
-        .arg("--batch")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let mut stdin = child.stdin.take().expect("a piped stdin");
-    let stdout = child.stdout.take().expect("a piped stdout");
-    let expected = lines.len();
-    let answers = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            for line in lines {
-                if writeln!(stdin, "{line}").is_err() {
-                    break;
-                }
-            }
-        });
-        BufReader::new(stdout).lines().collect::<Result<Vec<String>, _>>()
-    });
-    let status = child.wait().map_err(|e| e.to_string())?;
-    let answers = answers.map_err(|e| format!("reading render.js: {e}"))?;
-    if answers.len() != expected {
-        return Err(format!("render.js answered {} of {expected} requests and exited with {status}", answers.len()));
-    }
-    Ok(answers)
+    crate::harness::run_batch(&env.node, &env.harness, lines, Stdio::null())
 }

@@ -20,6 +20,8 @@ mod citations;
 mod compare;
 mod datasets;
 mod floor;
+#[path = "../citeproc-js/harness.rs"]
+mod harness;
 mod markup;
 mod setup;
 mod styles;

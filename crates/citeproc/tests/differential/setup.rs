@@ -2,9 +2,9 @@
 //! `citeproc` package, pandoc, and Debian's CSL styles, CSL locales and TeX
 //! Live bibliographies (located through `dpkg -L`, never by a guessed path).
 
+use crate::harness::{on_path, package_file};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The tools and folders of one run.
 pub struct Environment {
@@ -68,23 +68,4 @@ pub fn skip(why: &str) {
     }
     // Straight to stderr, past the test harness's capture: a skip must be seen.
     let _ = writeln!(std::io::stderr(), "SKIPPED the differential test against citeproc-js: {why}");
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
-}
-
-/// The installed file of a Debian package whose path ends with `end`.
-fn package_file(package: &str, end: &str) -> Result<PathBuf, String> {
-    let missing = || format!("Debian's `{package}` is not installed (apt-get install {package})");
-    let output = Command::new("dpkg").args(["-L", package]).output().map_err(|_| missing())?;
-    if !output.status.success() {
-        return Err(missing());
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(PathBuf::from)
-        .find(|p| p.to_string_lossy().ends_with(end) && p.is_file())
-        .ok_or_else(|| format!("`{package}` has no file ending in `{end}`"))
 }

@@ -9,9 +9,8 @@ use scholar_citeproc::{Request, Response};
 use serde::Deserialize;
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Node processes run at once.
 const PROCESSES: usize = 2;
@@ -105,35 +104,6 @@ fn forget_older(file: &std::path::Path) {
 fn run_batch(env: &Environment, p: usize, lines: Vec<&str>) -> Result<Vec<String>, String> {
     let log_path = env.out.join(format!("citeproc-js-{p}.log"));
     let log = File::create(&log_path).map_err(|e| format!("cannot create `{}`: {e}", log_path.display()))?;
-    let mut child = Command::new(&env.node)
-        .arg(env.harness.join("render.js"))
-        .arg("--batch")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let expected = lines.len();
-    let answers = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            for line in lines {
-                if writeln!(stdin, "{line}").is_err() {
-                    break;
-                }
-            }
-        });
-        BufReader::new(stdout).lines().collect::<Result<Vec<String>, _>>()
-    });
-    let status = child.wait().map_err(|e| e.to_string())?;
-    let answers = answers.map_err(|e| format!("reading render.js: {e}"))?;
-    if answers.len() != expected {
-        return Err(format!(
-            "render.js answered {} of {expected} requests and exited with {status}; see `{}`",
-            answers.len(),
-            log_path.display()
-        ));
-    }
-    Ok(answers)
+    crate::harness::run_batch(&env.node, &env.harness.join("render.js"), lines, Stdio::from(log))
+        .map_err(|e| format!("{e}; see `{}`", log_path.display()))
 }
