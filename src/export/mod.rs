@@ -60,12 +60,12 @@ impl Export {
     /// writer that writes them encoded into many lists ([`files_with`]);
     /// `encode` must map text character by character, so that joining
     /// encoded texts encodes the joined text.
-    pub(crate) fn encoded(&self, encode: &dyn Fn(&str) -> String) -> Export {
+    pub(crate) fn encoded(self, encode: &dyn Fn(&str) -> String) -> Export {
         Export {
-            csl: self.csl.clone(),
-            bibtex: self.bibtex.iter().map(|p| Part { text: encode(&p.text), ..p.clone() }).collect(),
+            bibtex: self.bibtex.into_iter().map(|p| Part { text: encode(&p.text), ..p }).collect(),
             ris: encode(&self.ris),
             json: encode(&self.json),
+            csl: self.csl,
         }
     }
 

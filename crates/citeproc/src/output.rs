@@ -415,6 +415,12 @@ impl Piece {
     pub fn text(text: impl Into<CompactString>) -> Piece {
         Piece { text: text.into(), style: Style::default(), nocase: false, kind: Kind::Text }
     }
+
+    /// A punctuation mark moved across a quote, in the formatting of the
+    /// piece it now sits beside (never recased).
+    fn moved_mark(mark: char, style: Style) -> Piece {
+        Piece { text: CompactString::from(&*mark.encode_utf8(&mut [0; 4])), style, nocase: true, kind: Kind::Text }
+    }
 }
 
 /// A rendered element: its pieces.
@@ -641,15 +647,7 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
                     Some(last) if last == c || (c == '.' && matches!(last, '!' | '?' | '.')) => {}
                     _ => {
                         let style = run[j].style;
-                        run.insert(
-                            j,
-                            Piece {
-                                text: CompactString::from(&*c.encode_utf8(&mut [0; 4])),
-                                style,
-                                nocase: true,
-                                kind: Kind::Text,
-                            },
-                        );
+                        run.insert(j, Piece::moved_mark(c, style));
                         i += 1;
                     }
                 }
@@ -668,15 +666,7 @@ pub fn tidy(run: &mut Run, punctuation_in_quote: bool) {
                 // `<i>Aristotle’s “De Motu”;</i>`).
                 run[k].text.remove(0);
                 let style = run[i].style;
-                run.insert(
-                    k,
-                    Piece {
-                        text: CompactString::from(&*c.encode_utf8(&mut [0; 4])),
-                        style,
-                        nocase: true,
-                        kind: Kind::Text,
-                    },
-                );
+                run.insert(k, Piece::moved_mark(c, style));
                 i += 1;
             }
             i += 1;
