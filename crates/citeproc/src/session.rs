@@ -162,6 +162,7 @@ pub fn render(
         let names = processor.bibliography_names();
         let mut previous_author: Option<String> = None;
         let mut previous_names: Vec<String> = Vec::new();
+        let kept = layout.entries.as_deref().filter(|_| processor.entries_repeat());
         for &i in &bib_order {
             // The list shows the year suffix, and at least as many names as
             // the cites needed to be told apart (citeproc-js does both); its
@@ -180,7 +181,6 @@ pub fn render(
                 ..Disambiguation::default()
             };
             // An entry drawn in an earlier list.
-            let kept = layout.entries.as_deref().filter(|_| processor.entries_repeat());
             let key = kept.map(|_| EntryKey {
                 id: items[i].id.clone(),
                 number: processor.entries_numbered.then_some(numbers[i]),
@@ -1412,13 +1412,17 @@ mod tests {
             (&dated_style, vec![dated("d1", "Doe", 2020)], vec![vec![cite("d1")]]),
         ];
         // One keeper for all four lists, as a book has one for its chapters.
-        let layout = Layout { entries: Some(std::sync::Arc::new(Entries::default())), ..Layout::default() };
+        let keeper = std::sync::Arc::new(Entries::default());
+        let layout = Layout { entries: Some(keeper.clone()), ..Layout::default() };
         for (processor, items, clusters) in &lists {
             let fresh = processor.render(items, clusters, true).bibliography;
             assert_eq!(processor.render_with(items, clusters, true, &layout).bibliography, fresh);
             // Drawn again from what was kept.
             assert_eq!(processor.render_with(items, clusters, true, &layout).bibliography, fresh);
         }
+        // Each form drawn once: `a` and `b` under two numbers each, `d1` as
+        // `2020a` and as `2020`, `d2` once.
+        assert_eq!(format!("{keeper:?}"), "Entries(7 held)");
     }
 
     /// A cluster of back references in a note style that prints only the
